@@ -1,0 +1,151 @@
+"""Public value types of the crisis engine.
+
+These names are a contract: the service, the evaluation suite and the CLI rely on them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class RiskLevel(str, enum.Enum):
+    """Ordered risk levels; comparison follows clinical severity, not alphabetical order."""
+
+    NONE = "none"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+    IMMINENT = "imminent"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, RiskLevel):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, RiskLevel):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, RiskLevel):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, RiskLevel):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    @classmethod
+    def from_rank(cls, rank: int) -> RiskLevel:
+        return _BY_RANK[max(0, min(rank, len(_BY_RANK) - 1))]
+
+
+_BY_RANK = [RiskLevel.NONE, RiskLevel.LOW, RiskLevel.MODERATE, RiskLevel.HIGH, RiskLevel.IMMINENT]
+_RANK = {level: i for i, level in enumerate(_BY_RANK)}
+
+
+class Category(str, enum.Enum):
+    SUICIDAL_IDEATION = "suicidal_ideation"
+    SELF_HARM = "self_harm"
+    PLAN_OR_MEANS = "plan_or_means"
+    IMMINENT = "imminent"
+    ABUSE = "abuse"
+    EATING_DISORDER = "eating_disorder"
+    HARM_TO_OTHERS = "harm_to_others"
+    CONCERN_FOR_OTHER = "concern_for_other"
+    HOPELESSNESS = "hopelessness"
+
+
+class Modifier(str, enum.Enum):
+    """Context that changes what a keyword match means."""
+
+    NEGATION = "negation"
+    THIRD_PERSON = "third_person"
+    PAST_OR_RESOLVED = "past_or_resolved"
+    HYPOTHETICAL = "hypothetical"
+    QUOTATION_OR_MEDIA = "quotation_or_media"
+    CLINICAL = "clinical"
+    IDIOM = "idiom"
+    FUZZY = "fuzzy"
+    RETRACTION = "retraction"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One lexicon hit in the normalised text."""
+
+    term: str
+    category: Category
+    span: tuple[int, int]  # character offsets in the *normalised* text
+    weight: float  # lexicon weight before modifiers
+    effective_weight: float  # after modifiers
+    modifiers: tuple[Modifier, ...] = ()
+    matched_text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "category": self.category.value,
+            "span": list(self.span),
+            "weight": round(self.weight, 4),
+            "effective_weight": round(self.effective_weight, 4),
+            "modifiers": [m.value for m in self.modifiers],
+            "matched_text": self.matched_text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    level: RiskLevel
+    score: float  # calibrated probability-like score in [0, 1]
+    categories: tuple[Category, ...]
+    matches: tuple[Match, ...]
+    explanation: str
+    keyword_score: float = 0.0
+    classifier_score: float = 0.0
+    context_adjusted: bool = False
+    engine_version: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.level >= RiskLevel.MODERATE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level.value,
+            "score": round(self.score, 6),
+            "categories": [c.value for c in self.categories],
+            "matches": [m.to_dict() for m in self.matches],
+            "explanation": self.explanation,
+            "keyword_score": round(self.keyword_score, 6),
+            "classifier_score": round(self.classifier_score, 6),
+            "context_adjusted": self.context_adjusted,
+            "engine_version": self.engine_version,
+            "details": self.details,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ContextMessage:
+    """A recent message by the same person, oldest first, with its assessment if known."""
+
+    text: str
+    assessment: Assessment | None = None
+    seconds_ago: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the engine may know about the conversation around a message."""
+
+    recent_messages: tuple[ContextMessage, ...] = ()
+    recent_assessments: tuple[Assessment, ...] = ()  # e.g. from earlier days or other sources

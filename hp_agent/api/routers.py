@@ -1,0 +1,11 @@
+"""Every router the service mounts, in one list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from hp_agent.api.health import router as health_router
+
+
+def all_routers() -> list[APIRouter]:
+    return [health_router]

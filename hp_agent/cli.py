@@ -1,0 +1,132 @@
+"""``hp-agent``: serve, migrate, seed and create users.
+
+Every command works on the embedded defaults: with ``HP_DATABASE_URL`` unset it starts
+PostgreSQL from ``pgserver`` in ``HP_DATA_DIR`` first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from hp_agent.config import Settings, get_settings
+
+log = logging.getLogger("hp_agent")
+
+
+def resolve_servers(settings: Settings, *, redis: bool = True) -> Settings:
+    """Fill in URLs of embedded servers for whatever is not configured."""
+    from hp_agent.db import embedded
+
+    update: dict[str, object] = {}
+    if settings.database_url is None:
+        update["database_url"] = embedded.start_postgres(settings.data_dir)
+    if redis and settings.redis_url is None:
+        update["redis_url"] = embedded.start_redis(settings.data_dir)
+    return settings.model_copy(update=update) if update else settings
+
+
+def _migrate(settings: Settings) -> None:
+    from hp_agent.db.migrate import upgrade
+    from hp_agent.db.urls import owner_database_url
+
+    upgrade(owner_database_url(settings))
+
+
+def _seed(settings: Settings) -> dict[str, int]:
+    from hp_agent.seed.loader import seed_all
+
+    return asyncio.run(seed_all(settings))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = resolve_servers(get_settings(), redis=False)
+    _migrate(settings)
+    print("database migrated to head")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    settings = resolve_servers(get_settings(), redis=False)
+    counts = _seed(settings)
+    for table, n in counts.items():
+        print(f"{table}: {n} rows")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from hp_agent.users.admin import create_user_cli
+
+    settings = resolve_servers(get_settings(), redis=False)
+    password = args.password or os.environ.get("HP_NEW_USER_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            print("error: give --password or HP_NEW_USER_PASSWORD when stdin is not a terminal", file=sys.stderr)
+            return 2
+        password = getpass.getpass("password: ")
+    try:
+        user_id = asyncio.run(create_user_cli(settings, args.email, password, args.role))
+    except Exception as exc:  # shown to the operator; carries no secret
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {args.role} {user_id}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hp_agent.app import create_app
+
+    settings = get_settings()
+    if args.host:
+        settings = settings.model_copy(update={"host": args.host})
+    if args.port:
+        settings = settings.model_copy(update={"port": args.port})
+    embedded_db = settings.database_url is None
+    settings = resolve_servers(settings)
+    _migrate(settings)
+    counts = _seed(settings)
+    log.info("reference data seeded: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    if embedded_db:
+        log.info("embedded PostgreSQL data in %s", settings.data_dir)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hp-agent", description="Happy Path service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, seed and serve the API (embedded servers when unset)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed", help="load reference data from the repository").set_defaults(func=cmd_seed)
+
+    cu = sub.add_parser("create-user", help="create an account (any role)")
+    cu.add_argument("--email", required=True)
+    cu.add_argument("--role", choices=["patient", "therapist", "admin"], default="patient")
+    cu.add_argument("--password", help="prefer HP_NEW_USER_PASSWORD or the prompt: argv is visible to others")
+    cu.set_defaults(func=cmd_create_user)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(
+        level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    rc: int = args.func(args)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

