@@ -1,0 +1,2 @@
+"""System Administration: feature flags, announcements, in-app notifications, API keys and system
+configuration."""

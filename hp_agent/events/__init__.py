@@ -1,0 +1,1 @@
+"""Events: the transactional outbox, the email outbox and consumer-side idempotency bookkeeping."""
