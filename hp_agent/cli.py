@@ -32,10 +32,14 @@ def resolve_servers(settings: Settings, *, redis: bool = True) -> Settings:
 
 
 def _migrate(settings: Settings) -> None:
-    from hp_agent.db.migrate import upgrade
+    from hp_agent.db.migrate import set_app_role_password, upgrade
     from hp_agent.db.urls import owner_database_url
 
-    upgrade(owner_database_url(settings))
+    url = owner_database_url(settings)
+    upgrade(url)
+    asyncio.run(
+        set_app_role_password(url, settings.app_db_role, settings.app_db_password.get_secret_value())
+    )
 
 
 def _seed(settings: Settings) -> dict[str, int]:

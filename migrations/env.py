@@ -9,6 +9,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from hp_agent.db.crypto import EncryptedText
 from hp_agent.db.models import load_all
 from hp_agent.db.session import async_url
 
@@ -31,6 +32,13 @@ def _include_object(obj: object, name: str | None, type_: str, reflected: bool, 
     return True
 
 
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Encrypted text is bytea in the database; migrations must not import application code.
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.LargeBinary()"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -38,6 +46,7 @@ def _run(connection: Connection) -> None:
         compare_type=True,
         compare_server_default=False,
         include_object=_include_object,
+        render_item=_render_item,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

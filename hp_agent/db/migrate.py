@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 
-ROOT = Path(__file__).resolve().parents[2]
+from hp_agent.paths import project_root
 
 
 def alembic_config(url: str) -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    root = project_root()
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "migrations"))
     cfg.attributes["url"] = url
     return cfg
 
@@ -48,3 +47,21 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str = "base") -> None:
     _in_thread(command.downgrade, alembic_config(url), revision)
+
+
+async def set_app_role_password(owner_url: str, role: str, password: str) -> None:
+    """The migration creates the application role without a password; the operator's is set here."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hp_agent.db.session import async_url
+
+    engine = create_async_engine(async_url(owner_url))
+    try:
+        async with engine.begin() as conn:
+            quoted = role.replace('"', '""')
+            # ALTER ROLE takes no bind parameters; the literal is escaped by the server.
+            literal = (await conn.execute(text("SELECT quote_literal(:p)"), {"p": password})).scalar_one()
+            await conn.execute(text(f'ALTER ROLE "{quoted}" WITH LOGIN PASSWORD {literal}'))
+    finally:
+        await engine.dispose()

@@ -61,10 +61,21 @@ def table_policies(table: Table) -> list[str]:
             raise ValueError(f"{table.name}: RLS column {col!r} does not exist")
     t = _q(table.name)
     mine = " OR ".join(f"{_q(c)} = app_current_user_id()" for c in cols)
+    # A co-owner (e.g. the treating therapist) may only write rows of people they treat; the
+    # relationship table itself is guarded by a trigger instead (a policy there would recurse).
+    check = " OR ".join(
+        [f"{_q(owner)} = app_current_user_id()"]
+        + [
+            f"{_q(c)} = app_current_user_id()"
+            if table.name in _NO_THERAPIST_POLICY
+            else f"({_q(c)} = app_current_user_id() AND app_is_treating_therapist({_q(owner)}))"
+            for c in spec.get("also", [])
+        ]
+    )
     stmts = [
         f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY {_q(table.name + '_owner')} ON {t} USING ({mine}) WITH CHECK ({mine})",
+        f"CREATE POLICY {_q(table.name + '_owner')} ON {t} USING ({mine}) WITH CHECK ({check})",
         f"CREATE POLICY {_q(table.name + '_system')} ON {t} "
         "USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
     ]
@@ -89,6 +100,62 @@ def audit_policies(table: Table) -> list[str]:
         f"CREATE TRIGGER {_q(table.name + '_no_truncate')} BEFORE TRUNCATE ON {t} "
         "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
     ]
+
+
+# Rules a row policy cannot express, tested in tests/db/test_guards.py.
+GUARD_TRIGGERS = [
+    # Without this a therapist (a co-owner of the row) could create an active relationship with
+    # any patient and from then on read that patient's data through every therapist policy.
+    """CREATE OR REPLACE FUNCTION therapeutic_relationships_guard() RETURNS trigger
+    LANGUAGE plpgsql AS
+    $$ BEGIN
+      IF app_current_role() IN ('admin', 'system') OR app_current_user_id() = NEW.patient_id THEN
+        RETURN NEW;
+      END IF;
+      IF TG_OP = 'INSERT' THEN
+        IF NEW.status <> 'pending' OR NEW.patient_consented_at IS NOT NULL
+           OR NEW.consent_to_share_journal OR NEW.consent_to_share_chat
+           OR NEW.consent_to_share_safety_plan THEN
+          RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+      ELSIF (NEW.status = 'active' AND OLD.status <> 'active')
+         OR NEW.patient_consented_at IS DISTINCT FROM OLD.patient_consented_at
+         OR (NEW.consent_to_share_journal AND NOT OLD.consent_to_share_journal)
+         OR (NEW.consent_to_share_chat AND NOT OLD.consent_to_share_chat)
+         OR (NEW.consent_to_share_safety_plan AND NOT OLD.consent_to_share_safety_plan)
+         OR NEW.patient_id <> OLD.patient_id OR NEW.therapist_id <> OLD.therapist_id THEN
+        RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'
+          USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      RETURN NEW;
+    END $$""",
+    """CREATE TRIGGER therapeutic_relationships_guard BEFORE INSERT OR UPDATE ON therapeutic_relationships
+    FOR EACH ROW EXECUTE FUNCTION therapeutic_relationships_guard()""",
+    # Signed clinical notes are corrected by addenda: once signed, only the move to 'amended',
+    # a co-signature and account deletion (signed_by set to NULL) may change the row.
+    """CREATE OR REPLACE FUNCTION session_notes_immutable_when_signed() RETURNS trigger
+    LANGUAGE plpgsql AS
+    $$ BEGIN
+      IF OLD.status <> 'draft' AND (
+           NEW.content IS DISTINCT FROM OLD.content OR NEW.format <> OLD.format
+           OR NEW.note_type <> OLD.note_type OR NEW.patient_id <> OLD.patient_id
+           OR NEW.therapy_session_id IS DISTINCT FROM OLD.therapy_session_id
+           OR NEW.signed_at IS DISTINCT FROM OLD.signed_at
+           OR (NEW.signed_by IS DISTINCT FROM OLD.signed_by AND NEW.signed_by IS NOT NULL)
+           OR NEW.status NOT IN (OLD.status, 'amended')) THEN
+        RAISE EXCEPTION 'signed session notes cannot be edited; add an addendum'
+          USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      RETURN NEW;
+    END $$""",
+    """CREATE TRIGGER session_notes_immutable_when_signed BEFORE UPDATE ON session_notes
+    FOR EACH ROW EXECUTE FUNCTION session_notes_immutable_when_signed()""",
+    # The clinician directory is readable by any signed-in person (patients choose a therapist,
+    # the escalation worker finds backups); each clinician still edits only their own profile.
+    """CREATE POLICY clinician_profiles_directory ON clinician_profiles FOR SELECT
+    USING (app_current_user_id() IS NOT NULL OR app_current_role() = 'system')""",
+]
 
 
 def role_statements(role: str) -> list[str]:
@@ -122,7 +189,7 @@ def security_statements(metadata: MetaData, role: str) -> list[str]:
         stmts += table_policies(table)
     for table in audit_tables(metadata):
         stmts += audit_policies(table)
-    return stmts
+    return stmts + GUARD_TRIGGERS
 
 
 def main() -> None:

@@ -1,0 +1,104 @@
+"""Load reference data from the repository into the database (idempotent upserts).
+
+Each ``hp_agent/seed/data/<table>.yaml`` file is a list of rows keyed by column name; a row is
+matched on the table's natural key (a unique constraint or unique index over plain columns that
+the row fills) and inserted or updated. Agent definitions come from ``prompts/agents/*.yaml``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Index, Table, UniqueConstraint
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+from hp_agent.config import Settings
+from hp_agent.db.models import load_all
+from hp_agent.db.session import async_url
+from hp_agent.db.urls import owner_database_url
+from hp_agent.paths import prompts_dir
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class SeedError(ValueError):
+    pass
+
+
+def natural_key(table: Table, row: dict[str, Any]) -> list[str]:
+    candidates: list[list[str]] = []
+    for c in table.constraints:
+        if isinstance(c, UniqueConstraint):
+            candidates.append([col.name for col in c.columns])
+    for ix in table.indexes:
+        if isinstance(ix, Index) and ix.unique and ix.dialect_options["postgresql"].get("where") is None:
+            names = [getattr(e, "name", None) for e in ix.expressions]
+            if all(isinstance(n, str) and n in table.c for n in names):
+                candidates.append([str(n) for n in names])
+    for cols in candidates:
+        if all(col in row for col in cols):
+            return cols
+    raise SeedError(f"{table.name}: no unique key among the seeded columns")
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict) and "rows" in data:
+        data = data["rows"]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise SeedError(f"{path.name}: expected a list of rows (mappings)")
+    return data
+
+
+def _check_columns(table: Table, row: dict[str, Any], source: str) -> None:
+    unknown = sorted(set(row) - set(table.c.keys()))
+    if unknown:
+        raise SeedError(f"{source}: unknown column(s) for {table.name}: {', '.join(unknown)}")
+
+
+async def upsert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], source: str) -> int:
+    for row in rows:
+        _check_columns(table, row, source)
+        key = natural_key(table, row)
+        stmt = insert(table).values(**row)
+        update = {c: stmt.excluded[c] for c in row if c not in key}
+        if "updated_at" in table.c:
+            update["updated_at"] = dt.datetime.now(dt.UTC)
+        stmt = (
+            stmt.on_conflict_do_update(index_elements=key, set_=update)
+            if update
+            else stmt.on_conflict_do_nothing(index_elements=key)
+        )
+        await conn.execute(stmt)
+    return len(rows)
+
+
+def agent_rows(directory: Path) -> list[dict[str, Any]]:
+    """Agent YAML files as ``ai_agent_configurations`` rows, system prompt text inlined."""
+    from hp_agent.agents.definitions import load_agent_file
+
+    return [load_agent_file(path).as_row() for path in sorted(directory.glob("*.yaml"))]
+
+
+async def seed_all(settings: Settings, data_dir: Path = DATA_DIR) -> dict[str, int]:
+    metadata = load_all().metadata
+    counts: dict[str, int] = {}
+    engine = create_async_engine(async_url(owner_database_url(settings)))
+    try:
+        async with engine.begin() as conn:
+            for path in sorted(data_dir.glob("*.yaml")):
+                table = metadata.tables.get(path.stem)
+                if table is None:
+                    raise SeedError(f"{path.name}: no table named {path.stem}")
+                counts[path.stem] = await upsert(conn, table, read_rows(path), path.name)
+            agents_dir = prompts_dir() / "agents"
+            if agents_dir.is_dir():
+                table = metadata.tables["ai_agent_configurations"]
+                counts[table.name] = await upsert(conn, table, agent_rows(agents_dir), "prompts/agents")
+    finally:
+        await engine.dispose()
+    return counts
