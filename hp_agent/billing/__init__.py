@@ -1,0 +1,2 @@
+"""Insurance & Billing: payers, plans, patients' insurance policies, eligibility checks, claims and
+invoices."""
