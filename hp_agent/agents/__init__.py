@@ -1,0 +1,1 @@
+"""Conversational agents: configurations (approach, persona, boundaries, model, system prompt)."""

@@ -1,0 +1,1 @@
+"""Chat: agent conversations (sessions), their sequenced encrypted messages and analytics."""

@@ -1,0 +1,2 @@
+"""Crisis Management: lexicon rows, persisted engine detections, escalations, safety plans and
+crisis resources."""
