@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hp_agent.db.models import load_all
-from hp_agent.db.security import rls_tables, audit_tables, security_statements
+from hp_agent.db.security import audit_tables, reference_tables, rls_tables, security_statements
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "migrations" / "versions" / "0002_security.py"
@@ -91,9 +91,9 @@ def main() -> None:
             triggers.append((m.group(2), m.group(1)))
     functions = [
         "therapeutic_relationships_guard()", "session_notes_immutable_when_signed()",
-        "audit_append_only()", "app_is_treating_therapist(uuid)", "app_current_role()", "app_current_user_id()",
+        "audit_append_only()", "app_therapist_has_consent(uuid, text)", "app_is_treating_therapist(uuid)", "app_current_role()", "app_current_user_id()",
     ]
-    rls = [t.name for t in rls_tables(md)] + [t.name for t in audit_tables(md)]
+    rls = [t.name for t in (*rls_tables(md), *audit_tables(md), *reference_tables(md))]
     src = TEMPLATE.format(
         placeholder=PLACEHOLDER,
         statements="[\n" + "".join(f"    {s!r},\n" for s in stmts) + "]",

@@ -168,7 +168,9 @@ def app_db(db_connection: AsyncConnection) -> Database:
 @pytest.fixture
 async def owner_db(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
     async with _maker(db_connection, OwnerSession)() as session:
-        # The owner acts as the service's system actor, which guard triggers let through.
+        # The owner acts as the service's system actor, which guard triggers let through. App
+        # sessions on the same connection change the transaction-local principal, so assert
+        # with owner_db between them rather than relying on it after they ran.
         session.info["principal"] = Principal(None, "system")
         yield session
     # Later app sessions on this connection set the role again in their after_begin.

@@ -70,8 +70,8 @@ def rls(
     owner: column holding the person whose data this is (rows visible/writable to them).
     also: further columns whose person may read and write the row (e.g. ``therapist_id``).
     therapist_read: therapists with an active therapeutic relationship with ``owner`` may read.
-    consent: for therapist reads, a consent type the owner must have granted (reserved; enforced
-        in the service until the consent policy lands in SQL).
+    consent: therapists with an active relationship may read only while the patient grants this
+        kind of sharing on the relationship ("journal", "chat", "safety_plan").
     """
     policy = {"owner": owner, "also": list(also), "therapist_read": therapist_read, "consent": consent}
     return {"info": {"rls": policy}}

@@ -29,6 +29,29 @@ PRINCIPAL_FUNCTIONS = [
            AND r.status = 'active') $$""",
 ]
 
+# Consent kinds map to the patient's flags on the relationship row (rls(consent=...)).
+CONSENT_COLUMNS = {
+    "journal": "consent_to_share_journal",
+    "chat": "consent_to_share_chat",
+    "safety_plan": "consent_to_share_safety_plan",
+}
+
+PRINCIPAL_FUNCTIONS.append(
+    """CREATE OR REPLACE FUNCTION app_therapist_has_consent(patient uuid, kind text) RETURNS boolean
+    LANGUAGE sql STABLE AS
+    $$ SELECT EXISTS (
+         SELECT 1 FROM therapeutic_relationships r
+         WHERE r.patient_id = patient
+           AND r.therapist_id = app_current_user_id()
+           AND r.status = 'active'
+           AND CASE kind
+                 """
+    + "\n                 ".join(f"WHEN '{k}' THEN r.{c}" for k, c in CONSENT_COLUMNS.items())
+    + """
+                 ELSE false
+               END) $$"""
+)
+
 AUDIT_TRIGGER_FUNCTION = """CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger
     LANGUAGE plpgsql AS
     $$ BEGIN
@@ -79,11 +102,59 @@ def table_policies(table: Table) -> list[str]:
         f"CREATE POLICY {_q(table.name + '_system')} ON {t} "
         "USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
     ]
+    consent = spec.get("consent")
+    if consent is not None:
+        if consent not in CONSENT_COLUMNS:
+            raise ValueError(f"{table.name}: unknown consent kind {consent!r}")
+        stmts.append(
+            f"CREATE POLICY {_q(table.name + '_therapist_consent')} ON {t} FOR SELECT "
+            f"USING (app_current_role() = 'therapist' AND app_therapist_has_consent({_q(owner)}, '{consent}'))"
+        )
     if spec.get("therapist_read", True) and table.name not in _NO_THERAPIST_POLICY:
         stmts.append(
             f"CREATE POLICY {_q(table.name + '_therapist_read')} ON {t} FOR SELECT "
             f"USING (app_current_role() = 'therapist' AND app_is_treating_therapist({_q(owner)}))"
         )
+    return stmts
+
+
+# Tables without an owner: who may read them. Writes are for admins and the system actor only,
+# so a signed-in user cannot edit a catalogue even if a service check is missing. A table not
+# listed here is staff-only by default.
+PUBLIC_READ = frozenset(
+    {
+        "ai_agent_configurations", "appointment_types", "assessment_templates", "crisis_resources",
+        "drug_interactions", "feature_flags", "insurance_payers", "insurance_plans", "journal_prompts",
+        "medications", "subscription_plans", "system_announcements",
+    }
+)
+CLINICIAN_READ = frozenset({"clinician_on_call_shifts"})
+# Any principal may append (a patient's message produces an escalation event); only the
+# system actor that relays them reads or updates them.
+APPEND_BY_ANYONE = frozenset({"outbox_events", "email_outbox"})
+_STAFF = "app_current_role() IN ('admin', 'system')"
+
+
+def reference_tables(metadata: MetaData) -> list[Table]:
+    return [t for t in metadata.sorted_tables if "rls" not in t.info and not t.info.get("audit")]
+
+
+def reference_policies(table: Table) -> list[str]:
+    t = _q(table.name)
+    name = table.name
+    stmts = [
+        f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {_q(name + '_staff')} ON {t} USING ({_STAFF}) WITH CHECK ({_STAFF})",
+    ]
+    if name in PUBLIC_READ:
+        stmts.append(f"CREATE POLICY {_q(name + '_read')} ON {t} FOR SELECT USING (true)")
+    elif name in CLINICIAN_READ:
+        stmts.append(
+            f"CREATE POLICY {_q(name + '_read')} ON {t} FOR SELECT USING (app_current_role() = 'therapist')"
+        )
+    elif name in APPEND_BY_ANYONE:
+        stmts.append(f"CREATE POLICY {_q(name + '_append')} ON {t} FOR INSERT WITH CHECK (true)")
     return stmts
 
 
@@ -189,6 +260,8 @@ def security_statements(metadata: MetaData, role: str) -> list[str]:
         stmts += table_policies(table)
     for table in audit_tables(metadata):
         stmts += audit_policies(table)
+    for table in reference_tables(metadata):
+        stmts += reference_policies(table)
     return stmts + GUARD_TRIGGERS
 
 

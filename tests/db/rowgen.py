@@ -56,18 +56,28 @@ OVERRIDES: dict[tuple[str, str] | str, Any] = {
     "npi_number": "1234567890",
     "place_of_service": "02",
     ("assessment_templates", "items"): [{"id": "q1", "text": "item", "options": [{"value": 0, "label": "no"}]}],
-    ("user_medications", "custom_name"): "custom medication",
+    "cpt_code": "90834",
+    ("medication_intake_logs", "status"): "skipped",
     ("care_team_members", "external_name"): "external clinician",
     ("payment_methods", "card_brand"): "visa",
     ("payment_methods", "card_last4"): "4242",
+    ("crisis_keywords", "term"): "test term",
+    ("api_keys", "key_hash"): lambda: uuid.uuid4().bytes * 2,
+    ("ai_agent_configurations", "system_prompt"): "You are a test agent.",
+}
+
+# Pairs a CHECK wants in ascending order (symmetric relations stored once).
+ORDERED_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
+    "drug_interactions": (("medication_a_id", "medication_b_id"),),
 }
 
 # Columns that are nullable but that a CHECK makes necessary in the default row.
 REQUIRED_NULLABLE = {
-    ("user_medications", "custom_name"),
     ("care_team_members", "external_name"),
     ("payment_methods", "card_brand"),
     ("payment_methods", "card_last4"),
+    ("crisis_keywords", "term"),
+    ("ai_agent_configurations", "system_prompt"),
 }
 
 
@@ -131,6 +141,8 @@ class RowFactory:
         self.session = session
         self.owner = owner
         self.neutral = neutral
+        # One row per table is enough as a parent, and some tables allow only one per person.
+        self.created: dict[str, dict[str, Any]] = {}
 
     async def create(self, table: Table, owner_column: str | None = None, **given: Any) -> dict[str, Any]:
         row: dict[str, Any] = dict(given)
@@ -146,7 +158,12 @@ class RowFactory:
                     continue
                 if col.nullable:
                     continue
-                parent = await self.create(target, _owner_col(target), **_owner_values(target, self.owner))
+                reuse = self.created.get(target.name)
+                if reuse is not None and reuse[fk.column.name] in row.values():
+                    reuse = None  # a second reference to the same table needs a distinct row
+                parent = reuse or await self.create(
+                    target, _owner_col(target), **_owner_values(target, self.owner)
+                )
                 row[col.name] = parent[fk.column.name]
                 continue
             if col.primary_key and col.name == "id":
@@ -158,7 +175,11 @@ class RowFactory:
                 continue
             value = _by_name(table, col.name)
             row[col.name] = _typed_value(col) if value is _MISSING else value
+        for low, high in ORDERED_PAIRS.get(table.name, ()):
+            if str(row[low]) > str(row[high]):
+                row[low], row[high] = row[high], row[low]
         await self.session.execute(insert(table).values(**row))
+        self.created.setdefault(table.name, row)
         return row
 
 

@@ -19,6 +19,7 @@ from tests.db.rowgen import RowFactory
 
 METADATA = load_all().metadata
 RLS_TABLES = [t for t in METADATA.sorted_tables if "rls" in t.info and t.name != "users"]
+DIRECTORY_TABLES = {"clinician_profiles"}
 
 
 async def _make_user(owner_db: AsyncSession, role: str = "patient") -> uuid.UUID:
@@ -77,7 +78,8 @@ async def test_other_person_cannot_touch_row(table: Table, owner_db: AsyncSessio
     row_id = row["id"]
 
     as_bob = Principal(bob, "patient")
-    assert await _count(app_db, as_bob, table, row_id) == 0
+    # The clinician directory is readable by every signed-in person by design; writes are not.
+    assert await _count(app_db, as_bob, table, row_id) == (1 if table.name in DIRECTORY_TABLES else 0)
     async with app_db.unit_of_work(as_bob) as s:
         upd = await s.execute(update(table).where(table.c.id == row_id).values({owner_col: bob}))
         dele = await s.execute(delete(table).where(table.c.id == row_id))
@@ -116,12 +118,11 @@ async def _relationship(owner_db: AsyncSession, patient: uuid.UUID, therapist: u
         status=status,
         started_at=NOW,
         patient_consented_at=NOW,
+        ended_at=NOW if status == "ended" else None,
     )
 
 
-@pytest.mark.parametrize(
-    "table_name", ["mood_entries", "crisis_detections", "safety_plans", "user_assessments"]
-)
+@pytest.mark.parametrize("table_name", ["mood_entries", "crisis_detections", "user_assessments"])
 async def test_therapist_reads_only_active_patients(
     table_name: str, owner_db: AsyncSession, app_db: Database
 ) -> None:
@@ -186,3 +187,54 @@ async def test_account_deletion_removes_everything(owner_db: AsyncSession) -> No
     assert left == []
     # The neutral person's account is untouched by Alice's deletion.
     assert (await owner_db.execute(select(func.count()).select_from(users).where(users.c.id == neutral))).scalar_one() == 1
+
+
+REFERENCE_TABLES = [t for t in METADATA.sorted_tables if "rls" not in t.info and not t.info.get("audit")]
+
+
+@pytest.mark.parametrize("table", REFERENCE_TABLES, ids=lambda t: t.name)
+async def test_people_cannot_write_reference_tables(table: Table, owner_db: AsyncSession, app_db: Database) -> None:
+    alice = await _make_user(owner_db)
+    row = await RowFactory(owner_db, alice, alice).create(table)
+    await owner_db.flush()
+    key = next(iter(table.primary_key.columns))
+    as_alice = Principal(alice, "patient")
+    async with app_db.unit_of_work(as_alice) as s:
+        dele = await s.execute(delete(table).where(key == row[key.name]))
+    assert dele.rowcount == 0
+    from hp_agent.db.security import APPEND_BY_ANYONE, PUBLIC_READ
+
+    visible = await _count_by(app_db, as_alice, table, key, row[key.name])
+    assert visible == (1 if table.name in PUBLIC_READ else 0)
+    if table.name not in APPEND_BY_ANYONE:
+        from sqlalchemy.exc import DBAPIError
+
+        with pytest.raises(DBAPIError, match="row-level security"):
+            async with app_db.unit_of_work(as_alice) as s:
+                await RowFactory(s, alice, alice).create(table)
+
+
+async def _count_by(app_db: Database, principal: Principal, table: Table, key: object, value: object) -> int:
+    async with app_db.unit_of_work(principal) as s:
+        return int((await s.execute(select(func.count()).select_from(table).where(key == value))).scalar_one())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("table_name", "consent"),
+    [("safety_plans", "consent_to_share_safety_plan"), ("journal_entries", "consent_to_share_journal"),
+     ("chat_messages", "consent_to_share_chat")],
+)
+async def test_therapist_reads_shared_data_only_with_consent(
+    table_name: str, consent: str, owner_db: AsyncSession, app_db: Database
+) -> None:
+    table = METADATA.tables[table_name]
+    rel = METADATA.tables["therapeutic_relationships"]
+    patient, therapist = await _make_user(owner_db), await _make_user(owner_db, role="therapist")
+    await _relationship(owner_db, patient, therapist, "active")
+    row = await RowFactory(owner_db, patient, therapist).create(table, "user_id", user_id=patient)
+    await owner_db.flush()
+    as_therapist = Principal(therapist, "therapist")
+    assert await _count(app_db, as_therapist, table, row["id"]) == 0
+    async with app_db.unit_of_work(Principal(patient, "patient")) as s:  # the patient grants it
+        await s.execute(update(rel).where(rel.c.patient_id == patient).values({consent: True}))
+    assert await _count(app_db, as_therapist, table, row["id"]) == 1
