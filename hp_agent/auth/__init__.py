@@ -1,0 +1,1 @@
+"""Authentication: registration, login, refresh-token rotation, sessions and the CurrentUser dependency."""

@@ -1,0 +1,445 @@
+"""Registration, login with lockout, refresh-token rotation with reuse detection, logout.
+
+Some refusals must still commit their bookkeeping (the failed-login counter, the lockout, the
+revoked token family, the audit row). Those flows *return* a :class:`Rejected` instead of raising:
+a raised error rolls the unit of work back, so the endpoint turns it into a response instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import math
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hp_agent.auth import repository as sessions_repo
+from hp_agent.auth.schemas import ClientInfo, RegisterIn, SessionOut, TokenOut
+from hp_agent.auth.security import (
+    burn_verification_time,
+    hash_password,
+    issue_access_token,
+    needs_rehash,
+    new_refresh_token,
+    password_problems,
+    token_digest,
+    verify_password,
+)
+from hp_agent.compliance import audit
+from hp_agent.compliance.audit import clean_ip, clean_user_agent
+from hp_agent.compliance.models import AuditOutcome, PrivacySettings
+from hp_agent.config import Settings
+from hp_agent.db.session import Principal, set_principal
+from hp_agent.errors import Conflict, Forbidden, HPError, NotFound, TooManyRequests, Unauthorized
+from hp_agent.users import repository as users_repo
+from hp_agent.users.models import (
+    ConsentType,
+    SessionRevokeReason,
+    User,
+    UserPreferences,
+    UserProfile,
+    UserRole,
+    UserSession,
+    UserStatus,
+)
+from hp_agent.users.repository import SYSTEM, acting_as, normalise_email
+from hp_agent.users.service import CURRENT_POLICY_VERSION, REQUIRED_CONSENTS, set_consent
+
+BAD_CREDENTIALS = "Incorrect email or password."
+BAD_REFRESH = "The session has expired or was signed out. Please sign in again."
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A refusal whose database writes must commit; ``retry_after`` becomes a header."""
+
+    error: HPError
+    retry_after: int | None = None
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class WeakPassword(HPError):
+    status_code = 422
+    code = "weak_password"
+
+
+class ConsentRequired(HPError):
+    status_code = 422
+    code = "consent_required"
+
+
+# -- accounts -------------------------------------------------------------------------------------
+
+
+async def create_user(
+    session: AsyncSession,
+    email: str,
+    password: str,
+    role: UserRole = UserRole.patient,
+    *,
+    display_name: str | None = None,
+    locale: str | None = None,
+    timezone: str | None = None,
+    country_code: str | None = None,
+    consents: Iterable[ConsentType] = (),
+    client: ClientInfo | None = None,
+    actor: Principal | None = None,
+    audit_action: str = "user.created",
+) -> User:
+    """Create an account with its profile, preferences, privacy settings and consents.
+
+    Used by registration (patients) and by ``hp-agent create-user`` / admins (any role). The rows
+    are written as the new user (RLS owner), then the caller's principal is restored.
+    Raises WeakPassword (422) or Conflict (409, email taken, nothing more revealed).
+    """
+    role = UserRole(role)
+    consents = tuple(dict.fromkeys(consents))
+    try:
+        # Registration already validated it; the CLI and admin paths have not.
+        email = normalise_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise HPError("The email address is not valid.", 422, code="invalid_email") from None
+    problems = password_problems(password, email)
+    if problems:
+        raise WeakPassword("The password does not meet the password policy.", details={"problems": problems})
+    client = client or ClientInfo()
+    now = utcnow()
+    password_hash = await asyncio.to_thread(hash_password, password)
+    user = User(
+        id=uuid.uuid4(),
+        email=email,
+        password_hash=password_hash,
+        role=role,
+        status=UserStatus.active,
+        locale=locale or "en",
+        timezone=timezone or "UTC",
+        country_code=country_code,
+    )
+    async with acting_as(session, Principal(user.id, role.value)):
+        try:
+            # Savepoint: a duplicate email fails only this insert, not the caller's transaction.
+            async with session.begin_nested():
+                session.add(user)
+                await session.flush()
+        except IntegrityError as exc:
+            if "uq_users_email_lower" not in str(exc.orig):
+                raise
+            raise Conflict("An account cannot be created with this email address.") from None
+        session.add_all(
+            [
+                UserProfile(user_id=user.id, display_name=display_name),
+                UserPreferences(user_id=user.id),
+                PrivacySettings(user_id=user.id),
+            ]
+        )
+        for consent_type in consents:
+            await set_consent(
+                session, user.id, consent_type, True, now=now, ip=client.ip, user_agent=client.user_agent
+            )
+        await session.flush()
+    await audit.record(
+        session,
+        audit_action,
+        actor=actor or Principal(user.id, role.value),
+        subject_type="user",
+        subject_id=user.id,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        details={"role": role.value, "consents": sorted(c.value for c in consents)},
+    )
+    return user
+
+
+async def register(session: AsyncSession, data: RegisterIn, client: ClientInfo) -> User:
+    """Self-service sign-up: always a patient; terms and privacy must be accepted."""
+    missing = [c.value for c in REQUIRED_CONSENTS if c not in data.consents]
+    if missing:
+        raise ConsentRequired(
+            "You must accept the terms of service and the privacy policy to create an account.",
+            details={"missing": missing, "policy_version": CURRENT_POLICY_VERSION},
+        )
+    return await create_user(
+        session,
+        data.email,
+        data.password,
+        UserRole.patient,
+        display_name=data.display_name,
+        locale=data.locale,
+        timezone=data.timezone,
+        country_code=data.country_code,
+        consents=data.consents,
+        client=client,
+        audit_action="auth.register",
+    )
+
+
+# -- tokens ---------------------------------------------------------------------------------------
+
+
+async def _open_session(
+    session: AsyncSession,
+    principal: Principal,
+    family_id: uuid.UUID,
+    client: ClientInfo,
+    settings: Settings,
+    now: dt.datetime,
+) -> tuple[UserSession, TokenOut]:
+    assert principal.user_id is not None
+    refresh_token = new_refresh_token()
+    row = UserSession(
+        id=uuid.uuid4(),
+        user_id=principal.user_id,
+        token_hash=token_digest(refresh_token),
+        family_id=family_id,
+        user_agent=clean_user_agent(client.user_agent),
+        ip=clean_ip(client.ip),
+        expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+    )
+    session.add(row)
+    await session.flush()
+    access, ttl = issue_access_token(
+        settings, user_id=principal.user_id, role=principal.role, session_id=row.id, now=now
+    )
+    tokens = TokenOut(
+        access_token=access,
+        expires_in=ttl,
+        refresh_token=refresh_token,
+        refresh_expires_in=settings.refresh_token_ttl_seconds,
+        user_id=principal.user_id,
+        role=UserRole(principal.role),
+    )
+    return row, tokens
+
+
+async def login(
+    session: AsyncSession, email: str, password: str, client: ClientInfo, settings: Settings
+) -> TokenOut | Rejected:
+    now = utcnow()
+    async with acting_as(session, SYSTEM):
+        user = await users_repo.get_user_by_email(session, email)
+
+    async def failed(reason: str, subject: uuid.UUID | None = None, **extra: object) -> None:
+        await audit.record(
+            session,
+            "auth.login.failed",
+            actor=None,
+            subject_type="user" if subject else None,
+            subject_id=subject,
+            outcome=AuditOutcome.failure,
+            ip=client.ip,
+            user_agent=client.user_agent,
+            details={"reason": reason, **extra},
+        )
+
+    if user is None or user.status == UserStatus.deleted:
+        await asyncio.to_thread(burn_verification_time, password)
+        await failed("unknown_account")
+        return Rejected(Unauthorized(BAD_CREDENTIALS))
+
+    if user.locked_until is not None and user.locked_until > now:
+        await failed("locked_out", user.id)
+        return Rejected(_locked_error(), retry_after=math.ceil((user.locked_until - now).total_seconds()))
+
+    if not await asyncio.to_thread(verify_password, user.password_hash, password):
+        async with acting_as(session, SYSTEM):
+            failures = await users_repo.increment_failed_logins(session, user.id)
+            if failures >= settings.login_max_failures:
+                await users_repo.lock_until(
+                    session, user.id, now + dt.timedelta(seconds=settings.login_lockout_seconds)
+                )
+        await failed("bad_password", user.id, failures=failures)
+        if failures >= settings.login_max_failures:
+            await audit.record(
+                session,
+                "auth.lockout",
+                actor=SYSTEM,
+                subject_type="user",
+                subject_id=user.id,
+                outcome=AuditOutcome.denied,
+                ip=client.ip,
+                user_agent=client.user_agent,
+                details={"failures": failures, "lockout_seconds": settings.login_lockout_seconds},
+            )
+            return Rejected(_locked_error(), retry_after=settings.login_lockout_seconds)
+        return Rejected(Unauthorized(BAD_CREDENTIALS))
+
+    if user.status != UserStatus.active or user.role == UserRole.system:
+        # Only revealed to someone who knows the password. System accounts (service actors that
+        # bypass RLS) never get user tokens.
+        await failed(
+            f"account_{user.status.value}" if user.role != UserRole.system else "system_account", user.id
+        )
+        return Rejected(
+            Forbidden("This account is not active. Please contact support.", code="account_inactive")
+        )
+
+    principal = Principal(user.id, user.role.value)
+    await set_principal(session, principal)
+    new_hash = await asyncio.to_thread(hash_password, password) if needs_rehash(user.password_hash) else None
+    await users_repo.record_login(session, user.id, now, new_hash)
+    row, tokens = await _open_session(session, principal, uuid.uuid4(), client, settings, now)
+    await audit.record(
+        session,
+        "auth.login.succeeded",
+        actor=principal,
+        subject_type="user_session",
+        subject_id=row.id,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        details={"rehashed": new_hash is not None},
+    )
+    return tokens
+
+
+def _locked_error() -> TooManyRequests:
+    return TooManyRequests(
+        "Too many failed sign-in attempts. Please wait before trying again.", code="account_locked_out"
+    )
+
+
+async def refresh(
+    session: AsyncSession, refresh_token: str, client: ClientInfo, settings: Settings
+) -> TokenOut | Rejected:
+    now = utcnow()
+    async with acting_as(session, SYSTEM):
+        row = await sessions_repo.get_by_digest_for_update(session, token_digest(refresh_token))
+        user = await users_repo.get_user(session, row.user_id) if row is not None else None
+
+    async def refused(
+        action: str, reason: str, actor: Principal | None, outcome: AuditOutcome = AuditOutcome.failure
+    ) -> Rejected:
+        await audit.record(
+            session,
+            action,
+            actor=actor,
+            subject_type="user_session" if row is not None else None,
+            subject_id=row.id if row is not None else None,
+            outcome=outcome,
+            ip=client.ip,
+            user_agent=client.user_agent,
+            details={"reason": reason},
+        )
+        return Rejected(Unauthorized(BAD_REFRESH))
+
+    if row is None or user is None:
+        return await refused("auth.refresh", "unknown_token", None)
+
+    principal = Principal(user.id, user.role.value)
+    await set_principal(session, principal)
+    if row.revoked_at is not None:
+        return await refused("auth.refresh", "revoked", principal)
+    if row.rotated_at is not None:
+        # A rotated token came back: the client or a thief holds a copy. Kill the whole family.
+        await sessions_repo.revoke_family(session, row.family_id, SessionRevokeReason.reuse_detected, now)
+        return await refused(
+            "auth.refresh_reuse_detected", "rotated_token_reused", principal, AuditOutcome.denied
+        )
+    if row.expires_at <= now:
+        return await refused("auth.refresh", "expired", principal)
+    if user.status != UserStatus.active:
+        await sessions_repo.revoke_family(session, row.family_id, SessionRevokeReason.admin, now)
+        return await refused("auth.refresh", f"account_{user.status.value}", principal)
+
+    new_row, tokens = await _open_session(session, principal, row.family_id, client, settings, now)
+    # After the new row is flushed: replaced_by references it.
+    row.rotated_at = now
+    row.last_used_at = now
+    row.replaced_by = new_row.id
+    await session.flush()
+    await audit.record(
+        session,
+        "auth.refresh",
+        actor=principal,
+        subject_type="user_session",
+        subject_id=new_row.id,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        details={"previous_session_id": str(row.id)},
+    )
+    return tokens
+
+
+# -- signed-in sessions ---------------------------------------------------------------------------
+
+
+async def logout(
+    session: AsyncSession, principal: Principal, session_row: UserSession, client: ClientInfo
+) -> None:
+    """Sign this device out: every token of the current family stops working."""
+    await sessions_repo.revoke_family(session, session_row.family_id, SessionRevokeReason.logout, utcnow())
+    await audit.record(
+        session,
+        "auth.logout",
+        actor=principal,
+        subject_type="user_session",
+        subject_id=session_row.id,
+        ip=client.ip,
+        user_agent=client.user_agent,
+    )
+
+
+async def revoke_one(
+    session: AsyncSession, principal: Principal, family_id: uuid.UUID, client: ClientInfo
+) -> None:
+    """Sign one of the user's devices out (an id from the sessions list)."""
+    assert principal.user_id is not None
+    revoked = await sessions_repo.revoke_family(
+        session, family_id, SessionRevokeReason.logout, utcnow(), user_id=principal.user_id
+    )
+    if not revoked:
+        raise NotFound("No such active session.")
+    await audit.record(
+        session,
+        "auth.session.revoked",
+        actor=principal,
+        subject_type="user_session_family",
+        subject_id=family_id,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        details={"revoked": revoked},
+    )
+
+
+async def revoke_all(session: AsyncSession, principal: Principal, client: ClientInfo) -> int:
+    assert principal.user_id is not None
+    count = await sessions_repo.revoke_all_for_user(
+        session, principal.user_id, SessionRevokeReason.revoke_all, utcnow()
+    )
+    await audit.record(
+        session,
+        "auth.sessions.revoked_all",
+        actor=principal,
+        subject_type="user",
+        subject_id=principal.user_id,
+        ip=client.ip,
+        user_agent=client.user_agent,
+        details={"revoked": count},
+    )
+    return count
+
+
+async def list_sessions(
+    session: AsyncSession, principal: Principal, current: UserSession
+) -> list[SessionOut]:
+    assert principal.user_id is not None
+    heads = await sessions_repo.list_live_heads(session, principal.user_id, utcnow())
+    return [
+        SessionOut(
+            id=row.family_id,
+            signed_in_at=signed_in_at,
+            last_used_at=row.last_used_at or row.created_at,
+            expires_at=row.expires_at,
+            user_agent=row.user_agent,
+            ip=str(row.ip) if row.ip is not None else None,
+            current=row.family_id == current.family_id,
+        )
+        for row, signed_in_at in heads
+    ]

@@ -1,0 +1,1 @@
+"""Compliance & Privacy: audit trail, consent history, data-subject requests and registers."""

@@ -1,0 +1,1 @@
+"""User Management: accounts, profiles, preferences, refresh sessions and consent state."""
