@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from hp_agent.config import Settings
 from hp_agent.db.session import Database, HPSession, Principal, async_url
@@ -143,6 +143,15 @@ def _as_owner(session: Session, transaction: SessionTransaction, connection: Con
     connection.exec_driver_sql("RESET ROLE")
 
 
+@event.listens_for(OwnerSession, "do_orm_execute")
+def _still_owner(state: ORMExecuteState) -> None:
+    # App sessions on the shared connection leave SET LOCAL ROLE and their principal behind
+    # (a released savepoint keeps them): re-assert the owner before each statement.
+    conn = state.session.connection()
+    conn.exec_driver_sql("RESET ROLE")
+    conn.exec_driver_sql("SELECT set_config('app.current_user_id', '', true), set_config('app.current_role', 'system', true)")
+
+
 @pytest.fixture
 async def db_connection(owner_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     async with owner_engine.connect() as conn:
@@ -168,9 +177,7 @@ def app_db(db_connection: AsyncConnection) -> Database:
 @pytest.fixture
 async def owner_db(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
     async with _maker(db_connection, OwnerSession)() as session:
-        # The owner acts as the service's system actor, which guard triggers let through. App
-        # sessions on the same connection change the transaction-local principal, so assert
-        # with owner_db between them rather than relying on it after they ran.
+        # The owner acts as the service's system actor, which guard triggers let through.
         session.info["principal"] = Principal(None, "system")
         yield session
     # Later app sessions on this connection set the role again in their after_begin.
@@ -194,3 +201,57 @@ async def raw_owner(owner_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]
 
 
 __all__ = ["APP_ROLE", "text"]
+
+
+class LiveServer:
+    """The real app served by uvicorn on a loopback port, for websocket and end-to-end tests.
+
+    Unlike ``client``, data written through it is committed: tests must create their own users
+    (unique emails) and never assume an empty table.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from hp_agent.app import create_app
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        self.app = create_app(settings)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="live-server", daemon=True)
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    server = LiveServer(settings)
+    server.start()
+    yield server
+    server.stop()

@@ -31,3 +31,11 @@ async def test_healthz(client) -> None:
     resp = await client.get("/healthz")
     assert resp.status_code == 200
     assert resp.json() == {"status": "ok"}
+
+
+async def test_live_server_serves_real_socket(live_server) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=live_server.http_url) as c:
+        resp = await c.get("/healthz")
+    assert resp.status_code == 200
