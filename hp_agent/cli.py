@@ -37,9 +37,7 @@ def _migrate(settings: Settings) -> None:
 
     url = owner_database_url(settings)
     upgrade(url)
-    asyncio.run(
-        set_app_role_password(url, settings.app_db_role, settings.app_db_password.get_secret_value())
-    )
+    asyncio.run(set_app_role_password(url, settings.app_db_role, settings.app_db_password.get_secret_value()))
 
 
 def _seed(settings: Settings) -> dict[str, int]:
@@ -70,7 +68,9 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     password = args.password or os.environ.get("HP_NEW_USER_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
-            print("error: give --password or HP_NEW_USER_PASSWORD when stdin is not a terminal", file=sys.stderr)
+            print(
+                "error: give --password or HP_NEW_USER_PASSWORD when stdin is not a terminal", file=sys.stderr
+            )
             return 2
         password = getpass.getpass("password: ")
     try:
@@ -99,7 +99,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log.info("reference data seeded: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
     if embedded_db:
         log.info("embedded PostgreSQL data in %s", settings.data_dir)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+    )
     return 0
 
 

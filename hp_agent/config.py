@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     # Application-level encryption of sensitive text: "kid:base64key,kid2:base64key"; the first is current.
     encryption_keys: SecretStr = SecretStr(f"dev1:{_DEV_ENCRYPTION_KEY}")
 
+    # Agent model providers (per-agent model_name / model_params override the model and options).
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_model: str | None = None
+    ollama_base_url: str = "http://127.0.0.1:11434"
+    agent_request_timeout_seconds: float = 60.0
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand(cls, v: Path) -> Path:

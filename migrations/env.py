@@ -24,7 +24,9 @@ def _url() -> str:
 
         url = get_settings().database_url
     if not url:
-        raise RuntimeError("set HP_DATABASE_URL (or run `hp-agent migrate`, which starts the embedded server)")
+        raise RuntimeError(
+            "set HP_DATABASE_URL (or run `hp-agent migrate`, which starts the embedded server)"
+        )
     return async_url(url)
 
 

@@ -24,12 +24,14 @@ from hp_agent.db.models import load_all
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "migrations" / "versions" / "0001_initial_schema.py"
 
-DOMAINS_UP = '''    op.execute("CREATE DOMAIN mood_scale AS smallint CONSTRAINT mood_scale_range CHECK (VALUE BETWEEN 1 AND 10)")
+DOMAINS_UP = """    op.execute(
+        "CREATE DOMAIN mood_scale AS smallint CONSTRAINT mood_scale_range CHECK (VALUE BETWEEN 1 AND 10)"
+    )
     op.execute(
         "CREATE DOMAIN normalized_score AS double precision "
         "CONSTRAINT normalized_score_range CHECK (VALUE >= 0 AND VALUE <= 1)"
     )
-'''
+"""
 
 
 async def _admin(server: str, sql: str) -> None:
@@ -57,7 +59,12 @@ def main() -> None:
         produced.unlink()
         src = src.replace("def upgrade() -> None:\n", "def upgrade() -> None:\n" + DOMAINS_UP, 1)
         enums = sorted(
-            {c.type.name for t in load_all().metadata.tables.values() for c in t.c if isinstance(c.type, Enum)}
+            {
+                c.type.name
+                for t in load_all().metadata.tables.values()
+                for c in t.c
+                if isinstance(c.type, Enum)
+            }
         )
         drops = "".join(f'    op.execute("DROP TYPE IF EXISTS {e}")\n' for e in enums)
         drops += '    op.execute("DROP DOMAIN IF EXISTS mood_scale")\n'

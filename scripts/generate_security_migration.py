@@ -78,8 +78,10 @@ def main() -> None:
     import re
 
     md = load_all().metadata
-    stmts = [s.replace('"hp_app"', f'"{PLACEHOLDER}"').replace("'hp_app'", f"'{PLACEHOLDER}'")
-             for s in security_statements(md, "hp_app")]
+    stmts = [
+        s.replace('"hp_app"', f'"{PLACEHOLDER}"').replace("'hp_app'", f"'{PLACEHOLDER}'")
+        for s in security_statements(md, "hp_app")
+    ]
     policies = []
     triggers = []
     for s in stmts:
@@ -90,8 +92,13 @@ def main() -> None:
         if m:
             triggers.append((m.group(2), m.group(1)))
     functions = [
-        "therapeutic_relationships_guard()", "session_notes_immutable_when_signed()",
-        "audit_append_only()", "app_therapist_has_consent(uuid, text)", "app_is_treating_therapist(uuid)", "app_current_role()", "app_current_user_id()",
+        "therapeutic_relationships_guard()",
+        "session_notes_immutable_when_signed()",
+        "audit_append_only()",
+        "app_therapist_has_consent(uuid, text)",
+        "app_is_treating_therapist(uuid)",
+        "app_current_role()",
+        "app_current_user_id()",
     ]
     rls = [t.name for t in (*rls_tables(md), *audit_tables(md), *reference_tables(md))]
     src = TEMPLATE.format(

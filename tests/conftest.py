@@ -23,7 +23,13 @@ import httpx
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from hp_agent.config import Settings
@@ -49,11 +55,16 @@ async def _create_all_interim(url: str) -> None:
     engine = create_async_engine(async_url(url))
     async with engine.begin() as conn:
         await conn.execute(text("CREATE DOMAIN mood_scale AS smallint CHECK (VALUE BETWEEN 1 AND 10)"))
-        await conn.execute(text("CREATE DOMAIN normalized_score AS double precision CHECK (VALUE >= 0 AND VALUE <= 1)"))
+        await conn.execute(
+            text("CREATE DOMAIN normalized_score AS double precision CHECK (VALUE >= 0 AND VALUE <= 1)")
+        )
         await conn.run_sync(Base.metadata.create_all)
         stmts = security_statements(Base.metadata, APP_ROLE)
         for stmt in stmts:
-            if "therapeutic_relationships" in stmt and "therapeutic_relationships" not in Base.metadata.tables:
+            if (
+                "therapeutic_relationships" in stmt
+                and "therapeutic_relationships" not in Base.metadata.tables
+            ):
                 continue
             await conn.execute(text(stmt))
     await engine.dispose()
@@ -149,7 +160,9 @@ def _still_owner(state: ORMExecuteState) -> None:
     # (a released savepoint keeps them): re-assert the owner before each statement.
     conn = state.session.connection()
     conn.exec_driver_sql("RESET ROLE")
-    conn.exec_driver_sql("SELECT set_config('app.current_user_id', '', true), set_config('app.current_role', 'system', true)")
+    conn.exec_driver_sql(
+        "SELECT set_config('app.current_user_id', '', true), set_config('app.current_role', 'system', true)"
+    )
 
 
 @pytest.fixture
@@ -222,7 +235,9 @@ class LiveServer:
             s.bind(("127.0.0.1", 0))
             self.port = int(s.getsockname()[1])
         self.app = create_app(settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets")
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="live-server", daemon=True)
 

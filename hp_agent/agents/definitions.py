@@ -75,6 +75,8 @@ def load_agent_file(path: Path, root: Path | None = None) -> AgentDefinition:
         raise AgentDefinitionError(f"{path.name}: slug {agent.slug!r} must match the file name")
     prompt = (root / agent.system_prompt).resolve()
     if root.resolve() not in prompt.parents or not prompt.is_file():
-        raise AgentDefinitionError(f"{path.name}: system prompt {agent.system_prompt!r} not found under prompts/")
+        raise AgentDefinitionError(
+            f"{path.name}: system prompt {agent.system_prompt!r} not found under prompts/"
+        )
     agent.prompt_text = prompt.read_text(encoding="utf-8")
     return agent

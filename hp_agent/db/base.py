@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Double, Enum, MetaData, SmallInteger, func, text
 from sqlalchemy.dialects.postgresql import DOMAIN, JSONB, UUID
@@ -79,7 +79,7 @@ def rls(
 
 class Base(DeclarativeBase):
     metadata = metadata
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         dt.datetime: DateTime(timezone=True),
         uuid.UUID: UUID(as_uuid=True),
         dict[str, Any]: JSONB,

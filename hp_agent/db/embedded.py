@@ -20,13 +20,13 @@ _redis_servers: dict[Path, Any] = {}
 
 def start_postgres(data_dir: Path, *, cleanup: str | None = "stop") -> str:
     """Start (or reuse) PostgreSQL in ``data_dir/pg`` and return an owner URL."""
-    import pgserver
+    from pgserver.postgres_server import get_server
 
     pgdata = (data_dir / "pg").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     if pgdata not in _pg_servers:
         log.info("starting embedded PostgreSQL in %s", pgdata)
-        _pg_servers[pgdata] = pgserver.get_server(pgdata, cleanup_mode=cleanup)
+        _pg_servers[pgdata] = get_server(pgdata, cleanup_mode=cleanup)
     uri: str = _pg_servers[pgdata].get_uri()
     return uri
 

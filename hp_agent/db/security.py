@@ -108,7 +108,8 @@ def table_policies(table: Table) -> list[str]:
             raise ValueError(f"{table.name}: unknown consent kind {consent!r}")
         stmts.append(
             f"CREATE POLICY {_q(table.name + '_therapist_consent')} ON {t} FOR SELECT "
-            f"USING (app_current_role() = 'therapist' AND app_therapist_has_consent({_q(owner)}, '{consent}'))"
+            "USING (app_current_role() = 'therapist' "
+            f"AND app_therapist_has_consent({_q(owner)}, '{consent}'))"
         )
     if spec.get("therapist_read", True) and table.name not in _NO_THERAPIST_POLICY:
         stmts.append(
@@ -123,9 +124,18 @@ def table_policies(table: Table) -> list[str]:
 # listed here is staff-only by default.
 PUBLIC_READ = frozenset(
     {
-        "ai_agent_configurations", "appointment_types", "assessment_templates", "crisis_resources",
-        "drug_interactions", "feature_flags", "insurance_payers", "insurance_plans", "journal_prompts",
-        "medications", "subscription_plans", "system_announcements",
+        "ai_agent_configurations",
+        "appointment_types",
+        "assessment_templates",
+        "crisis_resources",
+        "drug_interactions",
+        "feature_flags",
+        "insurance_payers",
+        "insurance_plans",
+        "journal_prompts",
+        "medications",
+        "subscription_plans",
+        "system_announcements",
     }
 )
 CLINICIAN_READ = frozenset({"clinician_on_call_shifts"})

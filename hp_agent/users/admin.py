@@ -19,7 +19,12 @@ async def create_user_cli(settings: Settings, email: str, password: str, role: s
         async with db.unit_of_work(SYSTEM) as session:
             try:
                 user = await create_user(
-                    session, email, password, UserRole(role), actor=SYSTEM, audit_action="user.created_by_operator"
+                    session,
+                    email,
+                    password,
+                    UserRole(role),
+                    actor=SYSTEM,
+                    audit_action="user.created_by_operator",
                 )
             except HPError as exc:
                 raise RuntimeError(exc.message) from None

@@ -55,7 +55,9 @@ OVERRIDES: dict[tuple[str, str] | str, Any] = {
     "billing_provider_npi": "1234567890",
     "npi_number": "1234567890",
     "place_of_service": "02",
-    ("assessment_templates", "items"): [{"id": "q1", "text": "item", "options": [{"value": 0, "label": "no"}]}],
+    ("assessment_templates", "items"): [
+        {"id": "q1", "text": "item", "options": [{"value": 0, "label": "no"}]}
+    ],
     "cpt_code": "90834",
     ("medication_intake_logs", "status"): "skipped",
     ("care_team_members", "external_name"): "external clinician",

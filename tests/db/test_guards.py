@@ -34,8 +34,11 @@ async def test_therapist_cannot_grant_themselves_a_patient(owner_db: AsyncSessio
         async with app_db.unit_of_work(Principal(therapist, "therapist")) as s:
             await s.execute(
                 insert(REL).values(
-                    patient_id=patient, therapist_id=therapist, status="active",
-                    started_at=NOW, patient_consented_at=NOW,
+                    patient_id=patient,
+                    therapist_id=therapist,
+                    status="active",
+                    started_at=NOW,
+                    patient_consented_at=NOW,
                 )
             )
 
@@ -46,17 +49,23 @@ async def test_therapist_request_then_patient_accepts(owner_db: AsyncSession, ap
     async with app_db.unit_of_work(Principal(therapist, "therapist")) as s:
         rel_id = (
             await s.execute(
-                insert(REL).values(patient_id=patient, therapist_id=therapist, status="pending").returning(REL.c.id)
+                insert(REL)
+                .values(patient_id=patient, therapist_id=therapist, status="pending")
+                .returning(REL.c.id)
             )
         ).scalar_one()
     with pytest.raises(DBAPIError, match="only the patient"):
         async with app_db.unit_of_work(Principal(therapist, "therapist")) as s:
             await s.execute(
-                update(REL).where(REL.c.id == rel_id).values(status="active", started_at=NOW, patient_consented_at=NOW)
+                update(REL)
+                .where(REL.c.id == rel_id)
+                .values(status="active", started_at=NOW, patient_consented_at=NOW)
             )
     async with app_db.unit_of_work(Principal(patient, "patient")) as s:
         await s.execute(
-            update(REL).where(REL.c.id == rel_id).values(status="active", started_at=NOW, patient_consented_at=NOW)
+            update(REL)
+            .where(REL.c.id == rel_id)
+            .values(status="active", started_at=NOW, patient_consented_at=NOW)
         )
     async with app_db.unit_of_work(Principal(therapist, "therapist")) as s:
         status = (await s.execute(select(REL.c.status).where(REL.c.id == rel_id))).scalar_one()

@@ -35,7 +35,11 @@ async def _make_user(owner_db: AsyncSession, role: str = "patient") -> uuid.UUID
 
 async def _count(app_db: Database, principal: Principal, table: Table, row_id: object) -> int:
     async with app_db.unit_of_work(principal) as s:
-        return int((await s.execute(select(func.count()).select_from(table).where(table.c.id == row_id))).scalar_one())
+        return int(
+            (
+                await s.execute(select(func.count()).select_from(table).where(table.c.id == row_id))
+            ).scalar_one()
+        )
 
 
 async def test_every_person_table_has_forced_rls_and_policy(owner_db: AsyncSession) -> None:
@@ -106,7 +110,9 @@ async def test_person_cannot_write_row_for_someone_else(owner_db: AsyncSession, 
             await RowFactory(s, alice, bob).create(mood, "user_id", user_id=alice)
 
 
-async def _relationship(owner_db: AsyncSession, patient: uuid.UUID, therapist: uuid.UUID, status: str) -> None:
+async def _relationship(
+    owner_db: AsyncSession, patient: uuid.UUID, therapist: uuid.UUID, status: str
+) -> None:
     rel = METADATA.tables["therapeutic_relationships"]
     from tests.db.rowgen import NOW
 
@@ -181,19 +187,25 @@ async def test_account_deletion_removes_everything(owner_db: AsyncSession) -> No
     left = []
     for table in RLS_TABLES:
         owner_col = table.info["rls"]["owner"]
-        n = (await owner_db.execute(select(func.count()).select_from(table).where(table.c[owner_col] == alice))).scalar_one()
+        n = (
+            await owner_db.execute(select(func.count()).select_from(table).where(table.c[owner_col] == alice))
+        ).scalar_one()
         if n:
             left.append(table.name)
     assert left == []
     # The neutral person's account is untouched by Alice's deletion.
-    assert (await owner_db.execute(select(func.count()).select_from(users).where(users.c.id == neutral))).scalar_one() == 1
+    assert (
+        await owner_db.execute(select(func.count()).select_from(users).where(users.c.id == neutral))
+    ).scalar_one() == 1
 
 
 REFERENCE_TABLES = [t for t in METADATA.sorted_tables if "rls" not in t.info and not t.info.get("audit")]
 
 
 @pytest.mark.parametrize("table", REFERENCE_TABLES, ids=lambda t: t.name)
-async def test_people_cannot_write_reference_tables(table: Table, owner_db: AsyncSession, app_db: Database) -> None:
+async def test_people_cannot_write_reference_tables(
+    table: Table, owner_db: AsyncSession, app_db: Database
+) -> None:
     alice = await _make_user(owner_db)
     row = await RowFactory(owner_db, alice, alice).create(table)
     await owner_db.flush()
@@ -216,13 +228,18 @@ async def test_people_cannot_write_reference_tables(table: Table, owner_db: Asyn
 
 async def _count_by(app_db: Database, principal: Principal, table: Table, key: object, value: object) -> int:
     async with app_db.unit_of_work(principal) as s:
-        return int((await s.execute(select(func.count()).select_from(table).where(key == value))).scalar_one())  # type: ignore[arg-type]
+        return int(
+            (await s.execute(select(func.count()).select_from(table).where(key == value))).scalar_one()
+        )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     ("table_name", "consent"),
-    [("safety_plans", "consent_to_share_safety_plan"), ("journal_entries", "consent_to_share_journal"),
-     ("chat_messages", "consent_to_share_chat")],
+    [
+        ("safety_plans", "consent_to_share_safety_plan"),
+        ("journal_entries", "consent_to_share_journal"),
+        ("chat_messages", "consent_to_share_chat"),
+    ],
 )
 async def test_therapist_reads_shared_data_only_with_consent(
     table_name: str, consent: str, owner_db: AsyncSession, app_db: Database

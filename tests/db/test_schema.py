@@ -23,7 +23,9 @@ async def _scalar(conn: AsyncConnection, sql: str) -> object:
 
 async def test_migrations_create_every_table(raw_owner: AsyncConnection) -> None:
     tables = set(
-        (await raw_owner.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))).scalars()
+        (
+            await raw_owner.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+        ).scalars()
     )
     tables.discard("alembic_version")
     assert len(tables) >= 98
@@ -42,25 +44,33 @@ async def test_models_and_migrations_agree(raw_owner: AsyncConnection) -> None:
 
 async def test_no_timestamp_without_time_zone(raw_owner: AsyncConnection) -> None:
     rows = (
-        await raw_owner.execute(
-            text(
-                "SELECT table_name || '.' || column_name FROM information_schema.columns "
-                "WHERE table_schema = 'public' AND data_type = 'timestamp without time zone'"
+        (
+            await raw_owner.execute(
+                text(
+                    "SELECT table_name || '.' || column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND data_type = 'timestamp without time zone'"
+                )
             )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     assert rows == []
 
 
 async def test_domains_and_enums_exist(raw_owner: AsyncConnection) -> None:
     domains = set(
-        (await raw_owner.execute(text("SELECT domain_name FROM information_schema.domains WHERE domain_schema='public'")))
-        .scalars()
+        (
+            await raw_owner.execute(
+                text("SELECT domain_name FROM information_schema.domains WHERE domain_schema='public'")
+            )
+        ).scalars()
     )
     assert {"mood_scale", "normalized_score"} <= domains
     mood_col = await _scalar(
         raw_owner,
-        "SELECT domain_name FROM information_schema.columns WHERE table_name='mood_entries' AND column_name='mood'",
+        "SELECT domain_name FROM information_schema.columns "
+        "WHERE table_name='mood_entries' AND column_name='mood'",
     )
     assert mood_col == "mood_scale"
     n_enums = await _scalar(raw_owner, "SELECT count(*) FROM pg_type WHERE typtype = 'e'")
@@ -88,9 +98,13 @@ async def test_downgrade_to_base_and_upgrade_again(pg_server_url: str) -> None:
         downgrade(url, "base")
         conn = await asyncpg.connect(plain.set(database=name).render_as_string(hide_password=False))
         try:
-            left = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")
-            types = await conn.fetch("SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace "
-                                     "WHERE n.nspname='public' AND t.typtype IN ('e','d')")
+            left = await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+            )
+            types = await conn.fetch(
+                "SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace "
+                "WHERE n.nspname='public' AND t.typtype IN ('e','d')"
+            )
         finally:
             await conn.close()
         assert [r[0] for r in left] == []

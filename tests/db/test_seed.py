@@ -20,17 +20,29 @@ async def test_seed_is_idempotent_and_complete(settings: Settings, raw_owner: As
     first = await seed_all(settings)
     second = await seed_all(settings)
     assert first == second
-    for table in ("crisis_resources", "journal_prompts", "assessment_templates", "medications",
-                  "subscription_plans", "ai_agent_configurations"):
+    for table in (
+        "crisis_resources",
+        "journal_prompts",
+        "assessment_templates",
+        "medications",
+        "subscription_plans",
+        "ai_agent_configurations",
+    ):
         assert first[table] > 0
         assert await _count(raw_owner, f"SELECT count(*) FROM {table}") == first[table]
     assert first["ai_agent_configurations"] >= 3
     assert first["journal_prompts"] >= 40
 
 
-async def test_seeded_crisis_lines_include_the_core_numbers(settings: Settings, raw_owner: AsyncConnection) -> None:
+async def test_seeded_crisis_lines_include_the_core_numbers(
+    settings: Settings, raw_owner: AsyncConnection
+) -> None:
     await seed_all(settings)
-    contacts = set((await raw_owner.execute(text("SELECT country_code || ':' || contact FROM crisis_resources"))).scalars())
+    contacts = set(
+        (
+            await raw_owner.execute(text("SELECT country_code || ':' || contact FROM crisis_resources"))
+        ).scalars()
+    )
     for expected in ("US:988", "GB:116 123", "AU:13 11 14"):
         assert expected in contacts
     assert any(c.startswith("US:") and "741741" in c for c in contacts)

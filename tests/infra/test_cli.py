@@ -18,20 +18,39 @@ def _run(settings: Settings, *args: str, password: str | None = None) -> subproc
     if password is not None:
         env["HP_NEW_USER_PASSWORD"] = password
     return subprocess.run(
-        [sys.executable, "-m", "hp_agent.cli", *args], env=env, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "hp_agent.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         stdin=subprocess.DEVNULL,
     )
 
 
 async def test_create_user_command(settings: Settings, raw_owner: AsyncConnection) -> None:
-    ok = _run(settings, "create-user", "--email", "Operator.Made@Example.org", "--role", "therapist",
-              password="a long and unusual passphrase 42")
+    ok = _run(
+        settings,
+        "create-user",
+        "--email",
+        "Operator.Made@Example.org",
+        "--role",
+        "therapist",
+        password="a long and unusual passphrase 42",
+    )
     assert ok.returncode == 0, ok.stderr
     assert "created therapist" in ok.stdout
-    role = (await raw_owner.execute(text("SELECT role FROM users WHERE email = 'operator.made@example.org'"))).scalar_one()
+    role = (
+        await raw_owner.execute(text("SELECT role FROM users WHERE email = 'operator.made@example.org'"))
+    ).scalar_one()
     assert role == "therapist"
 
-    again = _run(settings, "create-user", "--email", "operator.made@example.org", password="a long and unusual passphrase 42")
+    again = _run(
+        settings,
+        "create-user",
+        "--email",
+        "operator.made@example.org",
+        password="a long and unusual passphrase 42",
+    )
     assert again.returncode == 1
     assert "error:" in again.stderr
 
