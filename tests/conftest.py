@@ -236,7 +236,7 @@ class LiveServer:
             self.port = int(s.getsockname()[1])
         self.app = create_app(settings)
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets"
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", ws="websockets-sansio"
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="live-server", daemon=True)
