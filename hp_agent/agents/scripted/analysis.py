@@ -1,0 +1,269 @@
+"""Reading one message: intents, emotions, topics, people and things, thinking traps, a rating,
+and the clause worth reflecting back in the person's own words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hp_agent.agents.scripted.content import DialogueContent, Distortion
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+_CLAUSE_SPLIT = re.compile(
+    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<=[.!?;])\s+|\s*[\n\u2014]\s*|,\s+",
+    re.IGNORECASE,
+)
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:and|but|so|because|well|honestly|basically|like|just|i mean|i think|i guess|tbh|ok(?:ay)?|um+|"
+    r"yeah|yes|no(?=,)|nah|hi|hello|hey|thanks|also|anyway|actually)\b[\s,]*)+",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# First person -> second person, longest first; applied to lowercase tokens.
+_SWAP_PAIRS = [
+    ("i am", "you are"),
+    ("i was", "you were"),
+    ("i'm", "you're"),
+    ("im", "you're"),
+    ("i've", "you've"),
+    ("ive", "you've"),
+    ("i'd", "you'd"),
+    ("i'll", "you'll"),
+    ("i", "you"),
+    ("me", "you"),
+    ("my", "your"),
+    ("mine", "yours"),
+    ("myself", "yourself"),
+    ("am", "are"),
+    ("we", "you"),
+    ("us", "you"),
+    ("our", "your"),
+    ("ourselves", "yourselves"),
+]
+_SWAP_BIGRAMS = {a: b for a, b in _SWAP_PAIRS if " " in a}
+_SWAP_WORDS = {a: b for a, b in _SWAP_PAIRS if " " not in a}
+MAX_CLAUSE_WORDS = 16
+# Questions are answered, not reflected back ("It sounds like how do I...").
+_QUESTION_START = re.compile(
+    r"^(?:how|what|why|when|where|who|which|should|can|could|would|will|do|does|did|is|are|am|was)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrapHit:
+    distortion: Distortion
+    quote: str  # the person's words that matched, as written
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    text: str
+    intents: tuple[str, ...]
+    emotions: tuple[str, ...]
+    topics: tuple[str, ...]
+    entities: tuple[str, ...]  # "your sister", "Maya", "your presentation"
+    traps: tuple[TrapHit, ...]
+    rating: int | None
+    clause: str | None  # reflected: "you always ruin everything"
+    self_critical: bool  # the reflected clause is a harsh word about themselves
+    painful: bool  # something painful is described, with or without a feeling word
+    asks_question: bool
+    word_count: int
+
+    def has(self, intent: str) -> bool:
+        return intent in self.intents
+
+
+def normalise(text: str) -> str:
+    text = " ".join(text.translate(_QUOTES).split())
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) > 8 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+        # SHOUTING reads as emphasis, not as names and acronyms.
+        text = text.lower()
+    # "I I I I": collapse a word repeated in a row.
+    return re.sub(r"\b(\w+)(?:\s+\1\b)+", r"\1", text, flags=re.IGNORECASE)
+
+
+# Function words: a message with none of them is probably not English, and the engine should not
+# pretend to reflect words it cannot read.
+_ENGLISH_CUES = frozenset(
+    re.findall(
+        r"\S+",
+        "i i'm im you the a an to and my me it it's is was of in that have feel am so but not just do "
+        "don't can't cant with about at for this be on what how he she they we been had get got no",
+    )
+)
+
+
+def _looks_english(text: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return len(words) < 3 or any(w in _ENGLISH_CUES for w in words)
+
+
+def swap_person(text: str) -> str:
+    tokens = text.split()
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        word = tokens[i]
+        core = word.strip('.,!?;:"()').lower()
+        trail = word[len(word.rstrip('.,!?;:"()')) :]
+        if i + 1 < len(tokens):
+            nxt = tokens[i + 1].strip('.,!?;:"()').lower()
+            pair = _SWAP_BIGRAMS.get(f"{core} {nxt}")
+            if pair and word.rstrip('.,!?;:"()').lower() == core:
+                trail2 = tokens[i + 1][len(tokens[i + 1].rstrip('.,!?;:"()')) :]
+                out.append(pair + trail2)
+                i += 2
+                continue
+        swapped = _SWAP_WORDS.get(core)
+        if swapped is not None:
+            out.append(swapped + trail)
+        elif core == "you" or core == "your":
+            # The person addressing the agent; keep as is (clauses with "you" are rarely chosen).
+            out.append(word)
+        else:
+            out.append(word)
+        i += 1
+    return " ".join(out)
+
+
+def _match_any(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def _entities(content: DialogueContent, text: str) -> list[str]:
+    lex = content.lexicon
+    found: list[str] = []
+    lower = text.lower()
+    for word in sorted(lex.relations, key=len, reverse=True):
+        if re.search(rf"\b(?:my|our) {re.escape(word)}\b", lower):
+            label = f"your {word}"
+            if not any(label in f or f in label for f in found):
+                found.append(label)
+    for word in lex.things:
+        if re.search(rf"\b(?:my|the|this|our) {re.escape(word)}\b", lower):
+            label = (
+                f"your {word}" if re.search(rf"\b(?:my|our) {re.escape(word)}\b", lower) else f"the {word}"
+            )
+            if label not in found:
+                found.append(label)
+    # Names: capitalised words that do not start a sentence and are not common words.
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        words = sentence.split()
+        for idx, raw in enumerate(words):
+            word = raw.strip(".,!?;:\"()'")
+            if idx == 0 or not word or not word[0].isupper() or word in lex.not_names or len(word) < 2:
+                continue
+            if word.isupper() and len(word) > 1:  # acronyms and shouting
+                continue
+            if word.endswith("'s"):
+                word = word[:-2]
+            if word not in found and word not in lex.not_names:
+                found.append(word)
+    return found
+
+
+def _is_self_critical(content: DialogueContent, text: str) -> bool:
+    return any(p.search(text) for p in content.lexicon.topics.get("self_worth", ())) or any(
+        d.id == "labelling" and any(p.search(text) for p in d.patterns) for d in content.distortions
+    )
+
+
+def _clause(
+    content: DialogueContent, text: str, traps: list[TrapHit], names: list[str]
+) -> tuple[str | None, bool]:
+    candidates = [c.strip(" ,.!?;:\"'") for c in _CLAUSE_SPLIT.split(text) if c and c.strip(" ,.!?;:\"'")]
+    best: tuple[float, int, str] | None = None
+    for idx, cand in enumerate(candidates):
+        cand = _LEADING_FILLER.sub("", cand).strip(" ,")
+        words = cand.split()
+        if len(words) < 3 or cand.endswith("?") or _QUESTION_START.match(cand):
+            continue
+        if re.search(r"\byou\b|\byour\b|\byou're\b", cand, re.IGNORECASE):
+            continue  # addressed to the agent: turning it around would put words in their mouth
+        lower = cand.lower()
+        score = 0.0
+        if any(t.quote.lower() in lower for t in traps):
+            score += 3
+        if any(_match_any(ps, lower) for ps in content.lexicon.emotions.values()):
+            score += 2
+        if any(_match_any(ps, lower) for ps in content.lexicon.topics.values()):
+            score += 1
+        if re.search(r"\b(?:i|i'm|my|me|i've)\b", lower):
+            score += 1
+        if len(words) > 24:
+            score -= 1
+        if _is_self_critical(content, cand):
+            score -= 4  # reflecting "you're pathetic" back would only echo the critic
+        if best is None or score > best[0]:
+            best = (score, idx, cand)
+    if best is None:
+        return None, False
+    critical = _is_self_critical(content, best[2])
+    words = best[2].split()
+    if len(words) > MAX_CLAUSE_WORDS:
+        # Cut at a comma inside the limit when there is one, else at the limit.
+        head = " ".join(words[:MAX_CLAUSE_WORDS])
+        comma = head.rfind(",")
+        best_text = head[:comma] if comma > 20 else head
+    else:
+        best_text = best[2]
+    # A shouted word inside a calm sentence is emphasis: reflect it in a normal voice.
+    # (A run of two or more capitalised words; a lone acronym like "GP" stays as written.)
+    best_text = re.sub(r"\b[A-Z][A-Z']+(?:\s+[A-Z][A-Z']+)+\b", lambda m: m.group(0).lower(), best_text)
+    swapped = swap_person(best_text).strip(" ,")
+    if swapped:
+        first = swapped.split()[0].strip(".,!?;:\"()'")
+        # A sentence-initial capital is kept only for a name the person capitalises elsewhere too.
+        if first not in names or first in content.lexicon.not_names:
+            swapped = swapped[0].lower() + swapped[1:]
+    return (swapped or None), critical
+
+
+def analyse(content: DialogueContent, raw: str) -> Analysis:
+    text = normalise(raw)
+    lower = text.lower()
+    lex = content.lexicon
+    intents = tuple(name for name, patterns in lex.intents.items() if _match_any(patterns, lower))
+    emotions = tuple(label for label, patterns in lex.emotions.items() if _match_any(patterns, lower))
+    topics = tuple(label for label, patterns in lex.topics.items() if _match_any(patterns, lower))
+    traps: list[TrapHit] = []
+    for distortion in content.distortions:
+        for pattern in distortion.patterns:
+            match = pattern.search(text)
+            if match:
+                traps.append(TrapHit(distortion, _quote(text, match)))
+                break
+    rating = None
+    for match in lex.rating.finditer(lower):
+        value = match.group(1) or match.group(2)
+        if value is not None:
+            rating = int(value)
+            break
+    entities = _entities(content, text)
+    clause, critical = _clause(content, text, traps, entities) if _looks_english(text) else (None, False)
+    return Analysis(
+        text=text,
+        intents=intents,
+        emotions=emotions,
+        topics=topics,
+        entities=tuple(entities),
+        traps=tuple(traps),
+        rating=rating,
+        clause=clause,
+        self_critical=critical,
+        painful=bool(traps) or any(p.search(lower) for p in lex.painful),
+        asks_question=text.rstrip().endswith("?"),
+        word_count=len(_WORD.findall(text)),
+    )
+
+
+def _quote(text: str, match: re.Match[str]) -> str:
+    """The matched words extended to the end of their clause, at most about ten words."""
+    start, end = match.span()
+    rest = re.split(r"[,.;!?]", text[end:], maxsplit=1)[0]
+    quote = (text[start:end] + rest).strip()
+    words = quote.split()
+    return " ".join(words[:10])

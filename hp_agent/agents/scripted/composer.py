@@ -1,0 +1,379 @@
+"""Composing one reply: reflect, validate, remember, name a thinking trap, offer a technique, ask.
+
+A reply is a list of parts, each with a kind. Optional parts are dropped when the reply would be
+too long, and only the last question survives, so each reply asks one thing at a time.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+
+from hp_agent.agents.scripted.analysis import Analysis, analyse
+from hp_agent.agents.scripted.content import Approach, DialogueContent, Technique
+from hp_agent.agents.scripted.memory import ContextView, Memory, build_memory
+from hp_agent.agents.scripted.phrasing import (
+    Picker,
+    Reply,
+    cap,
+    keep_last_questions,
+    stable_seed,
+    stem,
+    truncate_sentences,
+)
+
+# Checked in this order; the first that matches replaces the whole reply.
+_REDIRECT_INTENTS = (
+    "risk",
+    "asks_means",
+    "asks_medication",
+    "asks_diagnosis",
+    "asks_secrecy",
+    "asks_human",
+    "misunderstood",
+)
+_POSITIVE = frozenset({"hopeful"})
+# Parts dropped first when a reply is too long.
+_DROP_ORDER = ("validation", "callback", "context", "technique", "trap")
+_MIN_FIT = 2
+_THOUGHT = re.compile(
+    r"\b(?:i think|i thought|i believe|i keep thinking|my mind|the thought)\b", re.IGNORECASE
+)
+
+
+class Composer:
+    def __init__(
+        self,
+        content: DialogueContent,
+        approach: Approach,
+        *,
+        agent_name: str,
+        max_chars: int,
+        questions_per_turn: int = 1,
+    ) -> None:
+        self.content = content
+        self.approach = approach
+        self.agent_name = agent_name
+        self.max_chars = max_chars
+        self.questions_per_turn = max(1, questions_per_turn)
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    def compose(self, history: Sequence[tuple[str, str]], context: ContextView, seed: int) -> str:
+        """The reply to the last (user) turn of ``history``; deterministic given history and seed."""
+        memory = build_memory(self.content, list(history[:-1]))
+        current = analyse(self.content, history[-1][1])
+        reply = ""
+        for attempt in range(8):
+            rng = random.Random(stable_seed(seed, memory.turn, current.text, attempt))
+            reply = self._render(self._plan(current, memory, context, Picker(rng, memory)))
+            if reply not in memory.agent_replies:
+                return reply
+        # Every phrasing has been used with these exact words: say so plainly rather than repeat.
+        return (
+            f"{reply} (I realise I've said something like this before, so tell me if I'm missing something.)"
+        )
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def _plan(self, a: Analysis, memory: Memory, ctx: ContextView, pick: Picker) -> Reply:
+        reply = Reply()
+        approach = self.approach
+        for intent in _REDIRECT_INTENTS:
+            if a.has(intent):
+                reply.add("redirect", pick.pick(self.content.redirects.get(intent, ()), name=self.agent_name))
+                if intent in ("asks_human", "asks_secrecy"):
+                    reply.add("question", pick.pick(approach.lines("questions")))
+                return reply
+        if a.has("greeting") and a.word_count <= 4:
+            name_part = f", {ctx.display_name}" if ctx.display_name else ""
+            reply.add("greeting", pick.pick(approach.lines("greeting_reply"), name_part=name_part))
+            return reply
+        if a.has("thanks_goodbye") and a.word_count <= 12:
+            reply.add("closing", pick.pick(self.content.redirects.get("thanks_goodbye", ())))
+            return reply
+        if self._continue_technique(a, memory, pick, reply):
+            return reply
+        if a.has("unsure") and a.word_count <= 6:
+            reply.add("question", pick.pick(approach.lines("unsure"), approach.lines("questions")))
+            return reply
+
+        distressed = self._distressed(a)
+        negative = [e for e in a.emotions if e not in _POSITIVE]
+        emotion = negative[0] if negative else (a.emotions[0] if a.emotions else "")
+
+        if distressed:
+            reply.add("reflection", self._reflection(a, emotion, pick))
+            reply.add("validation", pick.pick(approach.lines("high_distress")))
+            technique = self._choose_technique(a, memory, distressed=True, asked=True)
+            if technique is not None:
+                reply.add("technique", pick.pick(technique.offer))
+            else:
+                reply.add("question", pick.pick(approach.lines("questions")))
+            return reply
+
+        if a.emotions and not negative and not a.traps:
+            reply.add("reflection", self._reflection(a, "", pick))
+            reply.add("question", pick.pick(approach.lines("positive")))
+            return reply
+
+        reflection = self._reflection(a, emotion, pick)
+        if reflection is None and a.word_count < 4:
+            if memory.turn > 0 and a.word_count > 0:
+                # A short answer to the last question: keep the thread rather than start over.
+                reply.add("question", pick.pick(approach.lines("acknowledge"), approach.lines("questions")))
+                return reply
+            reply.add("context", self._context_remark(a, memory, ctx, pick))
+            reply.add("question", pick.pick(approach.lines("fallbacks"), approach.lines("questions")))
+            return reply
+        reply.add("reflection", reflection)
+        if negative and (memory.turn == 0 or pick.rng.random() < 0.5):
+            reply.add("validation", pick.pick(approach.lines("validations")))
+        trap = next((t for t in a.traps if t.distortion.id not in memory.traps_named), None)
+        reply.add("context", self._context_remark(a, memory, ctx, pick))
+        # One thing at a time: a callback would crowd out a thinking trap being named.
+        if "context" not in reply.kinds() and trap is None:
+            reply.add("callback", self._callback(a, memory, pick))
+        if trap is not None and a.self_critical and approach.distortion_style == "reflect":
+            trap = None  # the self-critical reflection already says it, without a label
+        if trap is not None:
+            reply.add(
+                "trap",
+                pick.pick(
+                    approach.lines("distortion_naming"),
+                    quote=trap.quote,
+                    trap=trap.distortion.name,
+                    explain=trap.distortion.explain,
+                ),
+            )
+
+        asked = a.has("asks_advice")
+        technique = self._choose_technique(a, memory, distressed=False, asked=asked)
+        # Naming a trap is enough for one turn unless the person asked for help.
+        if technique is not None and (trap is None or asked):
+            if approach.offer_techniques == "when_asked":
+                reply.add("preface", pick.pick(approach.lines("advice_preface")))
+            reply.add("technique", pick.pick(technique.offer))
+            return reply
+        if trap is not None and approach.distortion_style == "name" and trap.distortion.questions:
+            reply.add("question", pick.pick(trap.distortion.questions))
+        elif (a.traps or _THOUGHT.search(a.text)) and approach.lines("thought_questions"):
+            reply.add("question", pick.pick(approach.lines("thought_questions")))
+        else:
+            reply.add("question", pick.pick(approach.lines("questions")))
+        return reply
+
+    def _distressed(self, a: Analysis) -> bool:
+        if a.rating is not None and a.rating >= self.approach.high_distress_threshold:
+            return True
+        return bool(
+            re.search(
+                r"\b(?:panic attack|can't breathe|cant breathe|freaking out|losing it)\b", a.text.lower()
+            )
+        )
+
+    def _reflection(self, a: Analysis, emotion: str, pick: Picker) -> str | None:
+        approach = self.approach
+        if a.clause and a.self_critical and approach.lines("reflections.self_critical"):
+            return pick.pick(approach.lines("reflections.self_critical"))
+        if a.clause:
+            # "You feel anxious, and that's left you feeling anxious" says nothing twice.
+            named = emotion and not _mentions_emotion(self.content, a.clause, emotion)
+            if named:
+                key = "reflections.with_emotion"
+            elif a.traps and approach.lines("reflections.thought"):
+                # A thinking trap is reflected as a thought, not affirmed as a fact.
+                key = "reflections.thought"
+            elif (a.painful or emotion) and approach.lines("reflections.heavy"):
+                key = "reflections.heavy"
+            else:
+                key = "reflections.plain"
+            return pick.pick(approach.lines(key), clause=a.clause, clause_cap=cap(a.clause), emotion=emotion)
+        if emotion:
+            return pick.pick(approach.lines("reflections.emotion_only"), emotion=emotion)
+        return None
+
+    def _continue_technique(self, a: Analysis, memory: Memory, pick: Picker, reply: Reply) -> bool:
+        approach = self.approach
+        if memory.last_offer and a.has("agrees") and a.word_count <= 10:
+            technique = self.content.techniques[memory.last_offer]
+            reply.add("ack", pick.pick(approach.lines("accepted")))
+            reply.add("step", technique.steps[0] if technique.steps else None)
+            return True
+        if (memory.last_offer or memory.active_technique) and a.has("declines") and a.word_count <= 10:
+            reply.add("ack", pick.pick(approach.lines("declined")))
+            return True
+        if memory.active_technique and memory.active_step >= 0 and not a.has("declines"):
+            technique = self.content.techniques[memory.active_technique]
+            nxt = memory.active_step + 1
+            if nxt < len(technique.steps):
+                if a.clause and a.word_count > 3:
+                    reply.add(
+                        "reflection",
+                        pick.pick(
+                            ("So {clause}.", "Okay, {clause}.", "Thank you. {clause_cap}."),
+                            clause=a.clause,
+                            clause_cap=cap(a.clause),
+                        ),
+                    )
+                else:
+                    reply.add("reflection", pick.pick(("Thank you.", "Okay, good.", "That's fine.")))
+                reply.add("step", technique.steps[nxt])
+                return True
+        return False
+
+    def _choose_technique(
+        self, a: Analysis, memory: Memory, *, distressed: bool, asked: bool
+    ) -> Technique | None:
+        approach = self.approach
+        if approach.offer_techniques == "when_asked" and not asked and not distressed:
+            return None
+        if not asked and not distressed and memory.turn < approach.offer_after_turns:
+            return None
+        if not asked and not distressed and memory.last_offer is not None:
+            return None  # one offer at a time: let the person answer the last one first
+        traps = {t.distortion.id for t in a.traps}
+        best: tuple[int, int, Technique] | None = None
+        for order, tid in enumerate(approach.techniques):
+            if tid in memory.techniques_offered:
+                continue
+            technique = self.content.techniques[tid]
+            score = 3 * len(traps & technique.distortions)
+            score += 2 * len(set(a.emotions) & technique.emotions)
+            score += len(set(a.topics) & technique.topics)
+            if distressed and technique.high_distress:
+                score += 5
+            if distressed and not technique.high_distress:
+                continue
+            # A topic alone is a weak fit: a feeling, a thinking trap or distress must match too.
+            if score >= _MIN_FIT and (best is None or score > best[0]):
+                best = (score, -order, technique)
+        if best is not None:
+            return best[2]
+        if asked:
+            return next(
+                (
+                    self.content.techniques[t]
+                    for t in approach.techniques
+                    if t not in memory.techniques_offered
+                ),
+                None,
+            )
+        return None
+
+    def _context_in_last_reply(self, memory: Memory) -> bool:
+        if not memory.agent_replies:
+            return False
+        last = memory.agent_replies[-1].lower()
+        stems = (
+            stem(t).lower()
+            for key, lines in self.approach.templates.items()
+            if key.startswith("context.")
+            for t in lines
+        )
+        return any(len(s) >= 12 and s in last for s in stems)
+
+    def _context_remark(self, a: Analysis, memory: Memory, ctx: ContextView, pick: Picker) -> str | None:
+        approach = self.approach
+        lower = a.text.lower()
+        goals = [g for g in ctx.goals if not memory.said(g)]
+        themes = [t for t in ctx.themes if not memory.said(t)]
+        # What the message itself touches on comes first: a goal or journal theme it mentions.
+        for goal in goals:
+            if _content_words(goal) & _content_words(lower):
+                return pick.pick(approach.lines("context.goal"), goal=goal)
+        for theme in themes:
+            if theme.lower() in lower or any(theme.lower() == t.replace("_", " ") for t in a.topics):
+                return pick.pick(approach.lines("context.journal"), theme=theme, theme_cap=cap(theme))
+        if len(ctx.moods) >= 2 and not memory.said("mood check-ins"):
+            newest, oldest = ctx.moods[0], ctx.moods[-1]
+            average = round(sum(ctx.moods) / len(ctx.moods))
+            days = str(len(ctx.moods))
+            if average <= 4:
+                return pick.pick(approach.lines("context.mood_low"), mood=str(average), days=days)
+            if newest - oldest <= -2:
+                return pick.pick(
+                    approach.lines("context.mood_down"), mood=str(newest), from_mood=str(oldest), days=days
+                )
+            if newest - oldest >= 2:
+                return pick.pick(approach.lines("context.mood_up"), mood=str(newest), days=days)
+        # Unprompted, the person's data comes up at the start and then at most every third turn.
+        if memory.turn == 0 or (memory.turn % 3 == 2 and not self._context_in_last_reply(memory)):
+            if goals:
+                return pick.pick(approach.lines("context.goal"), goal=goals[0])
+            if themes:
+                return pick.pick(approach.lines("context.journal"), theme=themes[0], theme_cap=cap(themes[0]))
+        return None
+
+    def _callback(self, a: Analysis, memory: Memory, pick: Picker) -> str | None:
+        approach = self.approach
+        if memory.turn == 0:
+            return None
+        # A technique offered a while ago (not just now) and not followed up yet.
+        for tid in memory.techniques_offered:
+            if tid in memory.techniques_practised:
+                continue  # walked through together already; no need to ask whether they tried it
+            name = self.content.techniques[tid].name
+            if (
+                memory.last_offer != tid
+                and memory.turn >= 3
+                and not memory.said(f"suggested {name}")
+                and not memory.said(f"about {name} before")
+            ):
+                return pick.pick(approach.lines("callbacks.technique"), technique=name)
+        vague = bool(re.search(r"\b(?:it|this|that|again|still|they|them|he|she)\b", a.text.lower()))
+        for entity, first_turn in memory.entities.items():
+            # Mentioned in the turn just before is not "earlier"; it is still the topic.
+            if entity in a.entities or first_turn >= memory.turn - 1:
+                continue
+            if any(
+                memory.said(f"{lead} {entity}") for lead in ("mentioned", "up", "brought up")
+            ) or memory.said(f"{entity} before"):
+                continue
+            topic_link = bool(set(a.topics) & set(memory.user_turns[first_turn].topics))
+            if vague or topic_link or not a.entities:
+                return pick.pick(approach.lines("callbacks.entity"), entity=entity)
+        for topic in a.topics:
+            if memory.topic_counts.get(topic, 0) >= 2 and not memory.said(
+                f"{topic.replace('_', ' ')}, which you"
+            ):
+                return pick.pick(approach.lines("callbacks.topic"), topic=topic.replace("_", " "))
+        return None
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def _render(self, reply: Reply) -> str:
+        parts = list(reply.parts)
+        for kind in _DROP_ORDER:
+            if len(" ".join(t for _, t in parts)) <= self.max_chars:
+                break
+            # Never drop the only thing that answers: keep at least two parts.
+            if len(parts) > 2:
+                parts = [(k, t) for k, t in parts if k != kind]
+        text = keep_last_questions(parts, self.questions_per_turn)
+        if len(text) > self.max_chars:
+            text = truncate_sentences(text, self.max_chars)
+        return text
+
+
+def _mentions_emotion(content: DialogueContent, clause: str, emotion: str) -> bool:
+    return any(p.search(clause) for p in content.lexicon.emotions.get(emotion, ()))
+
+
+# Words too common to link a message to a goal ("this week" is not about "walk three times a week").
+_COMMON = frozenset(
+    re.findall(
+        r"\S+",
+        "with more less that this have been about some every each week weeks time times today daily "
+        "month year days from into just like really much very want would could should than then them "
+        "there their what when where which while your yours",
+    )
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z']+", text.lower()) if len(w) > 3 and w not in _COMMON}
+
+
+# Parts written as a whole (a technique offer or step, a boundary redirect) keep all their sentences.

@@ -1,0 +1,111 @@
+"""What the engine remembers of a conversation, rebuilt from the history on every turn.
+
+The engine keeps no state between calls: the same history and seed always give the same reply,
+and any instance can answer any turn. Its own earlier replies tell it which techniques it offered,
+which thinking traps it named and which phrasings it has used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hp_agent.agents.scripted.analysis import Analysis, analyse
+from hp_agent.agents.scripted.content import DialogueContent
+
+
+@dataclass(frozen=True, slots=True)
+class ContextView:
+    display_name: str | None = None
+    moods: tuple[int, ...] = ()  # newest first
+    themes: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any] | None) -> ContextView:
+        if not payload:
+            return cls()
+        moods = tuple(int(m["mood"]) for m in payload.get("recent_moods") or () if m.get("mood") is not None)
+        return cls(
+            display_name=payload.get("display_name") or None,
+            moods=moods,
+            themes=tuple(str(t) for t in payload.get("journal_themes") or ()),
+            goals=tuple(str(g) for g in payload.get("goals") or ()),
+        )
+
+
+@dataclass(slots=True)
+class Memory:
+    user_turns: list[Analysis] = field(default_factory=list)  # earlier turns, oldest first
+    agent_replies: list[str] = field(default_factory=list)
+    # First mention wins, in order; values are the turn index they were first mentioned in.
+    entities: dict[str, int] = field(default_factory=dict)
+    topics: dict[str, int] = field(default_factory=dict)
+    topic_counts: dict[str, int] = field(default_factory=dict)
+    techniques_offered: list[str] = field(default_factory=list)
+    techniques_practised: set[str] = field(default_factory=set)  # at least one step walked through
+    traps_named: set[str] = field(default_factory=set)
+    # The technique being walked through and the step the last reply showed, if any.
+    active_technique: str | None = None
+    active_step: int = -1
+    last_offer: str | None = None  # technique offered in the immediately previous reply
+
+    def said(self, fragment: str) -> bool:
+        """Whether an earlier reply contains ``fragment`` (case-insensitive)."""
+        needle = fragment.lower()
+        return any(needle in r.lower() for r in self.agent_replies)
+
+    @property
+    def turn(self) -> int:
+        """How many user turns came before the current one."""
+        return len(self.user_turns)
+
+
+def build_memory(content: DialogueContent, turns: list[tuple[str, str]]) -> Memory:
+    """``turns`` are (role, text) pairs before the current user message; role is user or agent."""
+    memory = Memory()
+    for role, text in turns:
+        if role == "user":
+            analysis = analyse(content, text)
+            index = len(memory.user_turns)
+            memory.user_turns.append(analysis)
+            for entity in analysis.entities:
+                memory.entities.setdefault(entity, index)
+            for topic in analysis.topics:
+                memory.topics.setdefault(topic, index)
+                memory.topic_counts[topic] = memory.topic_counts.get(topic, 0) + 1
+            continue
+        memory.agent_replies.append(text)
+        lower = text.lower()
+        memory.last_offer = None
+        offered_now: str | None = None
+        for technique in content.techniques.values():
+            if any(m.lower() in lower for m in technique.markers) and any(
+                o[:40].lower() in lower for o in technique.offer
+            ):
+                offered_now = technique.id
+                if technique.id not in memory.techniques_offered:
+                    memory.techniques_offered.append(technique.id)
+        for distortion in content.distortions:
+            if distortion.name.lower() in lower:
+                memory.traps_named.add(distortion.id)
+        step = _step_shown(content, lower)
+        # A step only counts inside a technique the person was offered (a DBT question can read
+        # like a step of opposite action without anyone having started it).
+        if step is not None and step[0] not in memory.techniques_offered:
+            step = None
+        if step is not None:
+            memory.active_technique, memory.active_step = step
+            memory.techniques_practised.add(step[0])
+        elif offered_now is None:
+            memory.active_technique, memory.active_step = None, -1
+        memory.last_offer = offered_now
+    return memory
+
+
+def _step_shown(content: DialogueContent, lower_reply: str) -> tuple[str, int] | None:
+    for technique in content.techniques.values():
+        for index, step in enumerate(technique.steps):
+            if step[:50].lower() in lower_reply:
+                return technique.id, index
+    return None

@@ -1,0 +1,91 @@
+"""The agent's tools: read-only views of the person's data that an agent may use.
+
+Each tool is loaded only when the agent's configuration allows it. The session must act as the
+person (their principal) or as system: row-level security decides what is visible. Nothing here
+returns free-text notes or journal content; journal *themes* are the person's own tags on their
+entries, never quotations from private entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hp_agent.agents.runtime import MoodSnapshot, UserContext
+from hp_agent.journal.models import JournalEntry
+from hp_agent.mood.models import GoalStatus, MoodEntry, MoodGoal
+from hp_agent.users.models import UserProfile
+
+MOOD_HISTORY = "mood_history"
+JOURNAL_THEMES = "journal_themes"
+GOALS = "goals"
+SAFETY_PLAN = "safety_plan"
+CRISIS_RESOURCES = "crisis_resources"
+# The crisis layer shows the safety plan and crisis lines itself; the agent tools above feed the
+# conversation. All five are valid in a configuration.
+KNOWN_TOOLS = frozenset({MOOD_HISTORY, JOURNAL_THEMES, GOALS, SAFETY_PLAN, CRISIS_RESOURCES})
+
+MOOD_DAYS = 7
+JOURNAL_ENTRIES = 30
+MAX_THEMES = 5
+MAX_GOALS = 5
+
+
+async def load_user_context(
+    session: AsyncSession, user_id: uuid.UUID, tools_allowed: Iterable[str]
+) -> UserContext:
+    """The person's context for an agent that may use ``tools_allowed``."""
+    allowed = set(tools_allowed)
+    display_name = await session.scalar(
+        select(UserProfile.display_name).where(UserProfile.user_id == user_id)
+    )
+    moods = await _recent_moods(session, user_id) if MOOD_HISTORY in allowed else []
+    themes = await _journal_themes(session, user_id) if JOURNAL_THEMES in allowed else []
+    goals = await _goals(session, user_id) if GOALS in allowed else []
+    return UserContext(display_name=display_name, recent_moods=moods, journal_themes=themes, goals=goals)
+
+
+def _labels(values: list[Any] | None) -> tuple[str, ...]:
+    return tuple(str(v).strip().lower() for v in values or () if str(v).strip())
+
+
+async def _recent_moods(session: AsyncSession, user_id: uuid.UUID) -> list[MoodSnapshot]:
+    rows = await session.execute(
+        select(MoodEntry.entry_date, MoodEntry.mood, MoodEntry.emotions, MoodEntry.anxiety, MoodEntry.energy)
+        .where(MoodEntry.user_id == user_id)
+        .order_by(MoodEntry.entry_date.desc())
+        .limit(MOOD_DAYS)
+    )
+    return [
+        MoodSnapshot(date=d, mood=m, emotions=_labels(e), anxiety=a, energy=en)
+        for d, m, e, a, en in rows.all()
+    ]
+
+
+async def _journal_themes(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
+    rows = await session.scalars(
+        select(JournalEntry.tags)
+        .where(JournalEntry.user_id == user_id)
+        .order_by(JournalEntry.entry_date.desc())
+        .limit(JOURNAL_ENTRIES)
+    )
+    counts: Counter[str] = Counter()
+    for tags in rows.all():
+        counts.update(_labels(tags))
+    # Most frequent first; ties in alphabetical order so the context is deterministic.
+    return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_THEMES]]
+
+
+async def _goals(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
+    rows = await session.scalars(
+        select(MoodGoal.title)
+        .where(MoodGoal.user_id == user_id, MoodGoal.status == GoalStatus.ACTIVE)
+        .order_by(MoodGoal.created_at.desc())
+        .limit(MAX_GOALS)
+    )
+    return [t for t in rows.all() if t]
