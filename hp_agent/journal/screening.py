@@ -1,0 +1,152 @@
+"""Every text a person writes in journaling, mood and assessments passes through the crisis layer.
+
+The result carries the safety payload (crisis lines for the person's locale and their safety
+plan) when the level is MODERATE or above, so the API can show help in the same response.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crisis_engine import Assessment, Category, Context, ContextMessage, RiskLevel
+from hp_agent.crisis import engine
+from hp_agent.crisis import service as crisis
+from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.models import CrisisDetection
+from hp_agent.crisis.safety import safety_payload
+from hp_agent.users.models import User
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    level: RiskLevel
+    detection_id: uuid.UUID | None
+    escalation_id: uuid.UUID | None
+
+    @property
+    def needs_safety(self) -> bool:
+        return self.level >= RiskLevel.MODERATE
+
+
+NOTHING = Screening(RiskLevel.NONE, None, None)
+_VERSION_CHARS = 64
+# How far back an earlier HIGH+ detection still colours how new text is read.
+HISTORY = dt.timedelta(days=14)
+_HISTORY_ROWS = 20
+_HIGH = (RiskLevel.HIGH, RiskLevel.IMMINENT)
+_CATEGORIES = frozenset(c.value for c in Category)
+
+
+def _storable(a: Assessment) -> Assessment:
+    # The full engine version string (engine; lexicon; cues; classifier) can exceed the
+    # detections column (varchar 64); a failed insert would lose the detection entirely.
+    if len(a.engine_version) <= _VERSION_CHARS:
+        return a
+    return dataclasses.replace(a, engine_version=a.engine_version[:_VERSION_CHARS])
+
+
+def _from(outcome: crisis.CrisisOutcome) -> Screening:
+    return Screening(
+        outcome.assessment.level,
+        outcome.detection.id if outcome.detection else None,
+        outcome.escalation.id if outcome.escalation else None,
+    )
+
+
+async def _recent_high(session: AsyncSession, user_id: uuid.UUID) -> tuple[Assessment, ...]:
+    """The person's HIGH+ detections of the last days, from any source, for the engine's
+    history rule (an earlier high-risk assessment makes any new risk at least MODERATE)."""
+    since = dt.datetime.now(dt.UTC) - HISTORY
+    d = CrisisDetection
+    rows = (
+        await session.execute(
+            select(d.risk_level, d.score, d.categories, d.explanation)
+            .where(d.user_id == user_id, d.detected_at >= since, d.risk_level.in_(_HIGH))
+            .order_by(d.detected_at)
+            .limit(_HISTORY_ROWS)
+        )
+    ).all()
+    return tuple(
+        Assessment(
+            level=RiskLevel(level),
+            score=float(score),
+            categories=tuple(Category(c) for c in categories if c in _CATEGORIES),
+            matches=(),
+            explanation=explanation or "",
+        )
+        for level, score, categories, explanation in rows
+    )
+
+
+async def screen_text(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    source: DetectionSource,
+    source_id: uuid.UUID,
+    text: str,
+    earlier_texts: Sequence[str] = (),
+) -> Screening:
+    """Assess ``text`` and record a detection (and escalation at HIGH+) tied to its row.
+
+    ``earlier_texts``: what the person wrote just before in the same piece (earlier steps of a
+    thought record), oldest first, so risk spread over several answers is scored together.
+    """
+    if not text.strip():
+        return NOTHING
+    context = Context(
+        recent_messages=tuple(ContextMessage(t) for t in earlier_texts if t.strip()),
+        recent_assessments=await _recent_high(session, user_id),
+    )
+    assessment = _storable(await engine.assess(text, context))
+    outcome = await crisis.record(
+        session, user_id=user_id, source=source, source_id=source_id, text=text, assessment=assessment
+    )
+    return _from(outcome)
+
+
+async def record_assessment(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    source: DetectionSource,
+    source_id: uuid.UUID,
+    text: str,
+    assessment: Assessment,
+) -> Screening:
+    """Record a rule-based assessment (e.g. PHQ-9 item 9) through the same crisis path."""
+    outcome = await crisis.record(
+        session,
+        user_id=user_id,
+        source=source,
+        source_id=source_id,
+        text=text,
+        assessment=_storable(assessment),
+    )
+    return _from(outcome)
+
+
+def worst(*screenings: Screening) -> Screening:
+    """The most severe screening; its detection is the one a row links to."""
+    return max(screenings, key=lambda s: s.level, default=NOTHING)
+
+
+async def safety_for(
+    session: AsyncSession, user_id: uuid.UUID, screening: Screening
+) -> dict[str, Any] | None:
+    """The safety payload for MODERATE and above, else None (the response then omits ``safety``)."""
+    if not screening.needs_safety:
+        return None
+    user = (
+        await session.execute(select(User.country_code, User.locale).where(User.id == user_id))
+    ).one_or_none()
+    country, locale = (user[0], user[1]) if user is not None else (None, None)
+    return await safety_payload(session, user_id, screening.level, country, locale)
