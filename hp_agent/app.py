@@ -36,9 +36,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             )
         else:
             app.state.db = database
+        from hp_agent.events.worker import start_events
+
+        events = await start_events(app, settings)
         try:
             yield
         finally:
+            await events.close()
             if owned:
                 await app.state.db.dispose()
 

@@ -93,6 +93,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.port:
         settings = settings.model_copy(update={"port": args.port})
     embedded_db = settings.database_url is None
+    if settings.redis_url is None:  # embedded broker: nobody else runs the worker, so serve does
+        settings = settings.model_copy(update={"worker_in_process": True})
     settings = resolve_servers(settings)
     _migrate(settings)
     counts = _seed(settings)
@@ -102,6 +104,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
     )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from hp_agent.events.worker import run_worker
+
+    asyncio.run(run_worker(resolve_servers(get_settings())))
     return 0
 
 
@@ -115,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("worker", help="relay outbox events, notify clinicians, watch deadlines").set_defaults(
+        func=cmd_worker
+    )
     sub.add_parser("seed", help="load reference data from the repository").set_defaults(func=cmd_seed)
 
     cu = sub.add_parser("create-user", help="create an account (any role)")

@@ -54,6 +54,32 @@ class Settings(BaseSettings):
     ollama_base_url: str = "http://127.0.0.1:11434"
     agent_request_timeout_seconds: float = 60.0
 
+    # Journaling: crisis-support prompts are offered while a moderate+ detection is this recent.
+    journal_crisis_prompt_window_hours: int = 72
+
+    # Escalation workflow (docs/escalation.md). Redis keys, streams, groups and channels start with
+    # redis_prefix so test runs and deployments sharing one Redis never collide.
+    redis_prefix: str = "hp"
+    escalation_min_level: Literal["moderate", "high", "imminent"] = "high"
+    # Seconds the assignee has to acknowledge, by risk level and then per escalation level.
+    escalation_ack_seconds_high: float = 600.0
+    escalation_ack_seconds_imminent: float = 180.0
+    escalation_ack_seconds_backup: float = 300.0
+    escalation_ack_seconds_oncall: float = 300.0
+    # Detections outside a chat session attach to the user's active escalation opened within this window.
+    escalation_cooldown_seconds: float = 1800.0
+    escalation_webhook_url: str | None = None
+    escalation_webhook_secret: SecretStr | None = None
+    escalation_email_notifier: bool = True
+    # Run relay, notifier and deadline watcher inside the API process (``serve`` sets it in embedded mode).
+    worker_in_process: bool = False
+    relay_batch_size: int = 100
+    relay_poll_seconds: float = 0.05
+    relay_max_backoff_seconds: float = 5.0
+    deadline_poll_seconds: float = 1.0
+    stream_claim_idle_ms: int = 5000
+    stream_maxlen: int = 100_000
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand(cls, v: Path) -> Path:

@@ -60,7 +60,14 @@ def _check_columns(table: Table, row: dict[str, Any], source: str) -> None:
         raise SeedError(f"{source}: unknown column(s) for {table.name}: {', '.join(unknown)}")
 
 
-async def upsert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], source: str) -> int:
+async def upsert(
+    conn: AsyncConnection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    source: str,
+    only_if: Any = None,
+) -> int:
+    """Insert or update each row on its natural key; ``only_if`` limits which existing rows change."""
     for row in rows:
         _check_columns(table, row, source)
         key = natural_key(table, row)
@@ -69,7 +76,7 @@ async def upsert(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]
         if "updated_at" in table.c:
             update["updated_at"] = dt.datetime.now(dt.UTC)
         stmt = (
-            stmt.on_conflict_do_update(index_elements=key, set_=update)
+            stmt.on_conflict_do_update(index_elements=key, set_=update, where=only_if)
             if update
             else stmt.on_conflict_do_nothing(index_elements=key)
         )
@@ -98,7 +105,10 @@ async def seed_all(settings: Settings, data_dir: Path = DATA_DIR) -> dict[str, i
             agents_dir = prompts_dir() / "agents"
             if agents_dir.is_dir():
                 table = metadata.tables["ai_agent_configurations"]
-                counts[table.name] = await upsert(conn, table, agent_rows(agents_dir), "prompts/agents")
+                # An agent an admin edited through the API is theirs now: files never overwrite it.
+                counts[table.name] = await upsert(
+                    conn, table, agent_rows(agents_dir), "prompts/agents", only_if=table.c.source == "file"
+                )
     finally:
         await engine.dispose()
     return counts

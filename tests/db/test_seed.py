@@ -67,3 +67,21 @@ def test_bad_seed_file_is_rejected_clearly(tmp_path: Path) -> None:
     bad.write_text("just a string\n")
     with pytest.raises(SeedError, match="expected a list of rows"):
         read_rows(bad)
+
+
+async def test_seeding_keeps_agents_edited_through_the_api(settings: Settings, raw_owner: AsyncConnection) -> None:
+    await seed_all(settings)
+    await raw_owner.execute(
+        text("UPDATE ai_agent_configurations SET source = 'api', name = 'Edited by admin' WHERE slug = 'listener'")
+    )
+    await raw_owner.commit()
+    try:
+        await seed_all(settings)
+        name = (
+            await raw_owner.execute(text("SELECT name FROM ai_agent_configurations WHERE slug = 'listener'"))
+        ).scalar_one()
+        assert name == "Edited by admin"
+    finally:
+        await raw_owner.execute(text("UPDATE ai_agent_configurations SET source = 'file' WHERE slug = 'listener'"))
+        await raw_owner.commit()
+        await seed_all(settings)

@@ -1,0 +1,31 @@
+"""The one crisis detector of this process, loaded once and shared."""
+
+from __future__ import annotations
+
+import threading
+
+import anyio.to_thread
+
+from crisis_engine import Assessment, Context, CrisisDetector
+
+_lock = threading.Lock()
+_detector: CrisisDetector | None = None
+# Short chat messages take a few milliseconds: run them inline. Long journal entries are
+# chunked through the classifier and would stall the event loop, so they go to a thread.
+_INLINE_MAX_CHARS = 600
+
+
+def get_detector() -> CrisisDetector:
+    global _detector
+    if _detector is None:
+        with _lock:
+            if _detector is None:
+                _detector = CrisisDetector.load()
+    return _detector
+
+
+async def assess(text: str, context: Context | None = None) -> Assessment:
+    detector = get_detector()
+    if len(text) <= _INLINE_MAX_CHARS:
+        return detector.assess(text, context)
+    return await anyio.to_thread.run_sync(detector.assess, text, context)

@@ -1,0 +1,266 @@
+"""The escalation worker: outbox relay, notifier consumer group and deadline watcher.
+
+``hp-agent worker`` runs it on its own; in embedded mode ``hp-agent serve`` runs it inside the
+API process (``HP_WORKER_IN_PROCESS``). Any number of workers may run: the relay claims rows with
+SKIP LOCKED, the notifier is one consumer group, and the watcher locks the rows it moves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from hp_agent.compliance import audit
+from hp_agent.config import Settings
+from hp_agent.crisis import escalations as esc
+from hp_agent.crisis.deadlines import advance_overdue
+from hp_agent.crisis.models import CrisisEscalation, EscalationStatus
+from hp_agent.crisis.resources import lines_for
+from hp_agent.db.session import Database
+from hp_agent.events import notifiers as notifiers_mod
+from hp_agent.events import streams
+from hp_agent.events.consumer import StreamConsumer
+from hp_agent.events.fanout import ALERT_EVENTS, FanoutConsumer, TherapistHub
+from hp_agent.events.models import ProcessedEvent
+from hp_agent.events.notifiers import Alert, Notifier
+from hp_agent.events.relay import run_relay
+from hp_agent.events.streams import StreamEvent
+from hp_agent.users.models import User
+from hp_agent.users.repository import SYSTEM
+
+log = logging.getLogger("hp_agent.worker")
+FANOUT_GROUP_IDLE_MS = 10 * 60 * 1000
+
+
+def consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class NotifierHandler:
+    """Marks the escalation notified, reaches absent clinicians, and re-shows the crisis lines."""
+
+    def __init__(
+        self, db: Database, redis: aioredis.Redis, settings: Settings, notifiers: list[Notifier]
+    ) -> None:
+        self.db = db
+        self.redis = redis
+        self.settings = settings
+        self.notifiers = notifiers
+
+    async def _present(self, therapist_id: str) -> bool:
+        try:
+            return bool(await self.redis.exists(streams.presence_key(self.settings, therapist_id)))
+        except (RedisError, OSError):
+            return False  # unknown: notify rather than stay silent
+
+    async def __call__(self, event: StreamEvent) -> None:
+        if event.event_type not in ALERT_EVENTS:
+            return
+        user_frame: dict[str, object] | None = None
+        async with self.db.unit_of_work(SYSTEM) as session:
+            first = (
+                await session.execute(
+                    insert(ProcessedEvent)
+                    .values(consumer=streams.NOTIFIER_GROUP, event_id=event.event_id)
+                    .on_conflict_do_nothing()
+                    .returning(ProcessedEvent.event_id)
+                )
+            ).scalar_one_or_none()
+            if first is None:
+                return  # already handled (the relay published it twice, or a redelivery)
+            e = await session.get(
+                CrisisEscalation, uuid.UUID(event.payload["escalation_id"]), with_for_update=True
+            )
+            if e is None:
+                return
+            p = event.payload
+            assignee = p.get("assigned_to")
+            channels: list[str] = []
+            if assignee and e.notified_at is None:
+                e.notified_at = dt.datetime.now(dt.UTC)
+            if assignee and e.status == EscalationStatus.OPEN:
+                e.status = EscalationStatus.NOTIFIED
+            if assignee and e.status in esc.UNACKNOWLEDGED:
+                if await self._present(assignee):
+                    channels.append("socket")
+                else:
+                    alert = Alert(
+                        event_id=str(event.event_id),
+                        event_type=event.event_type,
+                        escalation_id=str(e.id),
+                        therapist_id=assignee,
+                        risk_level=str(p.get("risk_level")),
+                        level=int(p.get("level", e.level)),
+                    )
+                    for n in self.notifiers:
+                        if await n.notify(session, alert):
+                            channels.append(n.name)
+            if p.get("notify_user"):
+                user = (await session.execute(select(User).where(User.id == e.user_id))).scalar_one()
+                lines = await lines_for(session, user.country_code, user.locale)
+                user_frame = {
+                    "type": "safety",
+                    "reason": "escalation_unacknowledged",
+                    "escalation_id": str(e.id),
+                    "crisis_lines": [line.to_dict() for line in lines],
+                }
+                channels.append("user_crisis_lines")
+            await audit.record(
+                session,
+                "crisis.escalation.notified",
+                actor=SYSTEM,
+                subject_type="crisis_escalation",
+                subject_id=e.id,
+                details={
+                    "event_id": event.event_id,
+                    "event_type": event.event_type,
+                    "level": p.get("level"),
+                    "assigned_to": assignee,
+                    "channels": ",".join(channels) or "none",
+                },
+            )
+        if user_frame is not None:
+            # After the commit: the notification row is already stored; this is the live copy.
+            await self.redis.publish(streams.user_channel(e.user_id), json.dumps(user_frame))
+
+
+class Worker:
+    def __init__(self, db: Database, redis: aioredis.Redis, settings: Settings) -> None:
+        self.db = db
+        self.redis = redis
+        self.settings = settings
+        self.stop = asyncio.Event()
+        self.policy = esc.EscalationPolicy.from_settings(settings)
+        self.handler = NotifierHandler(db, redis, settings, notifiers_mod.from_settings(settings))
+        self.notifier = StreamConsumer(
+            redis,
+            streams.stream_name(settings),
+            streams.NOTIFIER_GROUP,
+            consumer_name(),
+            self.handler,
+            start="0",
+            claim_idle_ms=settings.stream_claim_idle_ms,
+        )
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def _deadlines(self) -> None:
+        while not self.stop.is_set():
+            try:
+                await advance_overdue(self.db, self.policy)
+            except Exception as exc:
+                log.error("deadline watcher: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=self.settings.deadline_poll_seconds)
+
+    async def _prune_fanout_groups(self) -> None:
+        """Remove fan-out groups of API instances that died without cleaning up.
+
+        A live instance's consumer blocks in XREADGROUP at most a second at a time, so its idle
+        time stays near zero; a group whose consumers have all been idle for 10 minutes is gone.
+        """
+        stream = streams.stream_name(self.settings)
+        while not self.stop.is_set():
+            with contextlib.suppress(RedisError, OSError):
+                for group in await self.redis.xinfo_groups(stream):
+                    name = str(group["name"])
+                    if not name.startswith("fanout:"):
+                        continue
+                    consumers = await self.redis.xinfo_consumers(stream, name)
+                    if consumers and all(int(c["idle"]) > FANOUT_GROUP_IDLE_MS for c in consumers):
+                        await self.redis.xgroup_destroy(stream, name)
+                        log.info("removed abandoned fan-out group %s", name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=60)
+
+    def start(self) -> None:
+        self.tasks = [
+            asyncio.create_task(run_relay(self.db, self.redis, self.settings, self.stop), name="relay"),
+            asyncio.create_task(self.notifier.run(self.stop), name="notifier"),
+            asyncio.create_task(self._deadlines(), name="deadlines"),
+            asyncio.create_task(self._prune_fanout_groups(), name="prune-fanout"),
+        ]
+
+    async def close(self) -> None:
+        self.stop.set()
+        for t in self.tasks:
+            t.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+async def run_worker(settings: Settings) -> None:
+    """``hp-agent worker``: run until interrupted."""
+    import signal
+
+    from hp_agent.db.urls import app_database_url
+
+    assert settings.redis_url is not None
+    db = Database(app_database_url(settings), pool_size=5, max_overflow=5)
+    redis = streams.client(settings.redis_url)
+    worker = Worker(db, redis, settings)
+    worker.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, worker.stop.set)
+    log.info("worker running (stream %s)", streams.stream_name(settings))
+    await worker.stop.wait()
+    await worker.close()
+    await redis.aclose()
+    await db.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# What the API process runs beside requests (called from the app lifespan).
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Events:
+    app: FastAPI
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    worker: Worker | None = None
+    fanout: FanoutConsumer | None = None
+
+    async def close(self) -> None:
+        self.stop.set()
+        if self.worker is not None:
+            await self.worker.close()
+        if self.tasks:
+            # Let the fan-out loop leave on its own (it removes its consumer group), then insist.
+            _done, pending = await asyncio.wait(self.tasks, timeout=2.0)
+            for t in pending:
+                t.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        redis = getattr(self.app.state, "redis", None)
+        if redis is not None:
+            with contextlib.suppress(Exception):
+                await redis.aclose()
+
+
+async def start_events(app: FastAPI, settings: Settings) -> Events:
+    esc.configure(settings)
+    app.state.hub = TherapistHub()
+    app.state.redis = None
+    events = Events(app)
+    if settings.redis_url is None:
+        return events  # no broker: sockets still get their backfill from PostgreSQL
+    app.state.redis = streams.client(settings.redis_url)
+    events.fanout = FanoutConsumer(app.state.redis, settings, app.state.hub)
+    app.state.fanout = events.fanout
+    events.tasks.append(asyncio.create_task(events.fanout.run(events.stop), name="fanout"))
+    if settings.worker_in_process:
+        events.worker = Worker(app.state.db, app.state.redis, settings)
+        events.worker.start()
+        app.state.worker = events.worker
+    return events

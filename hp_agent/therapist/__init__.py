@@ -1,0 +1,1 @@
+"""The therapist console's live channel (``/v1/ws/therapist``)."""
