@@ -6,7 +6,6 @@ runtime secrets come from ``HP_*`` settings, never from ``system_configurations`
 """
 
 # The project convention is `class X(str, enum.Enum)` (see hp_agent/db/base.py pg_enum).
-# ruff: noqa: UP042
 
 from __future__ import annotations
 

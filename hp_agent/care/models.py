@@ -10,7 +10,6 @@ a patient's therapist, the therapist's backup and whoever is on call.
 """
 
 # The project convention is `class X(str, enum.Enum)` (see hp_agent/db/base.py pg_enum).
-# ruff: noqa: UP042
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@
 """
 
 # The project convention is `class X(str, enum.Enum)` (see hp_agent/db/base.py pg_enum).
-# ruff: noqa: UP042
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ SET NULL so the patient's record survives the clinician's account deletion. Clin
 """
 
 # The project convention is `class X(str, enum.Enum)` (see hp_agent/db/base.py pg_enum).
-# ruff: noqa: UP042
 
 from __future__ import annotations
 

@@ -69,10 +69,15 @@ def test_bad_seed_file_is_rejected_clearly(tmp_path: Path) -> None:
         read_rows(bad)
 
 
-async def test_seeding_keeps_agents_edited_through_the_api(settings: Settings, raw_owner: AsyncConnection) -> None:
+async def test_seeding_keeps_agents_edited_through_the_api(
+    settings: Settings, raw_owner: AsyncConnection
+) -> None:
     await seed_all(settings)
     await raw_owner.execute(
-        text("UPDATE ai_agent_configurations SET source = 'api', name = 'Edited by admin' WHERE slug = 'listener'")
+        text(
+            "UPDATE ai_agent_configurations SET source = 'api', name = 'Edited by admin' "
+            "WHERE slug = 'listener'"
+        )
     )
     await raw_owner.commit()
     try:
@@ -82,6 +87,8 @@ async def test_seeding_keeps_agents_edited_through_the_api(settings: Settings, r
         ).scalar_one()
         assert name == "Edited by admin"
     finally:
-        await raw_owner.execute(text("UPDATE ai_agent_configurations SET source = 'file' WHERE slug = 'listener'"))
+        await raw_owner.execute(
+            text("UPDATE ai_agent_configurations SET source = 'file' WHERE slug = 'listener'")
+        )
         await raw_owner.commit()
         await seed_all(settings)
