@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from hp_agent.agents.endpoints import router as agents_router
 from hp_agent.api.health import router as health_router
+from hp_agent.assessments.endpoints import router as assessments_router
 from hp_agent.auth.endpoints import router as auth_router
+from hp_agent.care.endpoints import router as care_router
+from hp_agent.chat.endpoints import router as chat_router
+from hp_agent.crisis.endpoints import router as crisis_router
+from hp_agent.journal.endpoints import router as journal_router
+from hp_agent.mood.endpoints import router as mood_router
+from hp_agent.therapist.socket import router as therapist_socket_router
 from hp_agent.users.endpoints import router as me_router
 
 
 def all_routers() -> list[APIRouter]:
-    return [health_router, auth_router, me_router]
+    return [
+        health_router,
+        auth_router,
+        me_router,
+        journal_router,
+        mood_router,
+        assessments_router,
+        crisis_router,
+        care_router,
+        therapist_socket_router,
+        chat_router,
+        agents_router,
+    ]

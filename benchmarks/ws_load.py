@@ -1,0 +1,495 @@
+"""Load benchmark for the chat websocket (``/v1/ws/chat``), loopback only, bounded in count and time.
+
+    .venv/bin/python benchmarks/ws_load.py --pg-url postgresql://postgres@127.0.0.1:5432/postgres
+
+What it does, in one run:
+1. creates a throw-away database on the given PostgreSQL server (or an embedded one when
+   ``--pg-url`` is omitted), migrates it, seeds the reference data, and writes ``--connections``
+   users with a sign-in session each straight into it (argon2 at registration would dominate);
+2. starts the real app under uvicorn in a child process (so client and server do not share a
+   GIL), with one extra route, a bare FastAPI websocket echo at ``/bench/echo``;
+3. echo phase: as many sockets as the chat phase, messages at the same total rate: the floor;
+4. chat phase: every user opens ``/v1/ws/chat`` (token in the subprotocol), starts a session with
+   the scripted agent, then messages are sent at ``--rate`` per second in total, spread over all
+   sockets, for ``--duration`` seconds; for each message it records the time to the ``ack``
+   (durable) and to the final ``agent_message``;
+5. prints throughput, p50/p99 latencies, connections held, errors and the peak RSS of the
+   server and of the client, then drops the database.
+
+``--engine keywords`` runs the crisis engine without its classifier (the embedding model is the
+largest per-message cost); the default is the full engine, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TEXTS = [
+    "Work was busy today and I felt a bit tense.",
+    "I'd like to plan my week better.",
+    "I went for a walk this morning.",
+    "I keep putting off my essay.",
+    "My sister and I argued about chores.",
+    "I'd like to sleep a bit earlier.",
+    "That sounds useful, thank you.",
+    "I noticed I was rushing through lunch.",
+]
+
+
+# -- server side (child process) ------------------------------------------------------------------
+
+
+def serve(port: int, database_url: str, engine_mode: str) -> None:
+    import uvicorn
+    from fastapi import WebSocket, WebSocketDisconnect
+    from starlette.routing import WebSocketRoute
+
+    from hp_agent.app import create_app
+    from hp_agent.config import Settings
+
+    if engine_mode == "keywords":
+        from crisis_engine import CrisisDetector
+        from hp_agent.chat import assessor
+
+        assessor.pin_detector(CrisisDetector.load(classifier=False))
+    else:
+        from hp_agent.crisis.engine import get_detector
+
+        get_detector()  # load before the clock starts
+    # A pool big enough for the offered load: overflow connections are opened and closed per use,
+    # which under load costs more than the queries themselves.
+    settings = Settings(
+        environment="test",
+        database_url=database_url,
+        redis_url=None,
+        log_level="WARNING",
+        db_pool_size=int(os.environ.get("HP_BENCH_POOL", "40")),
+        db_max_overflow=10,
+    )
+    app = create_app(settings)
+
+    async def echo(ws: WebSocket) -> None:
+        await ws.accept()
+        try:
+            while True:
+                await ws.send_text(await ws.receive_text())
+        except WebSocketDisconnect:
+            return
+
+    # First in the table: the app's included routers are matched before late additions.
+    app.router.routes.insert(0, WebSocketRoute("/bench/echo", echo))
+
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets",
+        backlog=4096,
+        ws_max_size=65536,
+    )
+    server = uvicorn.Server(config)
+    profile = os.environ.get("HP_BENCH_PROFILE")
+    if profile:
+        import cProfile
+        import signal
+
+        # SIGTERM ends the run normally so the profile is written.
+        signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
+        cProfile.runctx("server.run()", globals(), {"server": server}, profile)
+    else:
+        server.run()
+
+
+# -- setup ------------------------------------------------------------------------------------------
+
+
+async def create_database(pg_url: str) -> str:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"hp_bench_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(
+        make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(pg_url: str, url: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    conn = await asyncpg.connect(
+        make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def make_users(database_url: str, n: int) -> list[str]:
+    """``n`` patients with one sign-in session each; returns their access tokens."""
+    from sqlalchemy import insert
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hp_agent.auth.security import hash_password, issue_access_token, token_digest
+    from hp_agent.config import Settings
+    from hp_agent.db.session import async_url
+    from hp_agent.users.models import User, UserPreferences, UserProfile, UserRole, UserSession, UserStatus
+
+    settings = Settings(environment="test", database_url=database_url)
+    pw = hash_password("Bench-Password-0001")
+    now = dt.datetime.now(dt.UTC)
+    users, profiles, prefs, sessions, tokens = [], [], [], [], []
+    for i in range(n):
+        uid, sid = uuid.uuid4(), uuid.uuid4()
+        users.append(
+            {
+                "id": uid,
+                "email": f"bench{i}.{uid.hex[:6]}@example.org",
+                "password_hash": pw,
+                "role": UserRole.patient,
+                "status": UserStatus.active,
+                "country_code": "US",
+                "locale": "en-US",
+            }
+        )
+        profiles.append({"user_id": uid})
+        prefs.append({"user_id": uid})
+        sessions.append(
+            {
+                "id": sid,
+                "user_id": uid,
+                "token_hash": token_digest(uuid.uuid4().hex),
+                "family_id": uuid.uuid4(),
+                "expires_at": now + dt.timedelta(days=1),
+            }
+        )
+        token, _ = issue_access_token(
+            settings.model_copy(update={"access_token_ttl_seconds": 6 * 3600}),
+            user_id=uid,
+            role="patient",
+            session_id=sid,
+            now=now,
+        )
+        tokens.append(token)
+    engine = create_async_engine(async_url(database_url))
+    async with engine.begin() as conn:
+        for table, rows in (
+            (User, users),
+            (UserProfile, profiles),
+            (UserPreferences, prefs),
+            (UserSession, sessions),
+        ):
+            for k in range(0, len(rows), 500):
+                await conn.execute(insert(table), rows[k : k + 500])
+    await engine.dispose()
+    return tokens
+
+
+# -- client side ------------------------------------------------------------------------------------
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, round(q / 100 * (len(values) - 1))))
+    return values[k]
+
+
+@dataclass
+class Stats:
+    ack_ms: list[float] = field(default_factory=list)
+    reply_ms: list[float] = field(default_factory=list)
+    echo_ms: list[float] = field(default_factory=list)
+    crisis_ms: list[float] = field(default_factory=list)  # answered by the scripted crisis flow
+    errors: dict[str, int] = field(default_factory=dict)
+    sent: int = 0
+    connected: int = 0
+    safety_replies: int = 0
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+async def connect_all(coros: list[Any], stats: Stats, batch: int = 100) -> list[Any]:
+    out: list[Any] = []
+    for k in range(0, len(coros), batch):
+        results = await asyncio.gather(*coros[k : k + batch], return_exceptions=True)
+        for r in results:
+            if isinstance(r, BaseException):
+                stats.error(f"connect:{type(r).__name__}")
+            else:
+                out.append(r)
+    stats.connected = len(out)
+    return out
+
+
+def schedule(n_sockets: int, rate: float, duration: float) -> list[tuple[float, int]]:
+    """Send times spread evenly over the run, round-robin over sockets (each well under 5/s)."""
+    total = int(rate * duration)
+    return [(i / rate, i % n_sockets) for i in range(total)]
+
+
+async def echo_phase(base: str, n: int, rate: float, duration: float) -> Stats:
+    import websockets
+
+    stats = Stats()
+
+    async def one() -> Any:
+        return await websockets.connect(f"{base}/bench/echo", open_timeout=30, max_size=2**16)
+
+    socks = await connect_all([one() for _ in range(n)], stats)
+    if not socks:
+        raise RuntimeError(f"no echo socket connected: {stats.errors}")
+    pending: dict[str, float] = {}
+
+    async def reader(ws: Any) -> None:
+        try:
+            async for raw in ws:
+                t = pending.pop(json.loads(raw)["id"], None)
+                if t is not None:
+                    stats.echo_ms.append((time.perf_counter() - t) * 1000)
+        except Exception:
+            return
+
+    readers = [asyncio.create_task(reader(ws)) for ws in socks]
+    start = time.perf_counter()
+    for at, idx in schedule(len(socks), rate, duration):
+        delay = start + at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        mid = uuid.uuid4().hex
+        pending[mid] = time.perf_counter()
+        stats.sent += 1
+        await socks[idx].send(json.dumps({"id": mid, "text": random.choice(TEXTS)}))
+    await asyncio.sleep(2)
+    for t in readers:
+        t.cancel()
+    await asyncio.gather(*(asyncio.wait_for(ws.close(), 5) for ws in socks), return_exceptions=True)
+    return stats
+
+
+class ChatClient:
+    def __init__(self, ws: Any, stats: Stats) -> None:
+        self.ws = ws
+        self.stats = stats
+        self.sent_at: dict[str, float] = {}
+        self.acked: set[str] = set()
+        self.started = asyncio.Event()
+
+    async def run(self) -> None:
+        try:
+            async for raw in self.ws:
+                f = json.loads(raw)
+                kind = f["type"]
+                now = time.perf_counter()
+                if kind == "ack":
+                    t = self.sent_at.get(f.get("client_message_id", ""))
+                    if t is not None:
+                        self.acked.add(f["client_message_id"])
+                        self.stats.ack_ms.append((now - t) * 1000)
+                elif kind == "agent_message":
+                    if not self.started.is_set():
+                        self.started.set()
+                        continue
+                    t = self.sent_at.pop(f.get("reply_to") or "", None)
+                    if t is not None:
+                        self.stats.reply_ms.append((now - t) * 1000)
+                elif kind == "safety":
+                    self.stats.safety_replies += 1
+                    # The crisis flow answered instead of the agent: its first frame is the reply.
+                    waiting = [cid for cid, t in self.sent_at.items() if cid in self.acked]
+                    if waiting:
+                        t = self.sent_at.pop(waiting[0])
+                        self.stats.crisis_ms.append((now - t) * 1000)
+                elif kind == "ping":
+                    await self.ws.send(json.dumps({"type": "pong", "ts": f.get("ts")}))
+                elif kind == "error":
+                    self.stats.error(f"frame:{f.get('code')}")
+        except Exception as exc:
+            self.stats.error(f"socket:{type(exc).__name__}")
+
+    async def say(self, text: str) -> None:
+        cid = uuid.uuid4().hex
+        self.sent_at[cid] = time.perf_counter()
+        self.stats.sent += 1
+        await self.ws.send(json.dumps({"type": "user_message", "client_message_id": cid, "text": text}))
+
+
+async def chat_phase(
+    base: str, tokens: list[str], rate: float, duration: float, agent: str
+) -> tuple[Stats, float]:
+    import websockets
+    from websockets.typing import Subprotocol
+
+    stats = Stats()
+
+    async def one(token: str) -> Any:
+        ws = await websockets.connect(
+            f"{base}/v1/ws/chat",
+            subprotocols=[Subprotocol("hp.chat.v1"), Subprotocol(f"bearer.{token}")],
+            open_timeout=60,
+            max_size=2**16,
+        )
+        first = json.loads(await asyncio.wait_for(ws.recv(), 60))
+        if first["type"] != "ready":
+            raise RuntimeError(first.get("code", "not ready"))
+        return ws
+
+    socks = await connect_all([one(t) for t in tokens], stats, batch=50)
+    clients = [ChatClient(ws, stats) for ws in socks]
+    readers = [asyncio.create_task(c.run()) for c in clients]
+    for k in range(0, len(clients), 100):
+        await asyncio.gather(
+            *(c.ws.send(json.dumps({"type": "start", "agent": agent})) for c in clients[k : k + 100])
+        )
+    await asyncio.wait_for(asyncio.gather(*(c.started.wait() for c in clients)), 120)
+    start = time.perf_counter()
+    for at, idx in schedule(len(clients), rate, duration):
+        delay = start + at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await clients[idx].say(random.choice(TEXTS))
+    # Let the tail drain (bounded).
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline and any(c.sent_at for c in clients):  # noqa: ASYNC110 - polling a count
+        await asyncio.sleep(0.2)
+    elapsed = time.perf_counter() - start
+    # Stop counting before hanging up: closing a thousand sockets takes a while under load.
+    for t in readers:
+        t.cancel()
+    await asyncio.gather(*(asyncio.wait_for(c.ws.close(), 5) for c in clients), return_exceptions=True)
+    return stats, elapsed
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def report(title: str, values: list[float]) -> str:
+    return f"{title:<34} n={len(values):>6}  p50={pct(values, 50):8.1f} ms  p99={pct(values, 99):8.1f} ms"
+
+
+async def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--pg-url", default=os.environ.get("HP_BENCH_PG_URL"), help="owner URL of a PostgreSQL server"
+    )
+    ap.add_argument("--connections", type=int, default=1000)
+    ap.add_argument("--rate", type=float, default=200.0, help="messages per second, all sockets together")
+    ap.add_argument("--duration", type=float, default=30.0, help="seconds of sending (max 120)")
+    ap.add_argument("--agent", default="cbt-coach")
+    ap.add_argument("--engine", choices=["full", "keywords"], default="full")
+    ap.add_argument("--port", type=int, default=0)
+    args = ap.parse_args()
+    args.connections = max(1, min(args.connections, 2000))
+    args.duration = max(1.0, min(args.duration, 120.0))
+
+    from hp_agent.config import Settings
+    from hp_agent.db.migrate import upgrade
+    from hp_agent.seed.loader import seed_all
+
+    pg_url = args.pg_url
+    if not pg_url:
+        from hp_agent.db.embedded import start_postgres
+
+        pg_url = start_postgres(Path(tempfile.mkdtemp(prefix="hp-bench-pg-")), cleanup="delete")
+    db_url = await create_database(pg_url)
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        await asyncio.to_thread(upgrade, db_url)
+        await seed_all(Settings(environment="test", database_url=db_url))
+        tokens = await make_users(db_url, args.connections)
+        port = args.port or random.randint(20000, 40000)
+        server = subprocess.Popen(  # noqa: ASYNC220 - started once, before any measurement
+            [sys.executable, __file__, "--serve", str(port), db_url, args.engine],
+            cwd=ROOT,
+        )
+        import httpx
+
+        base_http = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(timeout=1) as http:
+            for _ in range(600):
+                try:
+                    if (await http.get(f"{base_http}/healthz")).status_code < 500:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        base = f"ws://127.0.0.1:{port}"
+        print(
+            f"# {args.connections} connections, {args.rate:.0f} msg/s for {args.duration:.0f} s, "
+            f"agent {args.agent}, crisis engine {args.engine}, {os.cpu_count()} CPUs"
+        )
+        echo = await echo_phase(base, args.connections, args.rate, args.duration)
+        print(f"echo: connected {echo.connected}, sent {echo.sent}, errors {echo.errors or 'none'}")
+        print(report("echo round trip", echo.echo_ms))
+        chat, elapsed = await chat_phase(base, tokens, args.rate, args.duration, args.agent)
+        replies = len(chat.reply_ms)
+        print(
+            f"chat: connected {chat.connected}, sent {chat.sent}, acked {len(chat.ack_ms)}, "
+            f"agent replies {replies}, crisis-flow frames {chat.safety_replies}, "
+            f"errors {chat.errors or 'none'}"
+        )
+        answered = replies + len(chat.crisis_ms)
+        # elapsed runs from the first send until every message was answered (or a 30 s cap).
+        print(
+            f"chat: sustained {len(chat.ack_ms) / elapsed:.1f} msg/s acked, "
+            f"{answered / elapsed:.1f} answered/s over {elapsed:.1f} s"
+        )
+        print(report("user_message -> ack", chat.ack_ms))
+        print(report("user_message -> agent_message", chat.reply_ms))
+        if chat.crisis_ms:
+            print(report("user_message -> crisis-flow reply", chat.crisis_ms))
+        print(
+            f"peak RSS: server {peak_rss_mb(server.pid):.0f} MB, "
+            f"benchmark client {peak_rss_mb(os.getpid()):.0f} MB"
+        )
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        await drop_database(pg_url, db_url)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
+        # The child process: the app under uvicorn (which runs its own event loop).
+        serve(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+        raise SystemExit(0)
+    raise SystemExit(asyncio.run(main()))

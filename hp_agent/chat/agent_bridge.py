@@ -1,0 +1,97 @@
+"""The chat layer's handle on the agents runtime (``hp_agent.agents``) for one socket.
+
+Holds a detached copy of the agent's configuration, builds the runtime once per socket, loads the
+person's context in the message's transaction, and streams a reply outside any transaction.
+Loading the context is best effort: it personalises the reply, and a failure there must never
+cost the person their stored message, so it runs in a savepoint and degrades to no context.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hp_agent.agents.models import AIAgentConfiguration
+from hp_agent.config import Settings
+
+if TYPE_CHECKING:
+    from hp_agent.agents.runtime import AgentRuntime
+    from hp_agent.chat.service import AgentTurn
+
+log = logging.getLogger("hp_agent.chat")
+CONTEXT_TTL_SECONDS = 60.0
+
+
+class NoAgent(Exception):
+    """The conversation's agent was retired or never set."""
+
+
+class AgentBridge:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.config: AIAgentConfiguration | None = None
+        self._runtime: AgentRuntime | None = None
+        self._context: tuple[float, Any] | None = None
+
+    def use(self, config: AIAgentConfiguration | None) -> None:
+        if config is not self.config:
+            self.config = config
+            self._runtime = None
+
+    @property
+    def slug(self) -> str | None:
+        return self.config.slug if self.config else None
+
+    @property
+    def tools_allowed(self) -> tuple[str, ...]:
+        return tuple(str(t) for t in (self.config.tools_allowed if self.config else []) or [])
+
+    @property
+    def model_name(self) -> str | None:
+        if self.config is None:
+            return None
+        return self.config.model_name or str(
+            getattr(self.config.model_provider, "value", self.config.model_provider)
+        )
+
+    def runtime(self) -> AgentRuntime:
+        if self.config is None:
+            raise NoAgent
+        if self._runtime is None:
+            from hp_agent.agents.runtime import AgentRuntime
+
+            self._runtime = AgentRuntime.from_config(self.config, self.settings)
+        return self._runtime
+
+    async def load_context(self, session: AsyncSession, user_id: uuid.UUID, tools: tuple[str, ...]) -> Any:
+        from hp_agent.agents.runtime import UserContext
+
+        try:
+            from hp_agent.agents.tools import load_user_context
+        except ImportError:
+            return UserContext()
+        # Moods, journal themes and goals change over hours, not between two messages: one read
+        # per socket per CONTEXT_TTL_SECONDS keeps four queries off every message.
+        if self._context is not None and time.monotonic() - self._context[0] < CONTEXT_TTL_SECONDS:
+            return self._context[1]
+        try:
+            async with session.begin_nested():
+                context = await load_user_context(session, user_id, tools)
+        except Exception as exc:  # personalisation is optional, the person's message is not
+            log.warning("agent context unavailable: %s", type(exc).__name__)
+            return UserContext()
+        self._context = (time.monotonic(), context)
+        return context
+
+    async def stream(self, turn: AgentTurn) -> AsyncIterator[str]:
+        from hp_agent.agents.runtime import ChatTurn, UserContext
+
+        runtime = self.runtime()
+        history = [ChatTurn("user" if role == "user" else "agent", text) for role, text in turn.history]
+        async for chunk in runtime.stream_reply(history, turn.context or UserContext()):
+            yield chunk

@@ -1,0 +1,101 @@
+"""Crisis assessments for the chat, batched across sockets and kept off the event loop.
+
+One engine pass embeds each text with a small transformer: about 20 ms on this class of machine,
+far too long to run inline while a thousand other sockets wait. Requests from all sockets of an
+event loop queue here; one worker thread runs ``CrisisDetector.assess_batch`` over everything that
+queued while the previous batch ran, so the embedding cost is shared and the loop stays free.
+
+Each user message's assessment is also remembered by message id (bounded, per process) and handed
+back as the ``assessment`` of that message when it is context for later ones, so context costs no
+re-assessment. A cache miss (another instance wrote the message, or it was evicted) only means
+the engine assesses that context message again itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+import weakref
+from collections import OrderedDict
+
+import anyio.to_thread
+
+from crisis_engine import Assessment, Context, CrisisDetector
+from hp_agent.crisis import engine
+
+MAX_BATCH = 32
+CACHE_SIZE = 50_000
+
+_Request = tuple[str, Context | None, "asyncio.Future[Assessment]"]
+
+
+class BatchAssessor:
+    def __init__(self) -> None:
+        self._pending: list[_Request] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def assess(self, text: str, context: Context | None = None) -> Assessment:
+        future: asyncio.Future[Assessment] = asyncio.get_running_loop().create_future()
+        self._pending.append((text, context, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="crisis-assessor")
+        return await future
+
+    async def _drain(self) -> None:
+        detector = _pinned or engine.get_detector()
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            texts = [t for t, _, _ in batch]
+            contexts = [c for _, c, _ in batch]
+            try:
+                results = await anyio.to_thread.run_sync(detector.assess_batch, texts, contexts)
+            except Exception as exc:
+                for _, _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            for (_, _, fut), result in zip(batch, results, strict=True):
+                if not fut.done():
+                    fut.set_result(result)
+
+
+_pinned: CrisisDetector | None = None
+
+
+def pin_detector(detector: CrisisDetector | None) -> None:
+    """Use ``detector`` instead of the process's shared one (None restores it); tests, benchmarks."""
+    global _pinned
+    _pinned = detector
+
+
+_assessors: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BatchAssessor] = weakref.WeakKeyDictionary()
+
+
+async def assess(text: str, context: Context | None = None) -> Assessment:
+    loop = asyncio.get_running_loop()
+    assessor = _assessors.get(loop)
+    if assessor is None:
+        assessor = _assessors[loop] = BatchAssessor()
+    return await assessor.assess(text, context)
+
+
+class _Remembered:
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[uuid.UUID, Assessment] = OrderedDict()
+        self._lock = threading.Lock()  # the app may run on more than one loop (tests do)
+
+    def get(self, key: uuid.UUID) -> Assessment | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: uuid.UUID, value: Assessment) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+remembered = _Remembered(CACHE_SIZE)

@@ -1,0 +1,99 @@
+"""Forward safety reminders published on Redis (``hp:user:{user_id}``) to the user's chat sockets.
+
+The escalation service publishes ``{"type": "safety", "reason": ..., "escalation_id": ...,
+"crisis_lines": [...]}`` after it has stored its own notification. Each process subscribes, on
+one pub/sub connection, to the channels of the users it has sockets for. A socket attached to a
+chat session stores the reminder there as a ``safety`` message with a seq (so ``resume`` replays
+it); two sockets on one session store it once (its ``client_message_id`` is derived from the
+reminder). A socket with no session gets it live, unstored. Pub/sub is live fan-out only: a
+reminder published while nobody is connected is not stored here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import uuid
+from collections import defaultdict
+from typing import Any, Protocol
+
+log = logging.getLogger("hp_agent.chat.relay")
+
+
+def channel(user_id: uuid.UUID | str) -> str:
+    return f"hp:user:{user_id}"
+
+
+def reminder_id(data: dict[str, Any]) -> str:
+    """A stable id per reminder, used as the message's client_message_id (dedupe per session)."""
+    key = f"{data.get('reason', '')}:{data.get('escalation_id', '')}:{data.get('id', '')}"
+    return "relay:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+class Receiver(Protocol):
+    async def relay_safety(self, data: dict[str, Any]) -> None: ...
+
+
+class UserRelay:
+    def __init__(self, redis: Any) -> None:
+        self.redis = redis
+        self.pubsub = redis.pubsub()
+        self.local: dict[str, set[Receiver]] = defaultdict(set)
+        self.task: asyncio.Task[None] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
+
+    async def add(self, user_id: uuid.UUID, receiver: Receiver) -> None:
+        name = channel(user_id)
+        first = not self.local[name]
+        self.local[name].add(receiver)
+        if first:
+            await self.pubsub.subscribe(name)
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._listen(), name="chat-user-relay")
+
+    async def remove(self, user_id: uuid.UUID, receiver: Receiver) -> None:
+        name = channel(user_id)
+        receivers = self.local.get(name)
+        if receivers is None:
+            return
+        receivers.discard(receiver)
+        if not receivers:
+            del self.local[name]
+            with contextlib.suppress(Exception):
+                await self.pubsub.unsubscribe(name)
+
+    async def _listen(self) -> None:
+        while self.local:
+            try:
+                message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except Exception as exc:
+                log.warning("user relay: %s", type(exc).__name__)
+                await asyncio.sleep(1.0)
+                continue
+            if not message or message.get("type") != "message":
+                continue
+            try:
+                data = json.loads(message["data"])
+            except (TypeError, ValueError):
+                continue
+            if not isinstance(data, dict) or data.get("type") != "safety":
+                continue
+            for receiver in list(self.local.get(str(message["channel"]), ())):
+                task = asyncio.create_task(receiver.relay_safety(data))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
+
+
+def relay_of(state: Any) -> UserRelay | None:
+    """The process's relay when the app has Redis (``app.state.redis``), else None."""
+    redis = getattr(state, "redis", None)
+    if redis is None:
+        return None
+    relay = getattr(state, "chat_relay", None)
+    if relay is None or relay.redis is not redis:
+        relay = UserRelay(redis)
+        state.chat_relay = relay
+    return relay

@@ -1,0 +1,89 @@
+"""The agent's reply, checked as a whole before any of it reaches the person.
+
+The model's chunks are collected first; the complete reply is checked with the agents' boundary
+rules (``check_reply``) and the crisis engine, and only then sent as ``agent_token`` frames (in
+the model's own chunking) followed by the stored ``agent_message``. A reply that fails is never
+shown: the scripted safe fallback (``prompts/crisis/flow.yaml``) is sent instead and the event is
+audited. No configuration reaches this code: it runs for every agent.
+
+Why the whole reply and not sentence by sentence: the engine's classifier is trained on what
+people write about themselves and misreads short agent sentences out of context ("Shall we give
+it a go?" scores high on its own, nothing in the full reply), and one assessment per reply costs a
+quarter of four. With the offline scripted engine the whole reply exists at once anyway; with a
+remote model the first token waits for the last, which is the price of never streaming unchecked
+text to someone who may be in crisis.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from crisis_engine import Assessment, RiskLevel
+from hp_agent.agents.boundaries import check_reply
+from hp_agent.chat.assessor import assess
+from hp_agent.chat.crisis_flow import flow_text
+
+log = logging.getLogger("hp_agent.chat")
+
+ENGINE_VIOLATION = "crisis_engine"
+MAX_REPLY_CHARS = 4000
+
+
+@dataclass(slots=True)
+class GuardedReply:
+    text: str
+    replaced: bool = False
+    violations: list[str] = field(default_factory=list)
+    failed: bool = False  # the model raised or said nothing; ``text`` is the scripted notice
+
+
+def engine_objects(a: Assessment) -> bool:
+    """Whether the engine's reading of an *agent* reply means it must not be sent.
+
+    High or imminent always; moderate only with lexicon evidence (the classifier alone over-reads
+    an agent's reflective questions at that level).
+    """
+    return a.level >= RiskLevel.HIGH or (a.level >= RiskLevel.MODERATE and a.keyword_score > 0)
+
+
+async def problems(text: str) -> list[str]:
+    found = list(check_reply(text))
+    if engine_objects(await assess(text)):
+        found.append(ENGINE_VIOLATION)
+    return found
+
+
+async def guarded(chunks: AsyncIterator[str], emit: Callable[[str], Awaitable[None]]) -> GuardedReply:
+    """Collect ``chunks``, check the reply, and ``emit`` its pieces only if it passes."""
+    pieces: list[str] = []
+    size = 0
+    try:
+        async for chunk in chunks:
+            pieces.append(chunk)
+            size += len(chunk)
+            if size > MAX_REPLY_CHARS:
+                break
+    except Exception as exc:
+        log.warning("agent reply failed: %s", type(exc).__name__)
+        return _unavailable()
+    finally:
+        closer = getattr(chunks, "aclose", None)
+        if closer is not None:
+            await closer()
+    text = "".join(pieces).strip()
+    if not text:
+        return _unavailable()
+    found = await problems(text)
+    if found:
+        return GuardedReply(
+            " ".join(flow_text().safe_fallback.split()), replaced=True, violations=sorted(set(found))
+        )
+    for piece in pieces:
+        await emit(piece)
+    return GuardedReply(text)
+
+
+def _unavailable() -> GuardedReply:
+    return GuardedReply(" ".join(flow_text().agent_unavailable.split()), failed=True)

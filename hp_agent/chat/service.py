@@ -1,0 +1,423 @@
+"""Chat use cases shared by the websocket and the REST API. Callers own the unit of work.
+
+Per user message, inside the frame's one transaction: lock the conversation, refuse a duplicate
+client id (return the stored message instead), assess the text with the crisis engine in the
+context of the person's recent messages, record any detection (and escalation), store the message
+with its seq, risk level and detection, and, when the crisis layer takes over, store the scripted
+crisis-flow replies too. Only after that commits does the caller send the ``ack``. The agent's
+own reply is generated afterwards, outside any transaction (see ``replies.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crisis_engine import Assessment, Context, ContextMessage, RiskLevel
+from hp_agent.agents.models import AIAgentConfiguration
+from hp_agent.chat import crisis_flow as flow
+from hp_agent.chat import repository as repo
+from hp_agent.chat import sentiment
+from hp_agent.chat.assessor import assess, remembered
+from hp_agent.chat.frames import display_text, encode
+from hp_agent.chat.models import ChatMessage, ChatSession, MessageRole, SessionStatus
+from hp_agent.chat.protocol import Code, ProtocolError
+from hp_agent.chat.sequencing import append
+from hp_agent.crisis import service as crisis_service
+from hp_agent.crisis.enums import DetectionSource
+from hp_agent.db.session import Principal
+from hp_agent.users.models import User, UserPreferences
+
+CONTEXT_MESSAGES = 6  # the engine's context window (ContextRules.window)
+HISTORY_MESSAGES = 40  # what the agent remembers of the conversation
+ENGINE_VERSION_CHARS = 64
+_NOT_FOUND = "No such chat session."
+
+
+def _user_id(principal: Principal) -> uuid.UUID:
+    if principal.user_id is None:
+        raise ProtocolError(Code.NOT_AUTHENTICATED, "Authentication required.")
+    return principal.user_id
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where the person is, for choosing crisis lines."""
+
+    country_code: str | None
+    locale: str | None
+
+
+async def whereabouts(session: AsyncSession, user_id: uuid.UUID) -> Where:
+    user = await session.get(User, user_id)
+    prefs = (
+        await session.execute(select(UserPreferences).where(UserPreferences.user_id == user_id))
+    ).scalar_one_or_none()
+    country = user.country_code if user else None
+    locale = user.locale if user else None
+    override = prefs.crisis_lines_locale if prefs else None
+    if override:
+        # "GB" names a country; "en-GB" a language and a country (someone travelling).
+        parts = override.replace("_", "-").split("-")
+        if len(parts) == 1 and len(parts[0]) == 2 and parts[0].isalpha():
+            country = parts[0].upper()
+        elif len(parts) >= 2 and len(parts[-1]) == 2:
+            country, locale = parts[-1].upper(), override
+    return Where(country, locale)
+
+
+# -- sessions -------------------------------------------------------------------------------------
+
+
+async def start(
+    session: AsyncSession, principal: Principal, agent_slug: str
+) -> tuple[ChatSession, AIAgentConfiguration, ChatMessage]:
+    """A new conversation with the agent, its greeting stored as the first message (seq 1)."""
+    user_id = _user_id(principal)
+    agent = await repo.agent_by_slug(session, agent_slug)
+    if agent is None:
+        raise ProtocolError(Code.AGENT_NOT_FOUND, "No such agent.")
+    where = await whereabouts(session, user_id)
+    now = dt.datetime.now(dt.UTC)
+    chat = ChatSession(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        agent_id=agent.id,
+        agent_version=agent.version,
+        status=SessionStatus.ACTIVE,
+        started_at=now,
+        last_seq=0,
+        locale=(where.locale or "en")[:16],
+    )
+    session.add(chat)
+    await session.flush()
+    greeting = await append(
+        session,
+        chat,
+        role=MessageRole.AGENT,
+        content=encode({"text": " ".join(agent.greeting.split()), "agent": agent.slug}),
+        model_name="greeting",
+    )
+    return chat, agent, greeting
+
+
+async def attach(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID
+) -> tuple[ChatSession, AIAgentConfiguration | None]:
+    """The caller's own conversation; anyone else's is "not found" (its existence is not revealed)."""
+    chat = await repo.get_session(session, session_id, _user_id(principal))
+    if chat is None:
+        raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND)
+    agent = await repo.agent_by_id(session, chat.agent_id) if chat.agent_id else None
+    return chat, agent
+
+
+async def replay(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID, after_seq: int, limit: int
+) -> list[ChatMessage]:
+    return await repo.messages_after(session, session_id, _user_id(principal), after_seq, limit)
+
+
+async def end(session: AsyncSession, principal: Principal, session_id: uuid.UUID) -> ChatMessage | None:
+    """End the conversation; returns the stored ``session_ended`` system message (None if already ended)."""
+    chat = await repo.lock_session(session, session_id, _user_id(principal))
+    if chat is None:
+        raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND)
+    if chat.status != SessionStatus.ACTIVE:
+        return None
+    msg = await append(session, chat, role=MessageRole.SYSTEM, content=encode({"event": "session_ended"}))
+    await repo.end_session(session, chat, dt.datetime.now(dt.UTC))
+    return msg
+
+
+# -- user messages --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class AgentTurn:
+    """What the agent needs to answer, loaded in the message's transaction, used after commit."""
+
+    history: list[tuple[str, str]]  # (role, text), oldest first, ending with the user's message
+    tools_allowed: tuple[str, ...]
+    context: Any = None  # the agents runtime's UserContext
+
+
+@dataclass(slots=True)
+class Accepted:
+    message: ChatMessage
+    duplicate: bool
+    level: RiskLevel = RiskLevel.NONE
+    scripted: list[ChatMessage] = field(default_factory=list)
+    agent_turn: AgentTurn | None = None
+
+
+def _context(recent: list[ChatMessage], now: dt.datetime) -> Context:
+    """The person's last messages (oldest first), with their remembered assessments."""
+    users = [m for m in recent if m.role == MessageRole.USER][-CONTEXT_MESSAGES:]
+    return Context(
+        recent_messages=tuple(
+            ContextMessage(
+                text=m.content,
+                assessment=remembered.get(m.id),
+                seconds_ago=max(0.0, (now - m.created_at).total_seconds()) if m.created_at else None,
+            )
+            for m in users
+        )
+    )
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Read before the write transaction: the recent conversation, or the stored duplicate."""
+
+    recent: list[ChatMessage]
+    duplicate: ChatMessage | None = None
+
+
+async def prepare(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID, client_message_id: str
+) -> Prepared:
+    """First, short transaction of a user message: no locks, nothing written.
+
+    The crisis engine then runs with no transaction open (it is CPU work that queues under load;
+    holding a pooled connection and the session row lock through it starved the pool).
+    """
+    user_id = _user_id(principal)
+    chat = await repo.get_session(session, session_id, user_id)
+    if chat is None:
+        raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND)
+    existing = await repo.by_client_id(session, chat.id, client_message_id)
+    if existing is not None:
+        return Prepared([], existing)
+    if chat.status != SessionStatus.ACTIVE:
+        raise ProtocolError(Code.SESSION_ENDED, "This chat session has ended; start a new one.")
+    # One read serves both the engine's context and the agent's memory.
+    recent = await repo.recent_messages(
+        session, chat.id, user_id, HISTORY_MESSAGES, [MessageRole.USER, MessageRole.AGENT]
+    )
+    return Prepared(recent)
+
+
+async def assess_message(text: str, prepared: Prepared) -> Assessment:
+    return await assess(text, _context(prepared.recent, dt.datetime.now(dt.UTC)))
+
+
+async def accept(
+    session: AsyncSession,
+    principal: Principal,
+    session_id: uuid.UUID,
+    client_message_id: str,
+    text: str,
+    *,
+    assessment: Assessment,
+    prepared: Prepared,
+    load_context: Any = None,
+    tools_allowed: tuple[str, ...] = (),
+) -> Accepted:
+    """Store one user message with its crisis assessment and decide how it is answered."""
+    user_id = _user_id(principal)
+    chat = await repo.lock_session(session, session_id, user_id)
+    if chat is None:
+        raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND)
+    # Checked again under the lock: the same message may have arrived on another socket meanwhile.
+    existing = await repo.by_client_id(session, chat.id, client_message_id)
+    if existing is not None:
+        return Accepted(existing, duplicate=True)
+    if chat.status != SessionStatus.ACTIVE:
+        raise ProtocolError(Code.SESSION_ENDED, "This chat session has ended; start a new one.")
+
+    message_id = uuid.uuid4()
+    remembered.put(message_id, assessment)
+    outcome = await crisis_service.record(
+        session,
+        user_id=user_id,
+        source=DetectionSource.CHAT_MESSAGE,
+        source_id=message_id,
+        text=text,
+        assessment=_storable(assessment),
+        chat_session_id=chat.id,
+    )
+    level = outcome.assessment.level
+    message = await append(
+        session,
+        chat,
+        role=MessageRole.USER,
+        content=text,
+        message_id=message_id,
+        client_message_id=client_message_id,
+        sentiment=sentiment.score(text),
+        risk_level=level,
+        crisis_detection_id=outcome.detection.id if outcome.detection else None,
+        new_escalation=_opened(outcome),
+    )
+    accepted = Accepted(message, duplicate=False, level=level)
+    screener = await flow.active_screener(session, user_id, chat.id)
+    if screener is not None or level >= RiskLevel.MODERATE:
+        accepted.scripted = await _crisis_reply(session, chat, text, level, screener)
+        return accepted
+    history = [*prepared.recent, message][-HISTORY_MESSAGES:]
+    turn = AgentTurn(
+        history=[("user" if m.role == MessageRole.USER else "agent", display_text(m)) for m in history],
+        tools_allowed=tools_allowed,
+    )
+    if load_context is not None:
+        turn.context = await load_context(session, user_id, tools_allowed)
+    accepted.agent_turn = turn
+    return accepted
+
+
+def _storable(assessment: Assessment) -> Assessment:
+    # crisis_detections.engine_version is varchar(64) while the engine's version string (with
+    # lexicon and classifier versions) is longer; reported to the crisis owner. Until the column
+    # or the service changes, keep the leading versions rather than lose the detection.
+    if len(assessment.engine_version) <= ENGINE_VERSION_CHARS:
+        return assessment
+    return dataclasses.replace(assessment, engine_version=assessment.engine_version[:ENGINE_VERSION_CHARS])
+
+
+def _opened(outcome: crisis_service.CrisisOutcome) -> bool:
+    """True when this detection opened a new escalation (not attached to an active one)."""
+    esc, det = outcome.escalation, outcome.detection
+    return esc is not None and det is not None and esc.detection_id == det.id
+
+
+# -- the crisis flow ------------------------------------------------------------------------------
+
+
+async def _safety(session: AsyncSession, chat: ChatSession, body: dict[str, Any]) -> ChatMessage:
+    return await append(
+        session, chat, role=MessageRole.SAFETY, content=encode(body), model_name="crisis_flow"
+    )
+
+
+async def _resources(session: AsyncSession, chat: ChatSession, level: RiskLevel) -> ChatMessage:
+    where = await whereabouts(session, chat.user_id)
+    body = await flow.resources_body(session, chat.user_id, level, where.country_code, where.locale)
+    return await _safety(session, chat, body)
+
+
+async def _crisis_reply(
+    session: AsyncSession, chat: ChatSession, text: str, level: RiskLevel, screener: flow.Screener | None
+) -> list[ChatMessage]:
+    out: list[ChatMessage] = []
+    if screener is None:
+        if await flow.screener_done(session, chat.user_id, chat.id):
+            # Asked already in this conversation: acknowledge and show help, do not re-screen.
+            out.append(
+                await _safety(
+                    session, chat, flow.text_body("acknowledge", flow.flow_text().acknowledge_again)
+                )
+            )
+            out.append(await _resources(session, chat, level))
+            return out
+        out.append(await _safety(session, chat, flow.text_body("acknowledge", flow.acknowledge_text(level))))
+        out.append(await _resources(session, chat, level))
+        screener = await flow.start_screener(session, chat.user_id, chat.id)
+        item = flow.next_item(screener.items, screener.answers)
+        assert item is not None
+        out.append(
+            await _safety(
+                session, chat, flow.question_body(screener, item, intro=flow.flow_text().screener_intro)
+            )
+        )
+        return out
+
+    # A screener is in progress: this message answers the current question.
+    item = flow.next_item(screener.items, screener.answers)
+    answer = flow.parse_answer(text)
+    if level >= RiskLevel.HIGH:
+        # The answer itself carries high risk: the lines come first, whatever it says.
+        out.append(await _resources(session, chat, level))
+    if item is None or answer == "decline":
+        await flow.decline(session, screener)
+        out.append(
+            await _safety(session, chat, flow.text_body("screener_declined", flow.flow_text().declined))
+        )
+        if level < RiskLevel.HIGH:
+            out.append(await _resources(session, chat, max(level, RiskLevel.MODERATE)))
+        return out
+    if answer == "unclear":
+        out.append(
+            await _safety(session, chat, flow.question_body(screener, item, intro=flow.flow_text().clarify))
+        )
+        return out
+    await flow.record_answer(session, screener, item, 1 if answer == "yes" else 0)
+    upcoming = flow.next_item(screener.items, screener.answers)
+    if upcoming is not None and not flow.is_high_now(screener):
+        out.append(await _safety(session, chat, flow.question_body(screener, upcoming)))
+        return out
+    result = await flow.finish(session, screener, chat_session_id=chat.id, early=upcoming is not None)
+    body = flow.text_body("screener_result", flow.result_text(result.severity, screener.template))
+    body["result"] = {"severity": result.severity, "risk_level": result.risk.value}
+    out.append(await _safety(session, chat, body))
+    if result.risk >= RiskLevel.MODERATE or level >= RiskLevel.MODERATE:
+        out.append(await _resources(session, chat, max(result.risk, level)))
+    return out
+
+
+# -- agent replies --------------------------------------------------------------------------------
+
+
+async def store_reply(
+    session: AsyncSession,
+    principal: Principal,
+    session_id: uuid.UUID,
+    *,
+    text: str,
+    agent_slug: str | None,
+    reply_to: str | None,
+    latency_ms: int,
+    model_name: str | None,
+    replaced: bool = False,
+    fallback: bool = False,
+) -> ChatMessage:
+    chat = await repo.get_session(session, session_id, _user_id(principal))
+    if chat is None:
+        raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND)
+    body: dict[str, Any] = {"text": text, "agent": agent_slug, "reply_to": reply_to}
+    if replaced:
+        body["replaced"] = True
+    if fallback:
+        body["fallback"] = True
+    return await append(
+        session,
+        chat,
+        role=MessageRole.AGENT,
+        content=encode(body),
+        latency_ms=max(0, latency_ms),
+        model_name=(model_name or "")[:200] or None,
+    )
+
+
+async def store_reminder(
+    session: AsyncSession, principal: Principal, session_id: uuid.UUID, data: dict[str, Any], reminder_id: str
+) -> ChatMessage | None:
+    """Store a relayed safety reminder in the conversation once (None if already stored)."""
+    chat = await repo.lock_session(session, session_id, _user_id(principal))
+    if chat is None or chat.status != SessionStatus.ACTIVE:
+        return None
+    if await repo.by_client_id(session, chat.id, reminder_id) is not None:
+        return None
+    lines = data.get("crisis_lines")
+    body = flow.text_body("reminder", flow.flow_text().reminder)
+    body.update(
+        {
+            "reason": str(data.get("reason") or "reminder")[:80],
+            "escalation_id": str(data.get("escalation_id")) if data.get("escalation_id") else None,
+            "payload": {"crisis_lines": flow.with_actions(lines) if isinstance(lines, list) else []},
+        }
+    )
+    return await append(
+        session,
+        chat,
+        role=MessageRole.SAFETY,
+        content=encode(body),
+        client_message_id=reminder_id,
+        model_name="escalation_reminder",
+    )

@@ -1,0 +1,579 @@
+"""The chat websocket, ``/v1/ws/chat`` (protocol ``hp.chat.v1``, see ``docs/protocol.md``).
+
+One :class:`ChatConnection` per socket. No database session lives as long as the socket: each
+inbound frame that touches data runs in its own unit of work, re-checks the access token (a
+signed-out session or an expired token stops working mid-socket) and commits before anything
+about it is acknowledged. Frames are handled one at a time per socket by a worker task, while
+the reader keeps answering pings; an agent reply keeps going (and is stored) if the socket drops
+mid-reply, so a client that resumes finds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hp_agent.agents.models import AIAgentConfiguration
+from hp_agent.auth.dependencies import authenticate_token
+from hp_agent.auth.security import InvalidToken, decode_access_token
+from hp_agent.chat import protocol as p
+from hp_agent.chat import replies, service
+from hp_agent.chat.agent_bridge import AgentBridge
+from hp_agent.chat.crisis_flow import flow_text, with_actions
+from hp_agent.chat.frames import message_frame
+from hp_agent.chat.hub import SessionHub, hub_of
+from hp_agent.chat.models import ChatMessage
+from hp_agent.chat.ratelimit import TokenBucket
+from hp_agent.chat.relay import relay_of, reminder_id
+from hp_agent.compliance import audit
+from hp_agent.config import Settings
+from hp_agent.db.session import ANONYMOUS, Database, Principal
+from hp_agent.errors import HPError, Unauthorized
+
+log = logging.getLogger("hp_agent.chat.ws")
+router = APIRouter()
+
+HEARTBEAT_SECONDS = 25.0
+EXPIRED_GRACE_SECONDS = 60.0  # time to send a fresh token after expiry before the socket closes
+JOB_QUEUE = 16
+REPLAY_PAGE = 200
+DRAIN_SECONDS = 60.0  # how long an in-flight frame may finish after the client left
+FRAMES_PER_SECOND = 30.0  # every frame type together; a flood closes the socket (1008)
+FRAME_BURST = 60
+STORE_REPLY_ATTEMPTS = 3
+REVALIDATE_SECONDS = 15.0  # how stale the "is this sign-in still valid" answer may be
+
+
+@router.websocket("/v1/ws/chat")
+async def chat_socket(websocket: WebSocket) -> None:
+    await ChatConnection(websocket).run()
+
+
+class ChatConnection:
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self.db: Database = ws.app.state.db
+        self.settings: Settings = ws.app.state.settings
+        self.hub: SessionHub = hub_of(ws.app.state)
+        self.principal: Principal | None = None
+        self.token: str | None = None
+        self.expires_at: dt.datetime | None = None
+        self.chat_id: uuid.UUID | None = None
+        self.agent = AgentBridge(self.settings)
+        self.sent_upto = 0
+        self.closed = False
+        self._send_lock = asyncio.Lock()
+        self._deliver_lock = asyncio.Lock()
+        self._jobs: asyncio.Queue[p.InboundFrame | None] = asyncio.Queue(JOB_QUEUE)
+        self._inbox: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+        self._messages = TokenBucket(p.RATE_PER_SECOND, p.RATE_BURST)
+        self._frames = TokenBucket(FRAMES_PER_SECOND, FRAME_BURST)
+        self._validated_at = float("-inf")
+
+    # -- sending --------------------------------------------------------------------------------
+
+    async def send(self, frame: dict[str, Any]) -> bool:
+        """Send one frame; False (and nothing raised) once the socket is gone."""
+        if self.closed:
+            return False
+        async with self._send_lock:
+            try:
+                await self.ws.send_text(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+                return True
+            except Exception:
+                self.closed = True
+                return False
+
+    async def close(self, code: int, reason: str = "") -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(Exception):
+            await self.ws.close(code, reason[:120])
+
+    async def refuse(self, err: p.ProtocolError) -> None:
+        await self.send(err.frame())
+        if err.close is not None:
+            await self.close(err.close, err.message)
+
+    # -- delivery of stored frames (exactly once, in seq order) -------------------------------
+
+    def notify(self, frames: list[dict[str, Any]]) -> None:
+        self._inbox.put_nowait(frames)
+
+    async def deliver(self, frames: list[dict[str, Any]]) -> None:
+        async with self._deliver_lock:
+            for frame in sorted(frames, key=lambda f: int(f["seq"])):
+                if self.chat_id is None or frame.get("session_id") != str(self.chat_id):
+                    continue
+                seq = int(frame["seq"])
+                if seq > self.sent_upto + 1:
+                    # Written elsewhere (another device or instance) and not seen live yet.
+                    await self._backfill(upto=seq - 1)
+                if seq <= self.sent_upto:
+                    continue
+                await self.send(frame)
+                self.sent_upto = seq
+
+    async def _backfill(self, upto: int | None = None) -> None:
+        """Send stored frames after ``sent_upto`` (up to ``upto``); caller holds the deliver lock."""
+        chat_id = self.chat_id
+        assert chat_id is not None
+        while True:
+            async with self.unit_of_work() as (session, principal):
+                rows = await service.replay(session, principal, chat_id, self.sent_upto, REPLAY_PAGE)
+            for row in rows:
+                if upto is not None and row.seq > upto:
+                    return
+                await self.send(message_frame(row, replay=True))
+                self.sent_upto = row.seq
+            if len(rows) < REPLAY_PAGE:
+                return
+
+    async def publish(self, messages: list[ChatMessage]) -> None:
+        frames = [message_frame(m) for m in messages]
+        await self.deliver(frames)
+        if self.chat_id is not None:
+            self.hub.publish(self.chat_id, frames, origin=self)
+
+    def attach(self, chat_id: uuid.UUID, sent_upto: int) -> None:
+        self.detach()
+        self.chat_id = chat_id
+        self.sent_upto = sent_upto
+        self.hub.subscribe(chat_id, self)
+
+    def detach(self) -> None:
+        if self.chat_id is not None:
+            self.hub.unsubscribe(self.chat_id, self)
+        self.chat_id = None
+        self.sent_upto = 0
+
+    # -- authentication -------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[tuple[AsyncSession, Principal]]:
+        """One transaction acting as the socket's user.
+
+        The token's expiry is checked locally on every frame (``_handle``); its sign-in session
+        is re-read from the database at most every ``REVALIDATE_SECONDS``, so "sign out
+        everywhere" reaches an open socket within that window without a query on every frame.
+        """
+        if self.token is None or self.principal is None:
+            raise p.ProtocolError(p.Code.NOT_AUTHENTICATED, "Authenticate first.", close=p.Close.POLICY)
+        fresh = time.monotonic() - self._validated_at < REVALIDATE_SECONDS
+        async with self.db.unit_of_work(self.principal if fresh else ANONYMOUS) as session:
+            if not fresh:
+                try:
+                    self.principal = await authenticate_token(session, self.token, self.settings)
+                except Unauthorized:
+                    raise p.ProtocolError(
+                        p.Code.AUTH_FAILED, "The session has been signed out.", close=p.Close.POLICY
+                    ) from None
+                self._validated_at = time.monotonic()
+            yield session, self.principal
+
+    async def authenticate(self, token: str) -> bool:
+        try:
+            claims = decode_access_token(self.settings, token)
+        except InvalidToken:
+            await self.refuse(
+                p.ProtocolError(
+                    p.Code.AUTH_FAILED, "The access token is invalid or has expired.", close=p.Close.POLICY
+                )
+            )
+            return False
+        try:
+            async with self.db.unit_of_work() as session:
+                principal = await authenticate_token(session, token, self.settings)
+        except HPError:
+            await self.refuse(
+                p.ProtocolError(p.Code.AUTH_FAILED, "The access token is not valid.", close=p.Close.POLICY)
+            )
+            return False
+        if self.principal is not None and principal.user_id != self.principal.user_id:
+            await self.refuse(
+                p.ProtocolError(p.Code.AUTH_FAILED, "A socket cannot change user.", close=p.Close.POLICY)
+            )
+            return False
+        self.principal, self.token, self.expires_at = principal, token, claims.expires_at
+        self._validated_at = time.monotonic()
+        return True
+
+    def token_expired(self) -> bool:
+        return self.expires_at is not None and dt.datetime.now(dt.UTC) >= self.expires_at
+
+    async def wait_for_auth(self, deadline: float) -> bool:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                message = await asyncio.wait_for(self.ws.receive(), remaining)
+            except TimeoutError:
+                break
+            if message["type"] == "websocket.disconnect":
+                self.closed = True
+                return False
+            try:
+                frame = p.parse_frame(_payload(message))
+            except p.ProtocolError as err:
+                await self.refuse(err)
+                if err.close is not None:
+                    return False
+                continue
+            if isinstance(frame, p.AuthFrame):
+                return await self.authenticate(frame.token)
+            if isinstance(frame, p.PingFrame):
+                await self.send({"type": "pong", "ts": frame.ts})
+                continue
+            await self.send(p.error_frame(p.Code.NOT_AUTHENTICATED, "Send an 'auth' frame first."))
+        await self.refuse(
+            p.ProtocolError(p.Code.NOT_AUTHENTICATED, "Authentication timed out.", close=p.Close.POLICY)
+        )
+        return False
+
+    # -- the socket's life ----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        offered = list(self.ws.scope.get("subprotocols") or [])
+        # Never echo the bearer subprotocol back: the token would appear in response headers.
+        await self.ws.accept(subprotocol=p.PROTOCOL if p.PROTOCOL in offered else None)
+        token = p.token_from_subprotocols(offered)
+        deadline = time.monotonic() + p.AUTH_DEADLINE_SECONDS
+        ok = await self.authenticate(token) if token else await self.wait_for_auth(deadline)
+        if not ok:
+            return
+        assert self.principal is not None
+        await self.send(
+            {
+                "type": "ready",
+                "protocol": p.PROTOCOL,
+                "user_id": str(self.principal.user_id),
+                "limits": p.limits(),
+                "heartbeat_seconds": HEARTBEAT_SECONDS,
+            }
+        )
+        relay = relay_of(self.ws.app.state)
+        if relay is not None and self.principal.user_id is not None:
+            try:
+                await relay.add(self.principal.user_id, self)
+            except Exception as exc:
+                log.warning("user relay unavailable: %s", type(exc).__name__)
+                relay = None
+        worker = asyncio.create_task(self._work(), name="chat-worker")
+        helpers = [
+            asyncio.create_task(self._forward_hub(), name="chat-hub"),
+            asyncio.create_task(self._heartbeat(), name="chat-heartbeat"),
+        ]
+        try:
+            await self._read()
+        finally:
+            self.closed = True
+            # Frames not started are dropped (they were never acknowledged, so clients resend);
+            # the one in progress finishes so its reply is stored for a resuming client.
+            while not self._jobs.empty():
+                self._jobs.get_nowait()
+            await self._jobs.put(None)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(worker), DRAIN_SECONDS)
+            for task in [*helpers, worker]:
+                task.cancel()
+            await asyncio.gather(*helpers, worker, return_exceptions=True)
+            if relay is not None and self.principal.user_id is not None:
+                await relay.remove(self.principal.user_id, self)
+            self.detach()
+
+    async def _read(self) -> None:
+        while not self.closed:
+            try:
+                message = await self.ws.receive()
+            except (RuntimeError, WebSocketDisconnect):
+                return  # the transport is gone (or we closed it): same as a disconnect
+            if message["type"] == "websocket.disconnect":
+                return
+            if not self._frames.take():
+                await self.refuse(
+                    p.ProtocolError(p.Code.RATE_LIMITED, "Too many frames.", close=p.Close.POLICY)
+                )
+                return
+            try:
+                frame = p.parse_frame(_payload(message))
+            except p.ProtocolError as err:
+                await self.refuse(err)
+                continue
+            if isinstance(frame, p.PingFrame):
+                await self.send({"type": "pong", "ts": frame.ts})
+            elif isinstance(frame, p.PongFrame | p.TypingFrame):
+                continue
+            elif isinstance(frame, p.AuthFrame):
+                if await self.authenticate(frame.token):
+                    await self.send({"type": "authenticated", "expires_at": _iso(self.expires_at)})
+            else:
+                if isinstance(frame, p.UserMessageFrame) and not self._messages.take():
+                    await self.send(
+                        p.error_frame(
+                            p.Code.RATE_LIMITED,
+                            "Too many messages; resend this one shortly.",
+                            client_message_id=frame.client_message_id,
+                            retry_after_ms=self._messages.retry_after_ms(),
+                        )
+                    )
+                    continue
+                try:
+                    self._jobs.put_nowait(frame)
+                except asyncio.QueueFull:
+                    await self.send(p.error_frame(p.Code.BUSY, "Too many frames waiting; slow down."))
+
+    async def _work(self) -> None:
+        while True:
+            frame = await self._jobs.get()
+            if frame is None:
+                return
+            try:
+                await self._handle(frame)
+            except p.ProtocolError as err:
+                await self.refuse(err)
+            except PoolTimeout:
+                # Overloaded: no database connection within the pool timeout. Nothing was stored;
+                # say so plainly so the client resends later instead of reporting a fault.
+                extra = (
+                    {"client_message_id": frame.client_message_id}
+                    if isinstance(frame, p.UserMessageFrame)
+                    else {}
+                )
+                await self.send(
+                    p.error_frame(p.Code.BUSY, "The service is busy; please resend shortly.", **extra)
+                )
+            except Exception as exc:
+                log.error(
+                    "chat frame %s failed: %s",
+                    frame.type,
+                    type(exc).__name__,
+                    exc_info=log.isEnabledFor(logging.DEBUG),
+                )
+                await self.send(
+                    p.error_frame(p.Code.INTERNAL, "Something went wrong on our side; please retry.")
+                )
+
+    async def _forward_hub(self) -> None:
+        while True:
+            frames = await self._inbox.get()
+            await self.deliver(frames)
+
+    async def _heartbeat(self) -> None:
+        while not self.closed:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if self.expires_at is not None and dt.datetime.now(dt.UTC) >= self.expires_at + dt.timedelta(
+                seconds=EXPIRED_GRACE_SECONDS
+            ):
+                await self.refuse(
+                    p.ProtocolError(p.Code.TOKEN_EXPIRED, "The access token expired.", close=p.Close.POLICY)
+                )
+                return
+            await self.send({"type": "ping", "ts": int(time.time() * 1000)})
+
+    # -- frames that touch data -----------------------------------------------------------------
+
+    async def _handle(self, frame: p.InboundFrame) -> None:
+        if self.token_expired():
+            raise p.ProtocolError(
+                p.Code.TOKEN_EXPIRED, "The access token expired; send an 'auth' frame with a fresh one."
+            )
+        if isinstance(frame, p.StartFrame):
+            await self._start(frame)
+        elif isinstance(frame, p.ResumeFrame):
+            await self._resume(frame)
+        elif isinstance(frame, p.UserMessageFrame):
+            await self._user_message(frame)
+        elif isinstance(frame, p.EndFrame):
+            await self._end()
+
+    async def _start(self, frame: p.StartFrame) -> None:
+        async with self.unit_of_work() as (session, principal):
+            chat, agent, greeting = await service.start(session, principal, frame.agent)
+        self.attach(chat.id, 0)
+        self.agent.use(agent)
+        await self.send(
+            {"type": "session_started", "session_id": str(chat.id), "agent": _agent(agent), "last_seq": 0}
+        )
+        await self.publish([greeting])
+
+    async def _resume(self, frame: p.ResumeFrame) -> None:
+        session_id = frame.session_uuid()
+        async with self.unit_of_work() as (session, principal):
+            chat, agent = await service.attach(session, principal, session_id)
+        # Subscribe before replaying: a frame stored meanwhile arrives live or in the replay,
+        # and the seq check in deliver() keeps it from arriving twice.
+        self.attach(chat.id, min(frame.last_seq, chat.last_seq))
+        self.agent.use(agent)
+        await self.send(
+            {
+                "type": "session_resumed",
+                "session_id": str(chat.id),
+                "status": chat.status.value,
+                "agent": _agent(agent),
+                "last_seq": chat.last_seq,
+                "replay_from": self.sent_upto + 1,
+            }
+        )
+        async with self._deliver_lock:
+            await self._backfill()
+            await self.send(
+                {"type": "replay_complete", "session_id": str(chat.id), "last_seq": self.sent_upto}
+            )
+
+    def _require_session(self) -> uuid.UUID:
+        if self.chat_id is None:
+            raise p.ProtocolError(p.Code.SESSION_REQUIRED, "Send 'start' or 'resume' first.")
+        return self.chat_id
+
+    async def _user_message(self, frame: p.UserMessageFrame) -> None:
+        chat_id = self._require_session()
+        received = time.perf_counter()
+        async with self.unit_of_work() as (session, principal):
+            prepared = await service.prepare(session, principal, chat_id, frame.client_message_id)
+        if prepared.duplicate is not None:
+            # The original ack again (the client missed it); no second reply.
+            await self.send(message_frame(prepared.duplicate, duplicate=True))
+            return
+        assessment = await service.assess_message(frame.text, prepared)
+        async with self.unit_of_work() as (session, principal):
+            accepted = await service.accept(
+                session,
+                principal,
+                chat_id,
+                frame.client_message_id,
+                frame.text,
+                assessment=assessment,
+                prepared=prepared,
+                load_context=self.agent.load_context,
+                tools_allowed=self.agent.tools_allowed,
+            )
+        # Committed: only now is the message acknowledged.
+        if accepted.duplicate:
+            # The original ack again (the client missed it); no second reply.
+            await self.send(message_frame(accepted.message, duplicate=True))
+            return
+        await self.publish([accepted.message, *accepted.scripted])
+        if accepted.agent_turn is not None:
+            await self._agent_reply(chat_id, frame.client_message_id, accepted.agent_turn, received)
+
+    async def _agent_reply(
+        self, chat_id: uuid.UUID, reply_to: str, turn: service.AgentTurn, received: float
+    ) -> None:
+        await self.send({"type": "typing", "session_id": str(chat_id), "state": "start"})
+        index = 0
+
+        async def emit(piece: str) -> None:
+            nonlocal index
+            await self.send(
+                {
+                    "type": "agent_token",
+                    "session_id": str(chat_id),
+                    "reply_to": reply_to,
+                    "index": index,
+                    "text": piece,
+                }
+            )
+            index += 1
+
+        result = await replies.guarded(self.agent.stream(turn), emit)
+        latency_ms = int((time.perf_counter() - received) * 1000)
+        # The person's message is already stored and acknowledged: under overload, try a little
+        # harder to store its reply than to give up (a resend would only get the duplicate ack).
+        for attempt in range(STORE_REPLY_ATTEMPTS):
+            try:
+                async with self.unit_of_work() as (session, principal):
+                    stored = await service.store_reply(
+                        session,
+                        principal,
+                        chat_id,
+                        text=result.text,
+                        agent_slug=self.agent.slug,
+                        reply_to=reply_to,
+                        latency_ms=latency_ms,
+                        model_name=self.agent.model_name
+                        if not (result.replaced or result.failed)
+                        else "safe_fallback",
+                        replaced=result.replaced,
+                        fallback=result.failed,
+                    )
+                    if result.replaced or result.failed:
+                        await audit.record(
+                            session,
+                            "chat.reply.replaced" if result.replaced else "chat.reply.failed",
+                            actor=principal,
+                            subject_type="chat_session",
+                            subject_id=chat_id,
+                            details={
+                                "agent": self.agent.slug,
+                                "violations": result.violations,
+                                "message_id": stored.id,
+                            },
+                        )
+                break
+            except PoolTimeout:
+                if attempt == STORE_REPLY_ATTEMPTS - 1:
+                    raise
+        await self.send({"type": "typing", "session_id": str(chat_id), "state": "stop"})
+        await self.publish([stored])
+
+    async def relay_safety(self, data: dict[str, Any]) -> None:
+        """A reminder from the escalation service (see ``relay.py``)."""
+        chat_id = self.chat_id
+        if chat_id is None:
+            lines = data.get("crisis_lines")
+            await self.send(
+                {
+                    "type": "safety",
+                    "kind": "reminder",
+                    "text": " ".join(flow_text().reminder.split()),
+                    "reason": str(data.get("reason") or "reminder")[:80],
+                    "payload": {"crisis_lines": with_actions(lines) if isinstance(lines, list) else []},
+                }
+            )
+            return
+        try:
+            async with self.unit_of_work() as (session, principal):
+                stored = await service.store_reminder(session, principal, chat_id, data, reminder_id(data))
+        except Exception as exc:
+            log.warning("relayed reminder not stored: %s", type(exc).__name__)
+            return
+        if stored is not None:
+            await self.publish([stored])
+
+    async def _end(self) -> None:
+        chat_id = self._require_session()
+        async with self.unit_of_work() as (session, principal):
+            msg = await service.end(session, principal, chat_id)
+        if msg is None:
+            raise p.ProtocolError(p.Code.SESSION_ENDED, "This chat session has already ended.")
+        await self.publish([msg])
+
+
+def _payload(message: Mapping[str, Any]) -> str | bytes:
+    text = message.get("text")
+    if text is not None:
+        return str(text)
+    data = message.get("bytes")
+    return bytes(data) if data is not None else b""
+
+
+def _agent(agent: AIAgentConfiguration | None) -> dict[str, Any] | None:
+    return {"slug": agent.slug, "name": agent.name} if agent else None
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
