@@ -284,7 +284,7 @@ class ClinicianProfile(UUIDPk, Timestamps, Base):
             postgresql_where=text("status = 'active' AND accepting_new_patients"),
         ),
         # Owner-only in SQL; directory reads by patients and escalation lookups need a read policy
-        # for authenticated principals (see docs/data-model.d).
+        # for authenticated principals (see docs/data-model.md).
         rls("user_id", therapist_read=False),
     )
 
