@@ -10,7 +10,6 @@ own reply is generated afterwards, outside any transaction (see ``replies.py``).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -36,7 +35,6 @@ from hp_agent.users.models import User, UserPreferences
 
 CONTEXT_MESSAGES = 6  # the engine's context window (ContextRules.window)
 HISTORY_MESSAGES = 40  # what the agent remembers of the conversation
-ENGINE_VERSION_CHARS = 64
 _NOT_FOUND = "No such chat session."
 
 
@@ -240,7 +238,7 @@ async def accept(
         source=DetectionSource.CHAT_MESSAGE,
         source_id=message_id,
         text=text,
-        assessment=_storable(assessment),
+        assessment=assessment,
         chat_session_id=chat.id,
     )
     level = outcome.assessment.level
@@ -270,15 +268,6 @@ async def accept(
         turn.context = await load_context(session, user_id, tools_allowed)
     accepted.agent_turn = turn
     return accepted
-
-
-def _storable(assessment: Assessment) -> Assessment:
-    # crisis_detections.engine_version is varchar(64) while the engine's version string (with
-    # lexicon and classifier versions) is longer; reported to the crisis owner. Until the column
-    # or the service changes, keep the leading versions rather than lose the detection.
-    if len(assessment.engine_version) <= ENGINE_VERSION_CHARS:
-        return assessment
-    return dataclasses.replace(assessment, engine_version=assessment.engine_version[:ENGINE_VERSION_CHARS])
 
 
 def _opened(outcome: crisis_service.CrisisOutcome) -> bool:

@@ -6,7 +6,6 @@ plan) when the level is MODERATE or above, so the API can show help in the same 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
@@ -37,20 +36,11 @@ class Screening:
 
 
 NOTHING = Screening(RiskLevel.NONE, None, None)
-_VERSION_CHARS = 64
 # How far back an earlier HIGH+ detection still colours how new text is read.
 HISTORY = dt.timedelta(days=14)
 _HISTORY_ROWS = 20
 _HIGH = (RiskLevel.HIGH, RiskLevel.IMMINENT)
 _CATEGORIES = frozenset(c.value for c in Category)
-
-
-def _storable(a: Assessment) -> Assessment:
-    # The full engine version string (engine; lexicon; cues; classifier) can exceed the
-    # detections column (varchar 64); a failed insert would lose the detection entirely.
-    if len(a.engine_version) <= _VERSION_CHARS:
-        return a
-    return dataclasses.replace(a, engine_version=a.engine_version[:_VERSION_CHARS])
 
 
 def _from(outcome: crisis.CrisisOutcome) -> Screening:
@@ -106,7 +96,7 @@ async def screen_text(
         recent_messages=tuple(ContextMessage(t) for t in earlier_texts if t.strip()),
         recent_assessments=await _recent_high(session, user_id),
     )
-    assessment = _storable(await engine.assess(text, context))
+    assessment = await engine.assess(text, context)
     outcome = await crisis.record(
         session, user_id=user_id, source=source, source_id=source_id, text=text, assessment=assessment
     )
@@ -129,7 +119,7 @@ async def record_assessment(
         source=source,
         source_id=source_id,
         text=text,
-        assessment=_storable(assessment),
+        assessment=assessment,
     )
     return _from(outcome)
 
