@@ -36,10 +36,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hp_agent.db.base import NORMALIZED_SCORE, Base, CreatedAt, Timestamps, UUIDPk, pg_enum, rls
-
-_USERS_ID = "users.id"
-_EMPTY_OBJECT = text("'{}'::jsonb")
+from hp_agent.db.base import (
+    EMPTY_JSON_OBJECT,
+    NORMALIZED_SCORE,
+    USERS_ID,
+    Base,
+    CreatedAt,
+    Timestamps,
+    UUIDPk,
+    pg_enum,
+    rls,
+)
 
 
 class ClientPlatform(str, enum.Enum):
@@ -98,7 +105,7 @@ class UserEngagementDaily(UUIDPk, Timestamps, Base):
 
     __tablename__ = "user_engagement_daily"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # The day in the person's own time zone.
     metric_date: Mapped[dt.date] = mapped_column(Date)
     app_sessions: Mapped[int] = mapped_column(SmallInteger, server_default="0", default=0)
@@ -137,7 +144,7 @@ class FeatureUsageEvent(UUIDPk, CreatedAt, Base):
 
     __tablename__ = "feature_usage_events"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # Dotted feature key and verb, e.g. "journal.cbt_record" / "completed".
     feature: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
@@ -146,7 +153,7 @@ class FeatureUsageEvent(UUIDPk, CreatedAt, Base):
     app_version: Mapped[str | None] = mapped_column(String(32))
     # Client-generated id: retried uploads of the same event are ignored.
     client_event_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
-    properties: Mapped[dict[str, Any]] = mapped_column(server_default=_EMPTY_OBJECT, default=dict)
+    properties: Mapped[dict[str, Any]] = mapped_column(server_default=EMPTY_JSON_OBJECT, default=dict)
 
     __table_args__ = (
         CheckConstraint("feature ~ '^[a-z0-9_]+(\\.[a-z0-9_]+)*$'", name="feature_format"),
@@ -169,11 +176,11 @@ class ClinicalOutcomeMeasure(UUIDPk, Timestamps, Base):
 
     __tablename__ = "clinical_outcome_measures"
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # Treating therapist during the episode, for caseload outcomes; not an RLS owner because
     # the rows are computed, and treating therapists already read through the relationship.
     therapist_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     # The instrument (PHQ-9, GAD-7, ...); templates are retired, never deleted.
     template_id: Mapped[uuid.UUID] = mapped_column(
@@ -233,7 +240,7 @@ class TherapistPerformanceMetric(UUIDPk, Timestamps, Base):
 
     __tablename__ = "therapist_performance_metrics"
 
-    therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     granularity: Mapped[PeriodGranularity] = mapped_column(PERIOD_GRANULARITY)
     period_start: Mapped[dt.date] = mapped_column(Date)
     active_caseload: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
@@ -324,7 +331,7 @@ class AnalyticsCohort(UUIDPk, Timestamps, Base):
     last_computed_at: Mapped[dt.datetime | None]
     is_active: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
 
     __table_args__ = (
@@ -356,7 +363,7 @@ class ReportDefinition(UUIDPk, Timestamps, Base):
     retention_days: Mapped[int] = mapped_column(SmallInteger, server_default="90", default=90)
     is_active: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
 
     __table_args__ = (
@@ -376,7 +383,7 @@ class GeneratedReport(UUIDPk, Timestamps, Base):
         ForeignKey("report_definitions.id", ondelete="RESTRICT")
     )
     requested_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     cohort_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("analytics_cohorts.id", ondelete="SET NULL"), index=True
@@ -384,7 +391,7 @@ class GeneratedReport(UUIDPk, Timestamps, Base):
     status: Mapped[ReportStatus] = mapped_column(
         REPORT_STATUS, server_default=ReportStatus.QUEUED.value, default=ReportStatus.QUEUED
     )
-    parameters: Mapped[dict[str, Any]] = mapped_column(server_default=_EMPTY_OBJECT, default=dict)
+    parameters: Mapped[dict[str, Any]] = mapped_column(server_default=EMPTY_JSON_OBJECT, default=dict)
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     period_end: Mapped[dt.date | None] = mapped_column(Date)
     format: Mapped[ReportFormat] = mapped_column(REPORT_FORMAT)
@@ -432,7 +439,7 @@ class KpiSnapshot(UUIDPk, Timestamps, Base):
     granularity: Mapped[PeriodGranularity] = mapped_column(PERIOD_GRANULARITY)
     period_start: Mapped[dt.date] = mapped_column(Date)
     # Segment, e.g. {"platform": "ios"}; {} is the whole population.
-    dimensions: Mapped[dict[str, Any]] = mapped_column(server_default=_EMPTY_OBJECT, default=dict)
+    dimensions: Mapped[dict[str, Any]] = mapped_column(server_default=EMPTY_JSON_OBJECT, default=dict)
     cohort_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("analytics_cohorts.id", ondelete="SET NULL"), index=True
     )

@@ -25,10 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hp_agent.db.base import Base, Timestamps, UUIDPk, pg_enum, rls
+from hp_agent.db.base import USERS_ID, Base, Timestamps, UUIDPk, pg_enum, rls
 from hp_agent.db.crypto import EncryptedText
 
-_USERS_ID = "users.id"
 _TEMPLATES_ID = "assessment_templates.id"
 
 
@@ -108,7 +107,7 @@ class AssessmentSchedule(UUIDPk, Timestamps, Base):
 
     __tablename__ = "assessment_schedules"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_TEMPLATES_ID, ondelete="RESTRICT"), index=True)
     frequency: Mapped[Frequency] = mapped_column(pg_enum(Frequency, "assessment_schedule_frequency"))
     # Local time of day for the reminder, interpreted in users.timezone.
@@ -119,7 +118,7 @@ class AssessmentSchedule(UUIDPk, Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
     # A therapist may set the schedule; the user can still pause it.
     created_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
 
     __table_args__ = (
@@ -147,10 +146,10 @@ class AssessmentAssignment(UUIDPk, Timestamps, Base):
 
     __tablename__ = "assessment_assignments"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_TEMPLATES_ID, ondelete="RESTRICT"), index=True)
     assigned_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     message: Mapped[str | None] = mapped_column(EncryptedText)
     due_at: Mapped[dt.datetime | None]
@@ -195,7 +194,7 @@ class UserAssessment(UUIDPk, Timestamps, Base):
 
     __tablename__ = "user_assessments"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_TEMPLATES_ID, ondelete="RESTRICT"), index=True)
     template_version: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[AdministrationStatus] = mapped_column(
@@ -231,7 +230,7 @@ class UserAssessment(UUIDPk, Timestamps, Base):
         ForeignKey("crisis_detections.id", ondelete="SET NULL"), index=True
     )
     reviewed_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     reviewed_at: Mapped[dt.datetime | None]
 
@@ -270,7 +269,7 @@ class AssessmentResponse(UUIDPk, Timestamps, Base):
     user_assessment_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("user_assessments.id", ondelete="CASCADE")
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     item_id: Mapped[str] = mapped_column(String(40))
     item_index: Mapped[int] = mapped_column(SmallInteger)
     # The selected option's value (0-3, 0-4, or 0/1 for yes/no items).

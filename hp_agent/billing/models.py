@@ -36,13 +36,19 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hp_agent.db.base import Base, CreatedAt, Timestamps, UUIDPk, pg_enum, rls
+from hp_agent.db.base import (
+    CURRENCY_CHECK,
+    EMPTY_JSON_OBJECT,
+    MONEY,
+    USERS_ID,
+    Base,
+    CreatedAt,
+    Timestamps,
+    UUIDPk,
+    pg_enum,
+    rls,
+)
 from hp_agent.db.crypto import EncryptedText
-
-_USERS_ID = "users.id"
-_EMPTY_OBJECT = text("'{}'::jsonb")
-_MONEY = Numeric(12, 2)
-_CURRENCY_OK = "currency ~ '^[A-Z]{3}$'"
 
 
 class PayerType(str, enum.Enum):
@@ -162,7 +168,9 @@ class InsurancePayer(UUIDPk, Timestamps, Base):
     website: Mapped[str | None] = mapped_column(String(300))
     claims_address: Mapped[dict[str, Any] | None]
     is_active: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", server_default=_EMPTY_OBJECT, default=dict)
+    metadata_: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", server_default=EMPTY_JSON_OBJECT, default=dict
+    )
 
     __table_args__ = (
         CheckConstraint("timely_filing_days > 0", name="timely_filing_days_positive"),
@@ -184,7 +192,7 @@ class InsurancePlan(UUIDPk, Timestamps, Base):
     covers_behavioral_health: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
     covers_telehealth: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
     requires_preauthorization: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
-    default_copay_amount: Mapped[Decimal | None] = mapped_column(_MONEY)
+    default_copay_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     default_coinsurance_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD", default="USD")
     is_active: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
@@ -193,7 +201,7 @@ class InsurancePlan(UUIDPk, Timestamps, Base):
         UniqueConstraint("payer_id", "plan_code"),
         CheckConstraint("default_copay_amount >= 0", name="copay_nonnegative"),
         CheckConstraint("default_coinsurance_percent BETWEEN 0 AND 100", name="coinsurance_percent_range"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
     )
 
 
@@ -202,7 +210,7 @@ class InsurancePolicy(UUIDPk, Timestamps, Base):
 
     __tablename__ = "insurance_policies"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     payer_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("insurance_payers.id", ondelete="RESTRICT"), index=True
     )
@@ -233,11 +241,11 @@ class InsurancePolicy(UUIDPk, Timestamps, Base):
     subscriber_date_of_birth: Mapped[str | None] = mapped_column(EncryptedText)
     effective_date: Mapped[dt.date | None] = mapped_column(Date)
     termination_date: Mapped[dt.date | None] = mapped_column(Date)
-    copay_amount: Mapped[Decimal | None] = mapped_column(_MONEY)
+    copay_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     coinsurance_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
-    deductible_amount: Mapped[Decimal | None] = mapped_column(_MONEY)
-    deductible_met_amount: Mapped[Decimal | None] = mapped_column(_MONEY)
-    out_of_pocket_max: Mapped[Decimal | None] = mapped_column(_MONEY)
+    deductible_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    deductible_met_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    out_of_pocket_max: Mapped[Decimal | None] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD", default="USD")
     # Object-storage keys of the card photos (the files are encrypted at rest by the store).
     card_front_file_key: Mapped[str | None] = mapped_column(String(512))
@@ -256,7 +264,7 @@ class InsurancePolicy(UUIDPk, Timestamps, Base):
             name="amounts_nonnegative",
         ),
         CheckConstraint("coinsurance_percent BETWEEN 0 AND 100", name="coinsurance_percent_range"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         # Coordination of benefits: one active primary (secondary, ...) policy at a time.
         Index(
             "uq_insurance_policies_active_priority",
@@ -274,7 +282,7 @@ class EligibilityCheck(UUIDPk, CreatedAt, Base):
 
     __tablename__ = "insurance_eligibility_checks"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # Indexed by ix_insurance_eligibility_checks_policy_checked.
     policy_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("insurance_policies.id", ondelete="CASCADE"))
     status: Mapped[EligibilityStatus] = mapped_column(ELIGIBILITY_STATUS)
@@ -285,10 +293,10 @@ class EligibilityCheck(UUIDPk, CreatedAt, Base):
     coverage_active: Mapped[bool | None]
     in_network: Mapped[bool | None]
     preauthorization_required: Mapped[bool | None]
-    copay_amount: Mapped[Decimal | None] = mapped_column(_MONEY)
+    copay_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     coinsurance_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
-    deductible_remaining: Mapped[Decimal | None] = mapped_column(_MONEY)
-    out_of_pocket_remaining: Mapped[Decimal | None] = mapped_column(_MONEY)
+    deductible_remaining: Mapped[Decimal | None] = mapped_column(MONEY)
+    out_of_pocket_remaining: Mapped[Decimal | None] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD", default="USD")
     sessions_allowed: Mapped[int | None] = mapped_column(SmallInteger)
     sessions_used: Mapped[int | None] = mapped_column(SmallInteger)
@@ -297,7 +305,7 @@ class EligibilityCheck(UUIDPk, CreatedAt, Base):
         ARRAY(String(16)), server_default=text("'{}'"), default=list
     )
     # Parsed benefit segments kept for support; the raw 271 is not stored.
-    response_summary: Mapped[dict[str, Any]] = mapped_column(server_default=_EMPTY_OBJECT, default=dict)
+    response_summary: Mapped[dict[str, Any]] = mapped_column(server_default=EMPTY_JSON_OBJECT, default=dict)
 
     __table_args__ = (
         CheckConstraint(
@@ -306,7 +314,7 @@ class EligibilityCheck(UUIDPk, CreatedAt, Base):
         ),
         CheckConstraint("coinsurance_percent BETWEEN 0 AND 100", name="coinsurance_percent_range"),
         CheckConstraint("sessions_allowed >= 0 AND sessions_used >= 0", name="sessions_nonnegative"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         Index("ix_insurance_eligibility_checks_policy_checked", "policy_id", "checked_at"),
         Index("ix_insurance_eligibility_checks_user_created", "user_id", "created_at"),
         rls(therapist_read=False),
@@ -318,7 +326,7 @@ class InsuranceClaim(UUIDPk, Timestamps, Base):
 
     __tablename__ = "insurance_claims"
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     policy_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("insurance_policies.id", ondelete="SET NULL"), index=True
     )
@@ -346,15 +354,15 @@ class InsuranceClaim(UUIDPk, Timestamps, Base):
     # FK for navigation while the therapist exists; the NPI is the legal identity on the claim
     # and survives the therapist's account deletion.
     rendering_provider_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     rendering_provider_npi: Mapped[str] = mapped_column(CHAR(10))
     billing_provider_npi: Mapped[str] = mapped_column(CHAR(10))
     prior_authorization_number: Mapped[str | None] = mapped_column(String(64))
-    total_charge: Mapped[Decimal] = mapped_column(_MONEY)
-    allowed_amount: Mapped[Decimal | None] = mapped_column(_MONEY)
-    paid_amount: Mapped[Decimal] = mapped_column(_MONEY, server_default=text("0"), default=Decimal("0"))
-    patient_responsibility: Mapped[Decimal | None] = mapped_column(_MONEY)
+    total_charge: Mapped[Decimal] = mapped_column(MONEY)
+    allowed_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    paid_amount: Mapped[Decimal] = mapped_column(MONEY, server_default=text("0"), default=Decimal("0"))
+    patient_responsibility: Mapped[Decimal | None] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD", default="USD")
     # CARC/RARC adjustment reason codes from the 835; no free-text denial narrative.
     adjustment_reason_codes: Mapped[list[str]] = mapped_column(
@@ -387,7 +395,7 @@ class InsuranceClaim(UUIDPk, Timestamps, Base):
         CheckConstraint(
             "status IN ('draft', 'ready') OR submitted_at IS NOT NULL", name="submitted_has_time"
         ),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         Index("ix_insurance_claims_patient_created", "patient_id", "created_at"),
         # Work queue of claims still moving through the payer.
         Index(
@@ -414,7 +422,7 @@ class InsuranceClaimLine(UUIDPk, Timestamps, Base):
 
     claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("insurance_claims.id", ondelete="CASCADE"))
     # Denormalised from the claim so the same RLS policy applies.
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     line_number: Mapped[int] = mapped_column(SmallInteger)
     service_date: Mapped[dt.date] = mapped_column(Date)
     cpt_code: Mapped[str] = mapped_column(CHAR(5))
@@ -425,10 +433,10 @@ class InsuranceClaimLine(UUIDPk, Timestamps, Base):
         ARRAY(SmallInteger), server_default=text("'{1}'"), default=lambda: [1]
     )
     units: Mapped[int] = mapped_column(SmallInteger, server_default="1", default=1)
-    charge_amount: Mapped[Decimal] = mapped_column(_MONEY)
-    allowed_amount: Mapped[Decimal | None] = mapped_column(_MONEY)
-    paid_amount: Mapped[Decimal] = mapped_column(_MONEY, server_default=text("0"), default=Decimal("0"))
-    adjustment_amount: Mapped[Decimal] = mapped_column(_MONEY, server_default=text("0"), default=Decimal("0"))
+    charge_amount: Mapped[Decimal] = mapped_column(MONEY)
+    allowed_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    paid_amount: Mapped[Decimal] = mapped_column(MONEY, server_default=text("0"), default=Decimal("0"))
+    adjustment_amount: Mapped[Decimal] = mapped_column(MONEY, server_default=text("0"), default=Decimal("0"))
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD", default="USD")
     status: Mapped[ClaimLineStatus] = mapped_column(
         CLAIM_LINE_STATUS, server_default=ClaimLineStatus.PENDING.value, default=ClaimLineStatus.PENDING
@@ -450,7 +458,7 @@ class InsuranceClaimLine(UUIDPk, Timestamps, Base):
             "charge_amount >= 0 AND allowed_amount >= 0 AND paid_amount >= 0",
             name="amounts_nonnegative",
         ),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         rls("patient_id", therapist_read=False),
     )
 
@@ -460,7 +468,7 @@ class Invoice(UUIDPk, Timestamps, Base):
 
     __tablename__ = "invoices"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     invoice_number: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[InvoiceStatus] = mapped_column(
         INVOICE_STATUS, server_default=InvoiceStatus.DRAFT.value, default=InvoiceStatus.DRAFT
@@ -476,13 +484,13 @@ class Invoice(UUIDPk, Timestamps, Base):
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     paid_at: Mapped[dt.datetime | None]
     voided_at: Mapped[dt.datetime | None]
-    subtotal: Mapped[Decimal] = mapped_column(_MONEY)
-    discount_total: Mapped[Decimal] = mapped_column(_MONEY, server_default=text("0"), default=Decimal("0"))
-    tax_total: Mapped[Decimal] = mapped_column(_MONEY, server_default=text("0"), default=Decimal("0"))
-    total: Mapped[Decimal] = mapped_column(_MONEY)
-    amount_paid: Mapped[Decimal] = mapped_column(_MONEY, server_default=text("0"), default=Decimal("0"))
+    subtotal: Mapped[Decimal] = mapped_column(MONEY)
+    discount_total: Mapped[Decimal] = mapped_column(MONEY, server_default=text("0"), default=Decimal("0"))
+    tax_total: Mapped[Decimal] = mapped_column(MONEY, server_default=text("0"), default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(MONEY)
+    amount_paid: Mapped[Decimal] = mapped_column(MONEY, server_default=text("0"), default=Decimal("0"))
     # Generated so the balance can never disagree with the totals.
-    amount_due: Mapped[Decimal] = mapped_column(_MONEY, Computed("total - amount_paid", persisted=True))
+    amount_due: Mapped[Decimal] = mapped_column(MONEY, Computed("total - amount_paid", persisted=True))
     currency: Mapped[str] = mapped_column(CHAR(3))
     pdf_file_key: Mapped[str | None] = mapped_column(String(512))
     memo: Mapped[str | None] = mapped_column(String(500))
@@ -500,7 +508,7 @@ class Invoice(UUIDPk, Timestamps, Base):
         CheckConstraint("amount_paid BETWEEN 0 AND total", name="amount_paid_range"),
         CheckConstraint("period_end IS NULL OR period_end >= period_start", name="period_ordered"),
         CheckConstraint("status <> 'paid' OR paid_at IS NOT NULL", name="paid_has_time"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         Index("ix_invoices_user_created", "user_id", "created_at"),
         # Dunning: open invoices by due date.
         Index("ix_invoices_open_due", "due_date", postgresql_where=text("status = 'open'")),
@@ -515,7 +523,7 @@ class InvoiceItem(UUIDPk, Timestamps, Base):
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     # Denormalised from the invoice so the same RLS policy applies.
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     kind: Mapped[InvoiceItemKind] = mapped_column(INVOICE_ITEM_KIND)
     # Product wording ("Video session, 50 min"); never a diagnosis or a clinical note.
     description: Mapped[str] = mapped_column(String(255))
@@ -529,9 +537,9 @@ class InvoiceItem(UUIDPk, Timestamps, Base):
         ForeignKey("subscription_plans.id", ondelete="SET NULL"), index=True
     )
     quantity: Mapped[int] = mapped_column(Integer, server_default="1", default=1)
-    unit_amount: Mapped[Decimal] = mapped_column(_MONEY)
+    unit_amount: Mapped[Decimal] = mapped_column(MONEY)
     # Negative for credits and discounts.
-    amount: Mapped[Decimal] = mapped_column(_MONEY)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(CHAR(3))
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     period_end: Mapped[dt.date | None] = mapped_column(Date)
@@ -546,6 +554,6 @@ class InvoiceItem(UUIDPk, Timestamps, Base):
         ),
         CheckConstraint("kind <> 'credit' OR amount <= 0", name="credit_nonpositive"),
         CheckConstraint("period_end IS NULL OR period_end >= period_start", name="period_ordered"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         rls(therapist_read=False),
     )

@@ -26,10 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hp_agent.crisis.enums import RISK_LEVEL, RiskLevel
-from hp_agent.db.base import Base, CreatedAt, Timestamps, UUIDPk, pg_enum, rls
+from hp_agent.db.base import USERS_ID, Base, CreatedAt, Timestamps, UUIDPk, pg_enum, rls
 from hp_agent.db.crypto import EncryptedText
-
-_USERS_ID = "users.id"
 
 
 class SessionStatus(str, enum.Enum):
@@ -49,7 +47,7 @@ class MessageRole(str, enum.Enum):
 class ChatSession(UUIDPk, Timestamps, Base):
     __tablename__ = "chat_sessions"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # Configurations are reference rows; a retired one must not take conversations with it.
     agent_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("ai_agent_configurations.id", ondelete="SET NULL"), index=True
@@ -88,7 +86,7 @@ class ChatMessage(UUIDPk, CreatedAt, Base):
     __tablename__ = "chat_messages"
 
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chat_sessions.id", ondelete="CASCADE"))
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     # Client-chosen id of a user frame: a resend after a dropped socket hits the unique index
     # below and the service returns the stored message instead of storing a duplicate.
@@ -132,7 +130,7 @@ class ConversationAnalytics(UUIDPk, Timestamps, Base):
     session_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("chat_sessions.id", ondelete="CASCADE"), unique=True
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     message_count: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
     user_message_count: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
     agent_message_count: Mapped[int] = mapped_column(Integer, server_default="0", default=0)

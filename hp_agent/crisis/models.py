@@ -37,11 +37,17 @@ from hp_agent.crisis.enums import (
     DetectionSource,
     RiskLevel,
 )
-from hp_agent.db.base import NORMALIZED_SCORE, Base, Timestamps, UUIDPk, pg_enum, rls
+from hp_agent.db.base import (
+    EMPTY_JSON_ARRAY,
+    NORMALIZED_SCORE,
+    USERS_ID,
+    Base,
+    Timestamps,
+    UUIDPk,
+    pg_enum,
+    rls,
+)
 from hp_agent.db.crypto import EncryptedText
-
-_USERS_ID = "users.id"
-_EMPTY_LIST = text("'[]'::jsonb")
 
 
 class CrisisKeyword(UUIDPk, Timestamps, Base):
@@ -67,14 +73,14 @@ class CrisisKeyword(UUIDPk, Timestamps, Base):
     fuzzy: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
     requires_first_person: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
     requires_context: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
-    triggers: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
+    triggers: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
     note: Mapped[str | None] = mapped_column(Text)
     lang: Mapped[str] = mapped_column(String(16), server_default="en", default="en")
     lexicon_name: Mapped[str] = mapped_column(String(80), server_default="db", default="db")
     lexicon_version: Mapped[str] = mapped_column(String(40), server_default="0", default="0")
     enabled: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
 
     __table_args__ = (
@@ -115,7 +121,7 @@ class CrisisDetection(UUIDPk, Timestamps, Base):
 
     __tablename__ = "crisis_detections"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     source: Mapped[DetectionSource] = mapped_column(DETECTION_SOURCE)
     # Polymorphic pointer at the assessed row (no FK: it may be in any of several tables).
     source_id: Mapped[uuid.UUID | None]
@@ -128,9 +134,9 @@ class CrisisDetection(UUIDPk, Timestamps, Base):
     keyword_score: Mapped[float | None] = mapped_column(NORMALIZED_SCORE)
     classifier_score: Mapped[float | None] = mapped_column(NORMALIZED_SCORE)
     context_adjusted: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
-    categories: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
+    categories: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
     # Term labels, categories, spans, weights and modifiers; never the matched text.
-    matches: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
+    matches: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
     explanation: Mapped[str | None] = mapped_column(Text)
     excerpt: Mapped[str | None] = mapped_column(EncryptedText)
     engine_version: Mapped[str] = mapped_column(String(64))
@@ -142,7 +148,7 @@ class CrisisDetection(UUIDPk, Timestamps, Base):
     )
     reviewed_at: Mapped[dt.datetime | None]
     reviewed_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
 
     __table_args__ = (
@@ -203,7 +209,7 @@ class CrisisEscalation(UUIDPk, Timestamps, Base):
         ForeignKey("crisis_detections.id", ondelete="SET NULL"), index=True
     )
     detection_count: Mapped[int] = mapped_column(Integer, server_default="1", default=1)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # Copied from the detection so the duplicate guard below is a plain unique index.
     source: Mapped[DetectionSource] = mapped_column(DETECTION_SOURCE)
     source_id: Mapped[uuid.UUID | None]
@@ -218,7 +224,7 @@ class CrisisEscalation(UUIDPk, Timestamps, Base):
     )
     level: Mapped[int] = mapped_column(SmallInteger, server_default="1", default=1)
     assigned_to: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     notified_at: Mapped[dt.datetime | None]
     ack_deadline: Mapped[dt.datetime | None]
@@ -226,11 +232,11 @@ class CrisisEscalation(UUIDPk, Timestamps, Base):
     escalated_to_oncall_at: Mapped[dt.datetime | None]
     acknowledged_at: Mapped[dt.datetime | None]
     acknowledged_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     resolved_at: Mapped[dt.datetime | None]
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     outcome: Mapped[EscalationOutcome | None] = mapped_column(
         pg_enum(EscalationOutcome, "crisis_escalation_outcome")
@@ -284,7 +290,7 @@ class SafetyPlan(UUIDPk, Timestamps, Base):
 
     __tablename__ = "safety_plans"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
     warning_signs: Mapped[str | None] = mapped_column(EncryptedText)
@@ -297,7 +303,7 @@ class SafetyPlan(UUIDPk, Timestamps, Base):
     shared_with_therapist: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
     # The clinician who built the plan with the user, if any.
     created_with: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     last_reviewed_at: Mapped[dt.datetime | None]
 

@@ -13,7 +13,7 @@ import enum
 import uuid
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Double, Enum, MetaData, SmallInteger, func, text
+from sqlalchemy import DateTime, Double, Enum, MetaData, Numeric, SmallInteger, func, text
 from sqlalchemy.dialects.postgresql import DOMAIN, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -45,6 +45,14 @@ NORMALIZED_SCORE = DOMAIN(
     metadata=metadata,
     create_type=False,
 )
+
+
+# Shared column pieces, so every module spells them the same way.
+USERS_ID = "users.id"  # ForeignKey target for person columns
+MONEY = Numeric(12, 2)
+CURRENCY_CHECK = "currency ~ '^[A-Z]{3}$'"  # ISO 4217 code, upper case
+EMPTY_JSON_OBJECT = text("'{}'::jsonb")
+EMPTY_JSON_ARRAY = text("'[]'::jsonb")
 
 
 def pg_enum(enum_cls: type[enum.Enum], name: str) -> Enum:

@@ -12,11 +12,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallI
 from sqlalchemy import text as sql_text  # the prompt model has a column called `text`
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hp_agent.db.base import MOOD_SCALE, Base, Timestamps, UUIDPk, pg_enum, rls
+from hp_agent.db.base import EMPTY_JSON_ARRAY, MOOD_SCALE, USERS_ID, Base, Timestamps, UUIDPk, pg_enum, rls
 from hp_agent.db.crypto import EncryptedText
-
-_USERS_ID = "users.id"
-_EMPTY_LIST = sql_text("'[]'::jsonb")
 
 
 class CBTTechnique(str, enum.Enum):
@@ -68,10 +65,10 @@ class JournalPrompt(UUIDPk, Timestamps, Base):
     mood_min: Mapped[int | None] = mapped_column(MOOD_SCALE)
     mood_max: Mapped[int | None] = mapped_column(MOOD_SCALE)
     locale: Mapped[str] = mapped_column(String(16), server_default="en", default="en")
-    tags: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
+    tags: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
     is_active: Mapped[bool] = mapped_column(server_default=sql_text("true"), default=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
 
     __table_args__ = (
@@ -89,7 +86,7 @@ class JournalPrompt(UUIDPk, Timestamps, Base):
 class JournalEntry(UUIDPk, Timestamps, Base):
     __tablename__ = "journal_entries"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # The user's local calendar date (users.timezone), for calendars and streaks.
     entry_date: Mapped[dt.date] = mapped_column(Date)
     title: Mapped[str | None] = mapped_column(EncryptedText)
@@ -108,7 +105,7 @@ class JournalEntry(UUIDPk, Timestamps, Base):
     )
     word_count: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
     # User-chosen labels (short, from a picker): plain so entries can be filtered by tag.
-    tags: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
+    tags: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
     crisis_detection_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("crisis_detections.id", ondelete="SET NULL"), index=True
     )
@@ -140,20 +137,20 @@ class ThoughtRecord(UUIDPk, Timestamps, Base):
 
     __tablename__ = "thought_records"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     journal_entry_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("journal_entries.id", ondelete="SET NULL"), index=True
     )
     situation: Mapped[str | None] = mapped_column(EncryptedText)
     automatic_thought: Mapped[str | None] = mapped_column(EncryptedText)
     belief_before: Mapped[int | None] = mapped_column(SmallInteger)
-    emotions: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
-    distortions: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
+    emotions: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
+    distortions: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
     evidence_for: Mapped[str | None] = mapped_column(EncryptedText)
     evidence_against: Mapped[str | None] = mapped_column(EncryptedText)
     balanced_thought: Mapped[str | None] = mapped_column(EncryptedText)
     belief_after: Mapped[int | None] = mapped_column(SmallInteger)
-    rerated_emotions: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
+    rerated_emotions: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
     status: Mapped[ThoughtRecordStatus] = mapped_column(
         pg_enum(ThoughtRecordStatus, "thought_record_status"),
         server_default=ThoughtRecordStatus.IN_PROGRESS.value,
@@ -198,7 +195,7 @@ class GratitudeEntry(UUIDPk, Timestamps, Base):
 
     __tablename__ = "gratitude_entries"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     entry_date: Mapped[dt.date] = mapped_column(Date)
     content: Mapped[str] = mapped_column(EncryptedText)
     item_count: Mapped[int] = mapped_column(SmallInteger, server_default="1", default=1)

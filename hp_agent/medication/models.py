@@ -33,10 +33,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hp_agent.db.base import Base, Timestamps, UUIDPk, pg_enum, rls
+from hp_agent.db.base import USERS_ID, Base, Timestamps, UUIDPk, pg_enum, rls
 from hp_agent.db.crypto import EncryptedText
 
-_USERS_ID = "users.id"
 _USER_MEDICATIONS_ID = "user_medications.id"
 # Doses: up to 9,999,999.999 of the unit (mg, mcg, mL, units).
 _DOSE = Numeric(10, 3)
@@ -194,9 +193,9 @@ class UserMedication(UUIDPk, Timestamps, Base):
 
     __tablename__ = "user_medications"
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     prescriber_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     # Catalogue entry; NULL for something not in the catalogue.
     medication_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -257,7 +256,7 @@ class MedicationSchedule(UUIDPk, Timestamps, Base):
         ForeignKey(_USER_MEDICATIONS_ID, ondelete="CASCADE"), index=True
     )
     # Denormalised from the medication so the same RLS policy applies.
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     time_of_day: Mapped[dt.time] = mapped_column(Time)
     # ISO weekdays (1 = Monday); all seven for a daily dose.
     days_of_week: Mapped[list[int]] = mapped_column(
@@ -295,7 +294,7 @@ class MedicationIntakeLog(UUIDPk, Timestamps, Base):
         ForeignKey(_USER_MEDICATIONS_ID, ondelete="CASCADE")
     )
     # Denormalised from the medication so the same RLS policy applies.
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # NULL for as-needed doses, which have no schedule.
     schedule_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("medication_schedules.id", ondelete="SET NULL")
@@ -331,7 +330,7 @@ class MedicationReminder(UUIDPk, Timestamps, Base):
 
     schedule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("medication_schedules.id", ondelete="CASCADE"))
     # Denormalised from the schedule so the same RLS policy applies.
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     remind_at: Mapped[dt.datetime]
     channel: Mapped[ReminderChannel] = mapped_column(REMINDER_CHANNEL)
     status: Mapped[ReminderStatus] = mapped_column(
@@ -375,9 +374,9 @@ class SideEffectReport(UUIDPk, Timestamps, Base):
         ForeignKey(_USER_MEDICATIONS_ID, ondelete="CASCADE"), index=True
     )
     # Denormalised from the medication so the same RLS policy applies.
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     prescriber_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     description: Mapped[str] = mapped_column(EncryptedText)
     # Coarse symptom tags from a fixed list ("nausea", "insomnia", "agitation") for triage.
@@ -391,7 +390,7 @@ class SideEffectReport(UUIDPk, Timestamps, Base):
     onset_date: Mapped[dt.date | None] = mapped_column(Date)
     resolved_date: Mapped[dt.date | None] = mapped_column(Date)
     reviewed_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     reviewed_at: Mapped[dt.datetime | None]
     action_taken: Mapped[SideEffectAction | None] = mapped_column(SIDE_EFFECT_ACTION)

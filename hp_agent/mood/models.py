@@ -29,11 +29,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hp_agent.db.base import MOOD_SCALE, NORMALIZED_SCORE, Base, Timestamps, UUIDPk, pg_enum, rls
+from hp_agent.db.base import (
+    EMPTY_JSON_ARRAY,
+    MOOD_SCALE,
+    NORMALIZED_SCORE,
+    USERS_ID,
+    Base,
+    Timestamps,
+    UUIDPk,
+    pg_enum,
+    rls,
+)
 from hp_agent.db.crypto import EncryptedText
-
-_USERS_ID = "users.id"
-_EMPTY_LIST = text("'[]'::jsonb")
 
 
 class EntrySource(str, enum.Enum):
@@ -46,7 +53,7 @@ class EntrySource(str, enum.Enum):
 class MoodEntry(UUIDPk, Timestamps, Base):
     __tablename__ = "mood_entries"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     entry_date: Mapped[dt.date] = mapped_column(Date)
     mood: Mapped[int] = mapped_column(MOOD_SCALE)
     energy: Mapped[int | None] = mapped_column(MOOD_SCALE)
@@ -54,8 +61,8 @@ class MoodEntry(UUIDPk, Timestamps, Base):
     sleep_quality: Mapped[int | None] = mapped_column(MOOD_SCALE)
     sleep_hours: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
     # Labels from the app's pickers, e.g. ["calm", "tired"] / ["exercise", "work"].
-    emotions: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
-    activities: Mapped[list[Any]] = mapped_column(server_default=_EMPTY_LIST, default=list)
+    emotions: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
+    activities: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
     note: Mapped[str | None] = mapped_column(EncryptedText)
     # When the latest check-in of the day happened.
     recorded_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
@@ -104,7 +111,7 @@ class MoodFactor(UUIDPk, Timestamps, Base):
     __tablename__ = "mood_factors"
 
     mood_entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mood_entries.id", ondelete="CASCADE"))
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     category: Mapped[FactorCategory] = mapped_column(pg_enum(FactorCategory, "mood_factor_category"))
     # Short label from a picker ("deadline", "argument"); free text goes to the encrypted note.
     label: Mapped[str] = mapped_column(String(60))
@@ -144,7 +151,7 @@ class GoalStatus(str, enum.Enum):
 class MoodGoal(UUIDPk, Timestamps, Base):
     __tablename__ = "mood_goals"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     goal_type: Mapped[GoalType] = mapped_column(pg_enum(GoalType, "mood_goal_type"))
     # Goals are written in the user's words ("fewer panic days"), so encrypted like notes.
     title: Mapped[str] = mapped_column(EncryptedText)
@@ -164,7 +171,7 @@ class MoodGoal(UUIDPk, Timestamps, Base):
     )
     achieved_at: Mapped[dt.datetime | None]
     # A therapist may set a goal with the user.
-    set_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True)
+    set_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(USERS_ID, ondelete="SET NULL"), index=True)
 
     __table_args__ = (
         CheckConstraint("target_value >= 0", name="target_nonnegative"),
@@ -192,7 +199,7 @@ class MoodPattern(UUIDPk, Timestamps, Base):
 
     __tablename__ = "mood_patterns"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     pattern_type: Mapped[PatternType] = mapped_column(pg_enum(PatternType, "mood_pattern_type"))
     period_start: Mapped[dt.date] = mapped_column(Date)
     period_end: Mapped[dt.date] = mapped_column(Date)
@@ -235,7 +242,7 @@ class MoodInsight(UUIDPk, Timestamps, Base):
 
     __tablename__ = "mood_insights"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     pattern_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("mood_patterns.id", ondelete="SET NULL"), index=True
     )

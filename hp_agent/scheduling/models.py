@@ -28,7 +28,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     SmallInteger,
     String,
     Text,
@@ -39,13 +38,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hp_agent.db.base import Base, Timestamps, UUIDPk, pg_enum, rls
+from hp_agent.db.base import CURRENCY_CHECK, MONEY, USERS_ID, Base, Timestamps, UUIDPk, pg_enum, rls
 from hp_agent.db.crypto import EncryptedText
 
-_USERS_ID = "users.id"
 _APPOINTMENTS_ID = "appointments.id"
-_MONEY = Numeric(12, 2)
-_CURRENCY_OK = "currency ~ '^[A-Z]{3}$'"
 
 
 class AppointmentCategory(str, enum.Enum):
@@ -184,7 +180,7 @@ class AppointmentType(UUIDPk, Timestamps, Base):
     )
     # CPT code billed for it by default (90791 intake, 90834/90837 psychotherapy, ...).
     default_cpt_code: Mapped[str | None] = mapped_column(CHAR(5))
-    self_pay_amount: Mapped[Decimal | None] = mapped_column(_MONEY)
+    self_pay_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD", default="USD")
     # Hours before the start after which a cancellation is late (fee policy).
     cancellation_window_hours: Mapped[int] = mapped_column(SmallInteger, server_default="24", default=24)
@@ -197,7 +193,7 @@ class AppointmentType(UUIDPk, Timestamps, Base):
         CheckConstraint("cancellation_window_hours >= 0", name="cancellation_window_nonnegative"),
         CheckConstraint("default_cpt_code ~ '^[0-9]{4}[0-9A-Z]$'", name="cpt_code_format"),
         CheckConstraint("self_pay_amount >= 0", name="self_pay_amount_nonnegative"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
     )
 
 
@@ -206,7 +202,7 @@ class TherapistAvailability(UUIDPk, Timestamps, Base):
 
     __tablename__ = "therapist_availability"
 
-    therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # ISO weekday: 1 = Monday ... 7 = Sunday.
     weekday: Mapped[int] = mapped_column(SmallInteger)
     start_time: Mapped[dt.time] = mapped_column(Time)
@@ -241,7 +237,7 @@ class AvailabilityException(UUIDPk, Timestamps, Base):
 
     __tablename__ = "therapist_availability_exceptions"
 
-    therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    therapist_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     kind: Mapped[ExceptionKind] = mapped_column(EXCEPTION_KIND)
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
@@ -261,10 +257,10 @@ class Appointment(UUIDPk, Timestamps, Base):
 
     __tablename__ = "appointments"
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # Covered by ix_appointments_therapist_starts.
     # Indexed (FK lookups included) by ix_appointments_therapist_starts.
-    therapist_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(_USERS_ID, ondelete="SET NULL"))
+    therapist_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(USERS_ID, ondelete="SET NULL"))
     appointment_type_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("appointment_types.id", ondelete="RESTRICT"), index=True
     )
@@ -282,9 +278,7 @@ class Appointment(UUIDPk, Timestamps, Base):
     location: Mapped[dict[str, Any] | None]
     # What the patient wants to talk about, written at booking: clinical, so encrypted.
     reason: Mapped[str | None] = mapped_column(EncryptedText)
-    booked_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
-    )
+    booked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(USERS_ID, ondelete="SET NULL"), index=True)
     rescheduled_from_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey(_APPOINTMENTS_ID, ondelete="SET NULL"), index=True
     )
@@ -325,7 +319,7 @@ class AppointmentReminder(UUIDPk, Timestamps, Base):
 
     appointment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_APPOINTMENTS_ID, ondelete="CASCADE"))
     # Denormalised from the appointment so the same RLS policy applies.
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     channel: Mapped[ReminderChannel] = mapped_column(REMINDER_CHANNEL)
     remind_at: Mapped[dt.datetime]
     status: Mapped[ReminderStatus] = mapped_column(
@@ -355,10 +349,10 @@ class WaitlistEntry(UUIDPk, Timestamps, Base):
 
     __tablename__ = "appointment_waitlist_entries"
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # Preferred therapist; NULL means the first suitable one.
     therapist_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     appointment_type_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("appointment_types.id", ondelete="RESTRICT"), index=True
@@ -419,9 +413,9 @@ class VideoSession(UUIDPk, Timestamps, Base):
         ForeignKey(_APPOINTMENTS_ID, ondelete="CASCADE"), unique=True
     )
     # Denormalised from the appointment so the same RLS policy applies.
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     therapist_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     provider: Mapped[VideoProvider] = mapped_column(VIDEO_PROVIDER)
     room_id: Mapped[str] = mapped_column(String(128))
@@ -467,20 +461,20 @@ class AppointmentCancellation(UUIDPk, Timestamps, Base):
         ForeignKey(_APPOINTMENTS_ID, ondelete="CASCADE"), unique=True
     )
     # Denormalised from the appointment so the same RLS policy applies.
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # Indexed by ix_appointment_cancellations_therapist_created.
-    therapist_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(_USERS_ID, ondelete="SET NULL"))
+    therapist_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(USERS_ID, ondelete="SET NULL"))
     kind: Mapped[CancellationKind] = mapped_column(CANCELLATION_KIND)
     initiated_by: Mapped[CancellationInitiator] = mapped_column(CANCELLATION_INITIATOR)
     cancelled_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
     reason: Mapped[CancellationReason] = mapped_column(CANCELLATION_REASON)
     # The patient's own words can be clinical ("I can't face it this week"): encrypted.
     reason_note: Mapped[str | None] = mapped_column(EncryptedText)
     # Minutes between the cancellation and the scheduled start (negative for no-shows).
     notice_minutes: Mapped[int] = mapped_column(Integer)
-    fee_amount: Mapped[Decimal | None] = mapped_column(_MONEY)
+    fee_amount: Mapped[Decimal | None] = mapped_column(MONEY)
     currency: Mapped[str | None] = mapped_column(CHAR(3))
     fee_waived: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
     # Missed sessions are a clinical signal: outreach by the therapist is recorded here.
@@ -489,7 +483,7 @@ class AppointmentCancellation(UUIDPk, Timestamps, Base):
     __table_args__ = (
         CheckConstraint("fee_amount >= 0", name="fee_amount_nonnegative"),
         CheckConstraint("(fee_amount IS NULL) = (currency IS NULL)", name="fee_with_currency"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         Index("ix_appointment_cancellations_patient_created", "patient_id", "created_at"),
         Index("ix_appointment_cancellations_therapist_created", "therapist_id", "created_at"),
         rls("patient_id", also=("therapist_id",)),

@@ -22,7 +22,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     SmallInteger,
     String,
     Text,
@@ -32,12 +31,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hp_agent.db.base import Base, CreatedAt, Timestamps, UUIDPk, pg_enum, rls
-
-_USERS_ID = "users.id"
-_EMPTY_OBJECT = text("'{}'::jsonb")
-_MONEY = Numeric(12, 2)
-_CURRENCY_OK = "currency ~ '^[A-Z]{3}$'"
+from hp_agent.db.base import (
+    CURRENCY_CHECK,
+    EMPTY_JSON_OBJECT,
+    MONEY,
+    USERS_ID,
+    Base,
+    CreatedAt,
+    Timestamps,
+    UUIDPk,
+    pg_enum,
+    rls,
+)
 
 
 class BillingInterval(str, enum.Enum):
@@ -161,12 +166,12 @@ class SubscriptionPlan(UUIDPk, Timestamps, Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
-    amount: Mapped[Decimal] = mapped_column(_MONEY)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(CHAR(3))
     billing_interval: Mapped[BillingInterval] = mapped_column(BILLING_INTERVAL)
     trial_days: Mapped[int] = mapped_column(SmallInteger, server_default="0", default=0)
     # Entitlements, e.g. {"ai_chat": true, "therapist_messaging": true, "sessions_per_month": 2}.
-    features: Mapped[dict[str, Any]] = mapped_column(server_default=_EMPTY_OBJECT, default=dict)
+    features: Mapped[dict[str, Any]] = mapped_column(server_default=EMPTY_JSON_OBJECT, default=dict)
     is_active: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
     # Hidden plans (employer or legacy prices) can be assigned but are not listed.
     is_public: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
@@ -179,7 +184,7 @@ class SubscriptionPlan(UUIDPk, Timestamps, Base):
         CheckConstraint("amount >= 0", name="amount_nonnegative"),
         CheckConstraint("trial_days BETWEEN 0 AND 365", name="trial_days_range"),
         CheckConstraint("jsonb_typeof(features) = 'object'", name="features_object"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         Index(
             "ix_subscription_plans_listed",
             "sort_order",
@@ -193,7 +198,7 @@ class PaymentMethod(UUIDPk, Timestamps, Base):
 
     __tablename__ = "payment_methods"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     processor: Mapped[PaymentProcessor] = mapped_column(PAYMENT_PROCESSOR)
     processor_payment_method_id: Mapped[str] = mapped_column(String(128))
     processor_customer_id: Mapped[str | None] = mapped_column(String(128))
@@ -239,7 +244,7 @@ class UserSubscription(UUIDPk, Timestamps, Base):
 
     __tablename__ = "user_subscriptions"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # Plans are deactivated, never deleted, while anyone has subscribed to them.
     plan_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("subscription_plans.id", ondelete="RESTRICT"), index=True
@@ -252,7 +257,7 @@ class UserSubscription(UUIDPk, Timestamps, Base):
         ForeignKey("payment_methods.id", ondelete="SET NULL"), index=True
     )
     # Price at sign-up: plan price changes do not silently change existing subscribers.
-    unit_amount: Mapped[Decimal] = mapped_column(_MONEY)
+    unit_amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(CHAR(3))
     billing_interval: Mapped[BillingInterval] = mapped_column(BILLING_INTERVAL)
     started_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
@@ -276,7 +281,7 @@ class UserSubscription(UUIDPk, Timestamps, Base):
         CheckConstraint(
             "status NOT IN ('canceled', 'expired') OR ended_at IS NOT NULL", name="ended_has_time"
         ),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         # One live subscription per person; history rows are canceled or expired.
         Index(
             "uq_user_subscriptions_live",
@@ -299,7 +304,7 @@ class Payment(UUIDPk, Timestamps, Base):
 
     __tablename__ = "payments"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     purpose: Mapped[PaymentPurpose] = mapped_column(PAYMENT_PURPOSE)
     subscription_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_subscriptions.id", ondelete="SET NULL"), index=True
@@ -317,8 +322,8 @@ class Payment(UUIDPk, Timestamps, Base):
     status: Mapped[PaymentStatus] = mapped_column(
         PAYMENT_STATUS, server_default=PaymentStatus.PENDING.value, default=PaymentStatus.PENDING
     )
-    amount: Mapped[Decimal] = mapped_column(_MONEY)
-    amount_refunded: Mapped[Decimal] = mapped_column(_MONEY, server_default=text("0"), default=Decimal("0"))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    amount_refunded: Mapped[Decimal] = mapped_column(MONEY, server_default=text("0"), default=Decimal("0"))
     currency: Mapped[str] = mapped_column(CHAR(3))
     description: Mapped[str | None] = mapped_column(String(255))
     # Processor decline code and message (e.g. "insufficient_funds"); no card data.
@@ -327,14 +332,16 @@ class Payment(UUIDPk, Timestamps, Base):
     succeeded_at: Mapped[dt.datetime | None]
     failed_at: Mapped[dt.datetime | None]
     receipt_number: Mapped[str | None] = mapped_column(String(64))
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", server_default=_EMPTY_OBJECT, default=dict)
+    metadata_: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", server_default=EMPTY_JSON_OBJECT, default=dict
+    )
 
     __table_args__ = (
         UniqueConstraint("processor", "processor_payment_id"),
         CheckConstraint("amount >= 0", name="amount_nonnegative"),
         CheckConstraint("amount_refunded BETWEEN 0 AND amount", name="amount_refunded_range"),
         CheckConstraint("status <> 'succeeded' OR succeeded_at IS NOT NULL", name="succeeded_has_time"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         Index("ix_payments_user_created", "user_id", "created_at"),
         # Reconciliation: payments still waiting on the processor.
         Index(
@@ -353,25 +360,23 @@ class Refund(UUIDPk, Timestamps, Base):
 
     payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
     # Denormalised from the payment so the same RLS policy applies.
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     processor_refund_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    amount: Mapped[Decimal] = mapped_column(_MONEY)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(CHAR(3))
     reason: Mapped[RefundReason] = mapped_column(REFUND_REASON)
     status: Mapped[RefundStatus] = mapped_column(
         REFUND_STATUS, server_default=RefundStatus.PENDING.value, default=RefundStatus.PENDING
     )
     # Staff member who issued it; kept as history if their account goes.
-    issued_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
-    )
+    issued_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(USERS_ID, ondelete="SET NULL"), index=True)
     processed_at: Mapped[dt.datetime | None]
     failure_code: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         rls(therapist_read=False),
     )
 
@@ -386,7 +391,7 @@ class Coupon(UUIDPk, Timestamps, Base):
     name: Mapped[str] = mapped_column(String(120))
     discount_type: Mapped[DiscountType] = mapped_column(DISCOUNT_TYPE)
     # Percent (0-100] for percent coupons, an amount in ``currency`` for fixed-amount ones.
-    discount_value: Mapped[Decimal] = mapped_column(_MONEY)
+    discount_value: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str | None] = mapped_column(CHAR(3))
     duration: Mapped[CouponDuration] = mapped_column(COUPON_DURATION)
     duration_in_months: Mapped[int | None] = mapped_column(SmallInteger)
@@ -401,7 +406,7 @@ class Coupon(UUIDPk, Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
     processor_coupon_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey(_USERS_ID, ondelete="SET NULL"), index=True
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
 
     __table_args__ = (
@@ -424,7 +429,7 @@ class Coupon(UUIDPk, Timestamps, Base):
         ),
         CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="validity_ordered"),
         CheckConstraint("jsonb_typeof(applies_to_plan_codes) = 'array'", name="applies_to_plan_codes_array"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         Index("uq_coupons_code_lower", func.lower(text("code")), unique=True),
     )
 
@@ -436,12 +441,12 @@ class CouponRedemption(UUIDPk, CreatedAt, Base):
 
     # Coupons are deactivated, never deleted, once redeemed. Indexed by the unique constraint.
     coupon_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("coupons.id", ondelete="RESTRICT"))
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     subscription_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_subscriptions.id", ondelete="SET NULL"), index=True
     )
     # Discount actually granted so far (sum over the invoices it reduced).
-    discount_amount: Mapped[Decimal] = mapped_column(_MONEY, server_default=text("0"), default=Decimal("0"))
+    discount_amount: Mapped[Decimal] = mapped_column(MONEY, server_default=text("0"), default=Decimal("0"))
     currency: Mapped[str] = mapped_column(CHAR(3))
     redeemed_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
     # Set when the redemption is undone (e.g. the subscription was refunded in full).
@@ -450,7 +455,7 @@ class CouponRedemption(UUIDPk, CreatedAt, Base):
     __table_args__ = (
         UniqueConstraint("coupon_id", "user_id"),
         CheckConstraint("discount_amount >= 0", name="discount_amount_nonnegative"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         rls(therapist_read=False),
     )
 
@@ -465,7 +470,7 @@ class SubscriptionEvent(UUIDPk, CreatedAt, Base):
         ForeignKey("user_subscriptions.id", ondelete="CASCADE")
     )
     # Denormalised from the subscription so the same RLS policy applies.
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USERS_ID, ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     event_type: Mapped[SubscriptionEventType] = mapped_column(SUBSCRIPTION_EVENT_TYPE)
     from_status: Mapped[SubscriptionStatus | None] = mapped_column(SUBSCRIPTION_STATUS)
     to_status: Mapped[SubscriptionStatus | None] = mapped_column(SUBSCRIPTION_STATUS)
@@ -478,18 +483,18 @@ class SubscriptionEvent(UUIDPk, CreatedAt, Base):
     payment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("payments.id", ondelete="SET NULL"), index=True
     )
-    amount: Mapped[Decimal | None] = mapped_column(_MONEY)
+    amount: Mapped[Decimal | None] = mapped_column(MONEY)
     currency: Mapped[str | None] = mapped_column(CHAR(3))
     # Webhook event id: a redelivered webhook hits the unique index and is skipped.
     processor_event_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
     # Sanitised processor payload (ids, amounts, statuses) for support; no card data.
-    payload: Mapped[dict[str, Any]] = mapped_column(server_default=_EMPTY_OBJECT, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(server_default=EMPTY_JSON_OBJECT, default=dict)
 
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_nonnegative"),
         CheckConstraint("(amount IS NULL) = (currency IS NULL)", name="amount_with_currency"),
-        CheckConstraint(_CURRENCY_OK, name="currency_iso"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         Index("ix_subscription_events_user_occurred", "user_id", "occurred_at"),
         Index("ix_subscription_events_subscription_occurred", "subscription_id", "occurred_at"),
         rls(therapist_read=False),
