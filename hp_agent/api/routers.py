@@ -12,6 +12,7 @@ from hp_agent.care.endpoints import router as care_router
 from hp_agent.chat.endpoints import router as chat_router
 from hp_agent.crisis.endpoints import router as crisis_router
 from hp_agent.journal.endpoints import router as journal_router
+from hp_agent.journal.guided_ws import router as guided_socket_router
 from hp_agent.mood.endpoints import router as mood_router
 from hp_agent.therapist.socket import router as therapist_socket_router
 from hp_agent.users.endpoints import router as me_router
@@ -23,6 +24,7 @@ def all_routers() -> list[APIRouter]:
         auth_router,
         me_router,
         journal_router,
+        guided_socket_router,
         mood_router,
         assessments_router,
         crisis_router,

@@ -223,6 +223,8 @@ class UserAssessment(UUIDPk, Timestamps, Base):
     subscale_scores: Mapped[dict[str, Any] | None]
     severity: Mapped[Severity | None] = mapped_column(pg_enum(Severity, "assessment_severity"))
     interpretation: Mapped[str | None] = mapped_column(Text)  # from the template's scoring guide
+    # The person's optional free-text comment ("anything else?"); screened like any other text.
+    comment: Mapped[str | None] = mapped_column(EncryptedText)
     # PHQ-9 item 9 > 0, or C-SSRS screener at moderate/high risk: routed to the crisis layer.
     critical_flag: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
     critical_item_ids: Mapped[list[Any]] = mapped_column(server_default=text("'[]'::jsonb"), default=list)

@@ -38,7 +38,8 @@ class AssessmentIn(BaseModel):
     code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     # {item_id: option value}; checked against the template so errors can name the items.
     answers: Annotated[dict[str, Any], Field(max_length=60)]
-    # Optional words the person adds ("anything else you want to tell us?"): screened, not stored.
+    # Optional words the person adds ("anything else you want to tell us?"): screened by the
+    # crisis layer and stored encrypted with the result.
     comment: Annotated[str, StringConstraints(max_length=4000)] | None = None
     source: Literal[
         AdministrationSource.SELF_INITIATED,
@@ -73,6 +74,8 @@ class AssessmentOut(BaseModel):
     further_evaluation: bool
     critical_flag: bool
     critical_item_ids: list[str]
+    # The person's own comment, for them and for whoever may read this result.
+    comment: str | None = None
     answers: list[Answer] | None = None
 
 

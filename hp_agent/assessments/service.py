@@ -2,7 +2,7 @@
 
 PHQ-9 item 9 at 1 or more, or a C-SSRS screener triage at moderate or high, records a crisis
 detection (source ``assessment``); the crisis service escalates at its configured level (HIGH by
-default). A free-text comment is screened like any other text and is not stored elsewhere.
+default). A free-text comment is screened like any other text and stored encrypted with the result.
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ def _out(
         further_evaluation=_further(t, row),
         critical_flag=row.critical_flag,
         critical_item_ids=list(row.critical_item_ids),
+        comment=row.comment,
         answers=[Answer(item_id=a.item_id, item_index=a.item_index, value=a.value) for a in answers]
         if answers is not None
         else None,
@@ -163,6 +164,7 @@ async def submit(session: AsyncSession, principal: Principal, body: AssessmentIn
     result = scoring.score(t.items, t.scoring, body.answers)
     answers = {k: v for k, v in body.answers.items() if isinstance(v, int)}
     now = dt.datetime.now(dt.UTC)
+    comment = body.comment.strip() if body.comment and body.comment.strip() else None
     row = UserAssessment(
         id=uuid.uuid4(),
         user_id=me,
@@ -178,6 +180,7 @@ async def submit(session: AsyncSession, principal: Principal, body: AssessmentIn
         interpretation=result.interpretation,
         critical_flag=result.critical,
         critical_item_ids=list(result.critical_item_ids),
+        comment=comment,
     )
     session.add(row)
     await session.flush()
@@ -202,11 +205,11 @@ async def submit(session: AsyncSession, principal: Principal, body: AssessmentIn
             text=rule.explanation,
             assessment=rule,
         )
-    if body.comment and body.comment.strip():
-        comment = await screen_text(
-            session, user_id=me, source=DetectionSource.ASSESSMENT, source_id=row.id, text=body.comment
+    if comment is not None:
+        comment_screening = await screen_text(
+            session, user_id=me, source=DetectionSource.ASSESSMENT, source_id=row.id, text=comment
         )
-        screening = worst(screening, comment)
+        screening = worst(screening, comment_screening)
     if screening.detection_id is not None:
         row.crisis_detection_id = screening.detection_id
         await session.flush()

@@ -143,17 +143,18 @@ class FieldProblem:
     message: str
 
 
-def _problems(exc: ValidationError) -> list[dict[str, str]]:
+def _problems(exc: ValidationError, known: frozenset[str]) -> list[dict[str, str]]:
     # Field paths and pydantic's generic messages only; never the offending input.
     out = []
     for err in exc.errors(include_input=False, include_url=False, include_context=False):
-        loc = [str(p) for p in err.get("loc", ()) if str(p) not in INBOUND_TYPES]
+        loc = [str(p) for p in err.get("loc", ()) if str(p) not in known]
         out.append({"field": ".".join(loc), "message": str(err.get("msg", "invalid"))})
     return out
 
 
-def parse_frame(raw: str | bytes) -> InboundFrame:
-    """Validate one inbound websocket message; raises :class:`ProtocolError`."""
+def decode_frame(raw: str | bytes, adapter: TypeAdapter[Any], known: frozenset[str]) -> Any:
+    """Size, JSON, ``type`` and field checks shared by every socket protocol (``known`` frame
+    types, validated by ``adapter``); raises :class:`ProtocolError` (codes in :class:`Code`)."""
     size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8"))
     if size > MAX_FRAME_BYTES:
         raise ProtocolError(
@@ -168,12 +169,19 @@ def parse_frame(raw: str | bytes) -> InboundFrame:
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError(Code.INVALID_FRAME, "Every frame needs a string 'type'.")
-    if kind not in INBOUND_TYPES:
-        raise ProtocolError(Code.UNKNOWN_TYPE, "Unknown frame type.", known=sorted(INBOUND_TYPES))
+    if kind not in known:
+        raise ProtocolError(Code.UNKNOWN_TYPE, "Unknown frame type.", known=sorted(known))
     try:
-        frame = _adapter.validate_python(data)
+        return adapter.validate_python(data)
     except ValidationError as exc:
-        raise ProtocolError(Code.INVALID_FRAME, f"Invalid '{kind}' frame.", fields=_problems(exc)) from None
+        raise ProtocolError(
+            Code.INVALID_FRAME, f"Invalid '{kind}' frame.", fields=_problems(exc, known)
+        ) from None
+
+
+def parse_frame(raw: str | bytes) -> InboundFrame:
+    """Validate one inbound chat websocket message; raises :class:`ProtocolError`."""
+    frame: InboundFrame = decode_frame(raw, _adapter, INBOUND_TYPES)
     if isinstance(frame, UserMessageFrame):
         text = frame.text.strip()
         if not text:

@@ -12,22 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
-import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.agents.models import AIAgentConfiguration
-from hp_agent.auth.dependencies import authenticate_token
-from hp_agent.auth.security import InvalidToken, decode_access_token
 from hp_agent.chat import protocol as p
 from hp_agent.chat import replies, service
 from hp_agent.chat.agent_bridge import AgentBridge
@@ -37,23 +30,18 @@ from hp_agent.chat.hub import SessionHub, hub_of
 from hp_agent.chat.models import ChatMessage
 from hp_agent.chat.ratelimit import TokenBucket
 from hp_agent.chat.relay import relay_of, reminder_id
+from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket, iso, payload
 from hp_agent.compliance import audit
-from hp_agent.config import Settings
-from hp_agent.db.session import ANONYMOUS, Database, Principal
-from hp_agent.errors import HPError, Unauthorized
 
 log = logging.getLogger("hp_agent.chat.ws")
 router = APIRouter()
 
-HEARTBEAT_SECONDS = 25.0
-EXPIRED_GRACE_SECONDS = 60.0  # time to send a fresh token after expiry before the socket closes
 JOB_QUEUE = 16
 REPLAY_PAGE = 200
 DRAIN_SECONDS = 60.0  # how long an in-flight frame may finish after the client left
 FRAMES_PER_SECOND = 30.0  # every frame type together; a flood closes the socket (1008)
 FRAME_BURST = 60
 STORE_REPLY_ATTEMPTS = 3
-REVALIDATE_SECONDS = 15.0  # how stale the "is this sign-in still valid" answer may be
 
 
 @router.websocket("/v1/ws/chat")
@@ -61,52 +49,18 @@ async def chat_socket(websocket: WebSocket) -> None:
     await ChatConnection(websocket).run()
 
 
-class ChatConnection:
+class ChatConnection(AuthenticatedSocket):
     def __init__(self, ws: WebSocket) -> None:
-        self.ws = ws
-        self.db: Database = ws.app.state.db
-        self.settings: Settings = ws.app.state.settings
+        super().__init__(ws, p.parse_frame)
         self.hub: SessionHub = hub_of(ws.app.state)
-        self.principal: Principal | None = None
-        self.token: str | None = None
-        self.expires_at: dt.datetime | None = None
         self.chat_id: uuid.UUID | None = None
         self.agent = AgentBridge(self.settings)
         self.sent_upto = 0
-        self.closed = False
-        self._send_lock = asyncio.Lock()
         self._deliver_lock = asyncio.Lock()
         self._jobs: asyncio.Queue[p.InboundFrame | None] = asyncio.Queue(JOB_QUEUE)
         self._inbox: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
         self._messages = TokenBucket(p.RATE_PER_SECOND, p.RATE_BURST)
         self._frames = TokenBucket(FRAMES_PER_SECOND, FRAME_BURST)
-        self._validated_at = float("-inf")
-
-    # -- sending --------------------------------------------------------------------------------
-
-    async def send(self, frame: dict[str, Any]) -> bool:
-        """Send one frame; False (and nothing raised) once the socket is gone."""
-        if self.closed:
-            return False
-        async with self._send_lock:
-            try:
-                await self.ws.send_text(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
-                return True
-            except Exception:
-                self.closed = True
-                return False
-
-    async def close(self, code: int, reason: str = "") -> None:
-        if self.closed:
-            return
-        self.closed = True
-        with contextlib.suppress(Exception):
-            await self.ws.close(code, reason[:120])
-
-    async def refuse(self, err: p.ProtocolError) -> None:
-        await self.send(err.frame())
-        if err.close is not None:
-            await self.close(err.close, err.message)
 
     # -- delivery of stored frames (exactly once, in seq order) -------------------------------
 
@@ -160,100 +114,10 @@ class ChatConnection:
         self.chat_id = None
         self.sent_upto = 0
 
-    # -- authentication -------------------------------------------------------------------------
-
-    @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[tuple[AsyncSession, Principal]]:
-        """One transaction acting as the socket's user.
-
-        The token's expiry is checked locally on every frame (``_handle``); its sign-in session
-        is re-read from the database at most every ``REVALIDATE_SECONDS``, so "sign out
-        everywhere" reaches an open socket within that window without a query on every frame.
-        """
-        if self.token is None or self.principal is None:
-            raise p.ProtocolError(p.Code.NOT_AUTHENTICATED, "Authenticate first.", close=p.Close.POLICY)
-        fresh = time.monotonic() - self._validated_at < REVALIDATE_SECONDS
-        async with self.db.unit_of_work(self.principal if fresh else ANONYMOUS) as session:
-            if not fresh:
-                try:
-                    self.principal = await authenticate_token(session, self.token, self.settings)
-                except Unauthorized:
-                    raise p.ProtocolError(
-                        p.Code.AUTH_FAILED, "The session has been signed out.", close=p.Close.POLICY
-                    ) from None
-                self._validated_at = time.monotonic()
-            yield session, self.principal
-
-    async def authenticate(self, token: str) -> bool:
-        try:
-            claims = decode_access_token(self.settings, token)
-        except InvalidToken:
-            await self.refuse(
-                p.ProtocolError(
-                    p.Code.AUTH_FAILED, "The access token is invalid or has expired.", close=p.Close.POLICY
-                )
-            )
-            return False
-        try:
-            async with self.db.unit_of_work() as session:
-                principal = await authenticate_token(session, token, self.settings)
-        except HPError:
-            await self.refuse(
-                p.ProtocolError(p.Code.AUTH_FAILED, "The access token is not valid.", close=p.Close.POLICY)
-            )
-            return False
-        if self.principal is not None and principal.user_id != self.principal.user_id:
-            await self.refuse(
-                p.ProtocolError(p.Code.AUTH_FAILED, "A socket cannot change user.", close=p.Close.POLICY)
-            )
-            return False
-        self.principal, self.token, self.expires_at = principal, token, claims.expires_at
-        self._validated_at = time.monotonic()
-        return True
-
-    def token_expired(self) -> bool:
-        return self.expires_at is not None and dt.datetime.now(dt.UTC) >= self.expires_at
-
-    async def wait_for_auth(self, deadline: float) -> bool:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                message = await asyncio.wait_for(self.ws.receive(), remaining)
-            except TimeoutError:
-                break
-            if message["type"] == "websocket.disconnect":
-                self.closed = True
-                return False
-            try:
-                frame = p.parse_frame(_payload(message))
-            except p.ProtocolError as err:
-                await self.refuse(err)
-                if err.close is not None:
-                    return False
-                continue
-            if isinstance(frame, p.AuthFrame):
-                return await self.authenticate(frame.token)
-            if isinstance(frame, p.PingFrame):
-                await self.send({"type": "pong", "ts": frame.ts})
-                continue
-            await self.send(p.error_frame(p.Code.NOT_AUTHENTICATED, "Send an 'auth' frame first."))
-        await self.refuse(
-            p.ProtocolError(p.Code.NOT_AUTHENTICATED, "Authentication timed out.", close=p.Close.POLICY)
-        )
-        return False
-
     # -- the socket's life ----------------------------------------------------------------------
 
     async def run(self) -> None:
-        offered = list(self.ws.scope.get("subprotocols") or [])
-        # Never echo the bearer subprotocol back: the token would appear in response headers.
-        await self.ws.accept(subprotocol=p.PROTOCOL if p.PROTOCOL in offered else None)
-        token = p.token_from_subprotocols(offered)
-        deadline = time.monotonic() + p.AUTH_DEADLINE_SECONDS
-        ok = await self.authenticate(token) if token else await self.wait_for_auth(deadline)
-        if not ok:
+        if not await self.handshake(p.PROTOCOL):
             return
         assert self.principal is not None
         await self.send(
@@ -275,7 +139,7 @@ class ChatConnection:
         worker = asyncio.create_task(self._work(), name="chat-worker")
         helpers = [
             asyncio.create_task(self._forward_hub(), name="chat-hub"),
-            asyncio.create_task(self._heartbeat(), name="chat-heartbeat"),
+            asyncio.create_task(self.heartbeat(), name="chat-heartbeat"),
         ]
         try:
             await self._read()
@@ -309,7 +173,7 @@ class ChatConnection:
                 )
                 return
             try:
-                frame = p.parse_frame(_payload(message))
+                frame = p.parse_frame(payload(message))
             except p.ProtocolError as err:
                 await self.refuse(err)
                 continue
@@ -319,7 +183,7 @@ class ChatConnection:
                 continue
             elif isinstance(frame, p.AuthFrame):
                 if await self.authenticate(frame.token):
-                    await self.send({"type": "authenticated", "expires_at": _iso(self.expires_at)})
+                    await self.send({"type": "authenticated", "expires_at": iso(self.expires_at)})
             else:
                 if isinstance(frame, p.UserMessageFrame) and not self._messages.take():
                     await self.send(
@@ -371,18 +235,6 @@ class ChatConnection:
         while True:
             frames = await self._inbox.get()
             await self.deliver(frames)
-
-    async def _heartbeat(self) -> None:
-        while not self.closed:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            if self.expires_at is not None and dt.datetime.now(dt.UTC) >= self.expires_at + dt.timedelta(
-                seconds=EXPIRED_GRACE_SECONDS
-            ):
-                await self.refuse(
-                    p.ProtocolError(p.Code.TOKEN_EXPIRED, "The access token expired.", close=p.Close.POLICY)
-                )
-                return
-            await self.send({"type": "ping", "ts": int(time.time() * 1000)})
 
     # -- frames that touch data -----------------------------------------------------------------
 
@@ -563,17 +415,5 @@ class ChatConnection:
         await self.publish([msg])
 
 
-def _payload(message: Mapping[str, Any]) -> str | bytes:
-    text = message.get("text")
-    if text is not None:
-        return str(text)
-    data = message.get("bytes")
-    return bytes(data) if data is not None else b""
-
-
 def _agent(agent: AIAgentConfiguration | None) -> dict[str, Any] | None:
     return {"slug": agent.slug, "name": agent.name} if agent else None
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None

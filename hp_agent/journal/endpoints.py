@@ -10,16 +10,20 @@ from fastapi import APIRouter, Query, Response
 
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import AppSettings, CurrentUser
-from hp_agent.journal import guided_service, prompts, service
+from hp_agent.journal import guided_service, guided_sessions, prompts, service
 from hp_agent.journal.common import MAX_PAGE, Page, check_range
 from hp_agent.journal.guided import flows
-from hp_agent.journal.models import CBTTechnique, PromptCategory, ThoughtRecordStatus
+from hp_agent.journal.models import CBTTechnique, GuidedSessionStatus, PromptCategory, ThoughtRecordStatus
 from hp_agent.journal.schemas import (
     FlowResult,
     FlowSubmission,
     GratitudeIn,
     GratitudeOut,
     GratitudeResult,
+    GuidedSessionAnswer,
+    GuidedSessionStart,
+    GuidedSessionState,
+    GuidedSessionSummary,
     GuidedState,
     JournalEntryIn,
     JournalEntryOut,
@@ -172,6 +176,54 @@ async def answer_step(
     record_id: uuid.UUID, body: StepAnswer, user: CurrentUser, db: DbSession
 ) -> GuidedState:
     return await guided_service.answer_step(db, user, record_id, body.step, body.answer)
+
+
+# Pause and resume for every flow (the same service the /v1/ws/guided socket uses). Declared
+# before POST /guided/{flow}, which would otherwise take "sessions" for a flow name.
+
+
+@router.post("/guided/sessions", response_model=GuidedSessionState, status_code=201)
+async def start_session(body: GuidedSessionStart, user: CurrentUser, db: DbSession) -> GuidedSessionState:
+    return await guided_sessions.start(db, user, body.flow)
+
+
+@router.get("/guided/sessions", response_model=list[GuidedSessionSummary])
+async def list_sessions(
+    user: CurrentUser,
+    db: DbSession,
+    status: Annotated[
+        list[GuidedSessionStatus] | None, Query(description="Default: active and paused.")
+    ] = None,
+    limit: Limit = 20,
+) -> list[GuidedSessionSummary]:
+    return await guided_sessions.list_mine(db, user, status or [], limit)
+
+
+@router.get("/guided/sessions/{session_id}", response_model=GuidedSessionState)
+async def get_session(session_id: uuid.UUID, user: CurrentUser, db: DbSession) -> GuidedSessionState:
+    return await guided_sessions.get(db, user, session_id)
+
+
+@router.post("/guided/sessions/{session_id}/answers", response_model=GuidedSessionState)
+async def answer_session_step(
+    session_id: uuid.UUID, body: GuidedSessionAnswer, user: CurrentUser, db: DbSession
+) -> GuidedSessionState:
+    return await guided_sessions.answer(db, user, session_id, body.step, body.answer, body.client_id)
+
+
+@router.post("/guided/sessions/{session_id}/pause", response_model=GuidedSessionState)
+async def pause_session(session_id: uuid.UUID, user: CurrentUser, db: DbSession) -> GuidedSessionState:
+    return await guided_sessions.pause(db, user, session_id)
+
+
+@router.post("/guided/sessions/{session_id}/resume", response_model=GuidedSessionState)
+async def resume_session(session_id: uuid.UUID, user: CurrentUser, db: DbSession) -> GuidedSessionState:
+    return await guided_sessions.resume(db, user, session_id)
+
+
+@router.post("/guided/sessions/{session_id}/abandon", response_model=GuidedSessionState)
+async def abandon_session(session_id: uuid.UUID, user: CurrentUser, db: DbSession) -> GuidedSessionState:
+    return await guided_sessions.abandon(db, user, session_id)
 
 
 @router.post("/guided/{flow}", response_model=FlowResult, status_code=201)

@@ -1,8 +1,9 @@
 """Guided CBT flows as data: steps and wording from ``prompts/guided/*.yaml``, answers validated here.
 
-Transport-neutral on purpose: the REST endpoints and (later) the chat socket both call
+Transport-neutral on purpose: the REST endpoints and the ``/v1/ws/guided`` socket both call
 :func:`get_flow`, :meth:`Flow.step` and :meth:`Step.validate`; persistence lives in
-``guided_service``. Validation errors name fields only, never echo what the person wrote.
+``guided_service`` and ``guided_sessions``. Validation errors name fields only, never echo what
+the person wrote.
 """
 
 from __future__ import annotations

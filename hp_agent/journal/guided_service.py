@@ -1,8 +1,9 @@
-"""Guided sessions persisted: the step-by-step thought record and the one-shot flows.
+"""The original guided endpoints: the step-by-step thought record and the one-shot flows.
 
-The thought record's state lives in its row (``current_step``), so a session paused on one device
-resumes on another, over REST today and over the chat socket later: both call these functions
-inside their own unit of work. Each answered step's text is screened before the next is asked.
+The thought record's state lives in its row (``current_step``), so a record paused on one device
+resumes on another. Every flow (thought record included) can also run step by step with pause and
+resume through ``guided_sessions`` (REST and ``/v1/ws/guided``), which reuses the pieces here to
+file its results. Each answered step's text is screened before the next is asked.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _NOT_FOUND = "Thought record not found."
 _TEXT_TYPES = ("text", "list")
 
 
-def _flow(name: str) -> Flow:
+def flow_named(name: str) -> Flow:
     flow = get_flow(name)
     if flow is None:
         raise NotFound("There is no guided flow with that name.")
@@ -49,7 +50,7 @@ def record_out(row: ThoughtRecord) -> ThoughtRecordOut:
 
 
 def _state(row: ThoughtRecord, screening: Screening = NOTHING) -> GuidedState:
-    flow = _flow(THOUGHT_RECORD)
+    flow = flow_named(THOUGHT_RECORD)
     done = row.status == ThoughtRecordStatus.COMPLETED
     step = None if done else flow.step(row.current_step)
     suggestions = None
@@ -140,7 +141,8 @@ def _compose_record(row: ThoughtRecord) -> str:
     return "\n\n".join(parts)
 
 
-async def _complete(session: AsyncSession, row: ThoughtRecord) -> None:
+async def finish_record(session: AsyncSession, row: ThoughtRecord) -> None:
+    """Mark a fully answered record complete and file it in the journal (REST and guided sessions)."""
     # The texts were screened step by step; the entry carries that detection rather than a
     # second one for the same words.
     entry = await journal.add_entry(
@@ -171,7 +173,7 @@ async def answer_step(
     session: AsyncSession, principal: Principal, record_id: uuid.UUID, step_key: str, answer: dict[str, Any]
 ) -> GuidedState:
     """Save one step's answer; the current step advances, an earlier step may be revised."""
-    flow = _flow(THOUGHT_RECORD)
+    flow = flow_named(THOUGHT_RECORD)
     row = await _own_record(session, principal, record_id)
     if row.status == ThoughtRecordStatus.COMPLETED:
         raise Conflict("This thought record is already complete.", code="already_completed")
@@ -211,7 +213,7 @@ async def answer_step(
         if step.number < flow.last:
             row.current_step = step.number + 1
         else:
-            await _complete(session, row)
+            await finish_record(session, row)
     await session.flush()
     await session.refresh(row)
     state = _state(row)
@@ -221,7 +223,7 @@ async def answer_step(
 # ----------------------------------------------------------------------------- one-shot flows
 
 
-def _compose_activation(v: dict[str, Any]) -> str:
+def compose_activation(v: dict[str, Any]) -> str:
     parts = [
         f"What matters to me: {v['values']}",
         "Ideas: " + "; ".join(v["activities"]),
@@ -237,14 +239,14 @@ async def complete_flow(
 ) -> FlowResult:
     """Behavioural activation and gratitude, submitted in one request once every step is answered."""
     me = own_id(principal)
-    flow = _flow(flow_name)
+    flow = flow_named(flow_name)
     if flow.name == THOUGHT_RECORD:
         raise InvalidInput(
             "The thought record is answered step by step: start it with POST /thought-records."
         )
     v = flow.validate_all(answers)
     if flow.name == "behavioural_activation":
-        text = _compose_activation(v)
+        text = compose_activation(v)
         entry = await journal.add_entry(
             session,
             me,

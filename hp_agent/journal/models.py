@@ -212,3 +212,70 @@ class GratitudeEntry(UUIDPk, Timestamps, Base):
         Index("ix_gratitude_entries_user_date", "user_id", "entry_date"),
         rls(therapist_read=False, consent="journal"),
     )
+
+
+class GuidedSessionStatus(str, enum.Enum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+
+
+class GuidedSession(UUIDPk, Timestamps, Base):
+    """A guided flow in progress (thought record, behavioural activation, gratitude).
+
+    The state lives here, not in a server's memory, so a session paused on one device resumes on
+    another, over REST or the websocket, after any restart. ``answers`` is the encrypted JSON
+    ``{step_key: {field: value}}``. The rows a session produces when it completes take the
+    session's id, so a crisis detection made mid-flow already names the row it will belong to.
+    ``client_ids`` remembers the last answers' idempotency keys (with step and risk level only,
+    never text), so a resent answer is stored once.
+    """
+
+    __tablename__ = "guided_sessions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
+    flow: Mapped[str] = mapped_column(String(40))
+    flow_version: Mapped[int] = mapped_column(SmallInteger)
+    # The step to answer next (1-based); stays on the last step once completed.
+    step: Mapped[int] = mapped_column(SmallInteger, server_default="1", default=1)
+    answers: Mapped[str] = mapped_column(EncryptedText, default="{}")
+    status: Mapped[GuidedSessionStatus] = mapped_column(
+        pg_enum(GuidedSessionStatus, "guided_session_status"),
+        server_default=GuidedSessionStatus.ACTIVE.value,
+        default=GuidedSessionStatus.ACTIVE,
+    )
+    client_ids: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
+    thought_record_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("thought_records.id", ondelete="SET NULL"), index=True
+    )
+    journal_entry_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("journal_entries.id", ondelete="SET NULL"), index=True
+    )
+    gratitude_entry_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("gratitude_entries.id", ondelete="SET NULL"), index=True
+    )
+    # The most severe detection made from the session's answers so far.
+    crisis_detection_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("crisis_detections.id", ondelete="SET NULL"), index=True
+    )
+    paused_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    abandoned_at: Mapped[dt.datetime | None]
+    # Pushed forward on every change; an untouched session past it can no longer be resumed.
+    expires_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        CheckConstraint("step >= 1", name="step_positive"),
+        CheckConstraint("(status = 'completed') = (completed_at IS NOT NULL)", name="completed_at_iff_done"),
+        CheckConstraint("jsonb_typeof(client_ids) = 'array'", name="client_ids_array"),
+        # "My unfinished sessions", the list a client offers to resume.
+        Index(
+            "ix_guided_sessions_open",
+            "user_id",
+            "updated_at",
+            postgresql_where=sql_text("status IN ('active', 'paused')"),
+        ),
+        # Drafts stay private: only the finished journal rows are shareable with a therapist.
+        rls(therapist_read=False),
+    )

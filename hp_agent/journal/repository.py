@@ -18,6 +18,8 @@ from hp_agent.crisis.models import CrisisDetection
 from hp_agent.journal.models import (
     CBTTechnique,
     GratitudeEntry,
+    GuidedSession,
+    GuidedSessionStatus,
     JournalEntry,
     JournalPrompt,
     PrivacyLevel,
@@ -111,6 +113,47 @@ async def thought_records_page(
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     stmt = stmt.order_by(ThoughtRecord.updated_at.desc(), ThoughtRecord.id).limit(limit).offset(offset)
     return list((await session.execute(stmt)).scalars().all()), int(total)
+
+
+async def get_guided_session(
+    session: AsyncSession, session_id: uuid.UUID, *, for_update: bool = False
+) -> GuidedSession | None:
+    stmt = select(GuidedSession).where(GuidedSession.id == session_id)
+    if for_update:
+        # Two devices (or a resent frame) answering the same session must not interleave.
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def guided_sessions(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    statuses: Sequence[GuidedSessionStatus],
+    now: dt.datetime,
+    limit: int,
+) -> list[GuidedSession]:
+    """The person's sessions in ``statuses``, most recently touched first; unfinished sessions
+    past their expiry are left out (they can no longer be resumed)."""
+    g = GuidedSession
+    stmt = select(g).where(g.user_id == user_id, g.status.in_(statuses))
+    open_states = (GuidedSessionStatus.ACTIVE, GuidedSessionStatus.PAUSED)
+    stmt = stmt.where(or_(g.status.not_in(open_states), g.expires_at > now))
+    stmt = stmt.order_by(g.updated_at.desc(), g.id).limit(limit)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def worst_detection(
+    session: AsyncSession, user_id: uuid.UUID, source_id: uuid.UUID, sources: Sequence[str]
+) -> uuid.UUID | None:
+    """The most severe (then latest) detection recorded for ``source_id`` from ``sources``."""
+    d = CrisisDetection
+    stmt = (
+        select(d.id)
+        .where(d.user_id == user_id, d.source_id == source_id, d.source.in_(sources))
+        .order_by(d.risk_level.desc(), d.detected_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def prompt_exists(session: AsyncSession, prompt_id: uuid.UUID) -> bool:

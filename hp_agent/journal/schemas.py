@@ -9,7 +9,13 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hp_agent.journal.common import WithSafety
-from hp_agent.journal.models import CBTTechnique, PrivacyLevel, PromptCategory, ThoughtRecordStatus
+from hp_agent.journal.models import (
+    CBTTechnique,
+    GuidedSessionStatus,
+    PrivacyLevel,
+    PromptCategory,
+    ThoughtRecordStatus,
+)
 
 MoodScale = Annotated[int, Field(ge=1, le=10)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)]
@@ -168,3 +174,62 @@ class FlowResult(WithSafety):
     journal_entry: JournalEntryOut | None = None
     gratitude_entry: GratitudeOut | None = None
     completion_message: str
+
+
+# ----------------------------------------------------------------------------- guided sessions
+
+FlowName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]
+# Same alphabet as the chat's client_message_id, so one client helper makes both.
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class GuidedSessionStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    flow: FlowName
+
+
+class GuidedSessionAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    answer: dict[str, Any]
+    client_id: ClientId | None = Field(
+        default=None, description="Idempotency key: an answer resent with the same key is stored once."
+    )
+
+
+class GuidedSessionSummary(BaseModel):
+    """A session in a list: where it stands, never what was written."""
+
+    id: uuid.UUID
+    flow: str
+    title: str
+    status: GuidedSessionStatus
+    step: int
+    steps_total: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    paused_at: dt.datetime | None
+    expires_at: dt.datetime
+
+
+class GuidedSessionState(GuidedSessionSummary, WithSafety):
+    """One session: its answers so far and the step to answer next (None once it is over)."""
+
+    flow_version: int
+    current_step: dict[str, Any] | None
+    # Offered from the person's own words for the current step, keyed by field
+    # (``{"distortions": [{code, name, description}]}``); the person confirms or removes them.
+    suggestions: dict[str, list[dict[str, str]]] | None = None
+    answers: dict[str, dict[str, Any]]
+    thought_record_id: uuid.UUID | None
+    journal_entry_id: uuid.UUID | None
+    gratitude_entry_id: uuid.UUID | None
+    completion_message: str | None = None
+    completed_at: dt.datetime | None
+    abandoned_at: dt.datetime | None
+    expired: bool
+    # Set on answers: the step that was saved, and whether this was a resend of a saved answer.
+    saved_step: str | None = None
+    duplicate: bool = False

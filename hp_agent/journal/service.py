@@ -74,15 +74,18 @@ async def add_entry(
     body: JournalEntryIn,
     *,
     detection_id: uuid.UUID | None = None,
+    entry_id: uuid.UUID | None = None,
 ) -> JournalEntry:
-    """Insert an entry without screening (callers screen, or pass a detection already made)."""
+    """Insert an entry without screening (callers screen, or pass a detection already made).
+
+    ``entry_id``: a guided session gives the entry its own id (see ``GuidedSession``)."""
     today = await local_today(session, user_id)
     entry_date = body.entry_date or today
     not_in_future(entry_date, today)
     await _check_prompt(session, body.prompt_id)
     shared = body.privacy_level == PrivacyLevel.SHARED_WITH_THERAPIST
     entry = JournalEntry(
-        id=uuid.uuid4(),
+        id=entry_id or uuid.uuid4(),
         user_id=user_id,
         entry_date=entry_date,
         title=body.title or None,
@@ -248,13 +251,15 @@ def gratitude_out(row: GratitudeEntry) -> GratitudeOut:
     )
 
 
-async def add_gratitude(session: AsyncSession, user_id: uuid.UUID, body: GratitudeIn) -> GratitudeEntry:
+async def add_gratitude(
+    session: AsyncSession, user_id: uuid.UUID, body: GratitudeIn, *, entry_id: uuid.UUID | None = None
+) -> GratitudeEntry:
     today = await local_today(session, user_id)
     entry_date = body.entry_date or today
     not_in_future(entry_date, today)
     await _check_prompt(session, body.prompt_id)
     row = GratitudeEntry(
-        id=uuid.uuid4(),
+        id=entry_id or uuid.uuid4(),
         user_id=user_id,
         entry_date=entry_date,
         content=json.dumps(body.items, ensure_ascii=False),
