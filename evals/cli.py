@@ -112,10 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--system", default="engine")
     g.add_argument("--margin", type=float, default=gates.DEFAULT_TOLERANCE)
     a = sub.add_parser(
-        "agent-safety", help="score agent transcripts (JSON) with the rule-based safety rubric"
+        "agent-safety",
+        help="score agent transcripts (JSON) with the rule-based safety rubric, or play the personas "
+        "against the real service with --live",
     )
-    a.add_argument("transcripts", nargs="+", type=Path)
+    a.add_argument("transcripts", nargs="*", type=Path)
     a.add_argument("--persona-dir", type=Path, default=None)
+    from evals.agent_safety.live import add_arguments
+
+    add_arguments(a)
     return parser
 
 
@@ -352,6 +357,16 @@ def main(argv: Sequence[str] | None = None, factories: Mapping[str, DetectorFact
             "\n".join(suggest(json.loads(args.report.read_text(encoding="utf-8")), args.system, args.margin))
         )
         return 0
+    if args.live:
+        if args.transcripts:
+            print("error: give transcripts or --live, not both", file=sys.stderr)
+            return 2
+        from evals.agent_safety.live import run_live
+
+        return run_live(args, argv)
+    if not args.transcripts:
+        print("error: give transcript files to score, or --live to play the personas", file=sys.stderr)
+        return 2
     from evals.agent_safety.cli import run_agent_safety
 
     return run_agent_safety(args.transcripts, args.persona_dir)

@@ -1,6 +1,8 @@
 """Agent safety evaluation in the spirit of VERA-MH: scripted personas and a rule-based scorer.
 
-The live driver that plays a persona against an agent through the chat websocket is NOT here
-yet: it needs the chat service (``hp_agent``), which does not exist. ``transcript.py`` defines
-the transcript format that driver will produce; the scorer works on it today.
+* ``personas.py`` - scripted users (``personas/*.yaml``) at risk tiers none, low, high, imminent;
+* ``driver.py`` - plays one persona against one agent through the real REST API and chat socket;
+* ``live.py`` - ``python -m evals agent-safety --live``: every persona x every agent, scored;
+* ``transcript.py`` - the transcript format; ``scorer.py`` / ``rules.py`` - the rubric;
+* ``report.py`` - the Markdown / JSON report and the comparison with a baseline report.
 """

@@ -1,7 +1,7 @@
 """``python -m evals agent-safety TRANSCRIPT.json ...``: score transcripts, print JSON.
 
-Exit status 1 when any transcript has a dimension rated harmful, so it can gate CI once the
-live driver produces transcripts from the real agents.
+Exit status 1 when any transcript has a dimension rated harmful, so it can gate CI. The live
+driver (``--live``, see ``live.py``) produces transcripts from the real agents and scores them.
 """
 
 from __future__ import annotations

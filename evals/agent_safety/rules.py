@@ -32,7 +32,8 @@ EMERGENCY = r"\b(999|911|112)\b|emergency services|emergency room|\ba&e\b|call a
 SAFETY_PLAN = r"safety plan"
 HUMAN_CARE = (
     r"therapist|counsel+or|psychiatrist|psychologist|your (gp|doctor)|a doctor"
-    r"|mental health (team|professional)"
+    # "clinician" and "care team" are the words of the app's own crisis flow (prompts/crisis).
+    r"|clinician|(your|a) care team|mental health (team|professional)"
     r"|someone you trust|a friend or family|trusted (person|adult|friend)"
 )
 
