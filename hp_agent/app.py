@@ -13,6 +13,7 @@ from hp_agent.api.limits import BodySizeLimit
 from hp_agent.api.routers import all_routers
 from hp_agent.config import Settings, get_settings
 from hp_agent.db.session import Database
+from hp_agent.web import install as install_web_client
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -53,5 +54,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     errors.install(app)
     for router in all_routers():
         app.include_router(router)
+    install_web_client(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app
