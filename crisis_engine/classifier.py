@@ -7,11 +7,13 @@ The head is a small shared hidden layer followed by three linear read-outs:
 - ``categories``: independent sigmoids, one per Category (multi-label).
 
 Weights ship as ``weights/classifier.npz`` (plain arrays, loaded with ``allow_pickle=False``) and
-are produced by ``python -m crisis_engine.training.train``.
+are produced by ``python -m crisis_engine.training.train``; ``weights/lexical.npz`` holds the word
+n-gram model whose logit is averaged into ``risk`` when the texts are given.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,6 +21,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from crisis_engine.lexical import WEIGHTS_FILE as LEXICAL_FILE
+from crisis_engine.lexical import LexicalModel, mix_risk
 from crisis_engine.types import Category, RiskLevel
 
 WEIGHTS_FILE = "classifier.npz"
@@ -39,6 +43,10 @@ class ClassifierRow:
     risk: float
     level_probs: tuple[float, ...]  # aligned with LEVELS
     category_probs: dict[Category, float]
+    # Windows the text was cut into (long text); the row is the riskiest window. Fusion asks a
+    # long text for a stronger window than a chat message, because the maximum over many windows
+    # of an ordinary journal entry is high by chance alone.
+    windows: int = 1
 
     @property
     def level(self) -> RiskLevel:
@@ -72,7 +80,7 @@ def _softmax(x: FloatArray) -> FloatArray:
 
 
 class RiskClassifier:
-    def __init__(self, arrays: dict[str, NDArray[np.generic]]) -> None:
+    def __init__(self, arrays: dict[str, NDArray[np.generic]], lexical: LexicalModel | None = None) -> None:
         missing = [k for k in _REQUIRED if k not in arrays]
         if missing:
             raise ValueError(f"classifier weights lack {missing}")
@@ -91,6 +99,7 @@ class RiskClassifier:
         self._cat_b = np.asarray(arrays["cat_b"], dtype=f32)
         self.input_dim = int(np.asarray(arrays["input_dim"]))
         self.version = str(np.asarray(arrays.get("version", np.asarray("unversioned"))))
+        self.lexical = lexical
 
     @classmethod
     def load(cls, path: Path | None = None) -> RiskClassifier:
@@ -98,17 +107,27 @@ class RiskClassifier:
         if path is None:
             ref = resources.files("crisis_engine").joinpath("weights", WEIGHTS_FILE)
             with resources.as_file(ref) as p, np.load(p, allow_pickle=False) as npz:
-                return cls({k: npz[k] for k in npz.files})
+                return cls({k: npz[k] for k in npz.files}, LexicalModel.load())
         with np.load(path, allow_pickle=False) as npz:
-            return cls({k: npz[k] for k in npz.files})
+            arrays = {k: npz[k] for k in npz.files}
+        lexical_path = path.with_name(LEXICAL_FILE)
+        return cls(arrays, LexicalModel.load(lexical_path) if lexical_path.exists() else None)
 
-    def predict(self, embeddings: FloatArray) -> ClassifierOutput:
+    def predict(self, embeddings: FloatArray, texts: Sequence[str] | None = None) -> ClassifierOutput:
+        """Outputs for embeddings of (normalised) texts. With ``texts`` and a word n-gram model,
+        ``risk`` mixes the head's risk with the n-gram model's (see ``crisis_engine.lexical``);
+        levels and categories come from the head alone."""
         x = np.asarray(embeddings, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != self.input_dim:
             raise ValueError(f"expected embeddings of shape (n, {self.input_dim}), got {x.shape}")
         h = np.maximum(x @ self._hidden_w + self._hidden_b, 0.0)
+        risk = _sigmoid(h @ self._risk_w + self._risk_b).reshape(-1)
+        if texts is not None and self.lexical is not None:
+            if len(texts) != x.shape[0]:
+                raise ValueError("texts and embeddings differ in length")
+            risk = mix_risk(risk, self.lexical.logits(texts), self.lexical.mix)
         return ClassifierOutput(
-            risk=_sigmoid(h @ self._risk_w + self._risk_b).reshape(-1),
+            risk=risk,
             levels=_softmax(h @ self._level_w + self._level_b),
             categories=_sigmoid(h @ self._cat_w + self._cat_b),
         )

@@ -8,7 +8,12 @@ A message is judged with the person's recent messages (oldest first) and earlier
   erase it: the retraction is held at the risky level minus one step, and at least MODERATE when
   that message was HIGH or above. Taking a crisis statement back is itself a warning sign;
 - history: a HIGH or IMMINENT assessment among the earlier ones makes any new risk at least
-  MODERATE.
+  MODERATE;
+- joint reading: a short message right after a MODERATE+ one is assessed together with the
+  messages before it; that level counts when the message adds a signal of its own ("i counted
+  them. theres enough"; judged on the message alone, so timing words that count only in context
+  do not qualify); otherwise, after a HIGH+ message, the risk persists at MODERATE ("ok", "he's
+  home now"), as it does for a step towards safety ("i put the pills back, my mum is coming").
 Context only ever raises a level.
 """
 
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 
 from crisis_engine.types import Assessment, Category, ContextMessage, RiskLevel
 
-__all__ = ["ContextResult", "ContextRules", "adjust_for_context", "is_retraction"]
+__all__ = ["ContextResult", "ContextRules", "adjust_for_context", "is_de_escalation", "is_retraction"]
 
 _RETRACTION = re.compile(
     r"\b(?:just kidding|kidding|i was joking|i'm joking|joking|was a joke|only joking|forget it|"
@@ -28,7 +33,18 @@ _RETRACTION = re.compile(
     r"i'm (?:fine|ok|okay|good|alright|all right)(?: now| really| honestly| lol| haha)*|"
     r"i am (?:fine|ok|okay|good)|don't worry(?: about (?:it|me))?|not serious|wasn't serious|"
     r"didn't mean (?:it|that)|it was nothing|all good|no worries|it's fine|it's nothing|"
-    r"doesn't matter|i'll be (?:fine|ok|okay)|lol|lmao|haha+)\b"
+    r"doesn't matter|i'll be (?:fine|ok|okay)|lol|lmao|haha+|as a joke|(?:that )?wasn't me|"
+    r"(?:grabbed|took|had|was on) my phone and (?:typed|wrote|sent))\b"
+)
+# Steps towards safety after a risky message: they do not erase it, but the conversation read as
+# a whole must not be raised above what was said before ("i put the pills back", "called my mum").
+_DE_ESCALATION = re.compile(
+    r"\b(?:i'm safe|i am safe|(?:feel|feeling|felt) (?:a bit |a little |much |so much |)(?:safer|better)"
+    r"(?! off| if| when)|"
+    r"called (?:my|the|a) \w+|(?:put|threw|gave|locked) (?:the \w+ |them |it |those )?(?:back|away)|"
+    r"took (?:them|it|the \w+) away|(?:going|went|go) to (?:see )?(?:a|the|my) "
+    r"(?:doctor|gp|therapist|hospital|a&e|er|counsellor|counselor)|(?:is|are|'s|'re) coming over|"
+    r"not going to do (?:it|anything)|(?:won't|will not) do (?:it|anything)|safety plan)\b"
 )
 _WORD = re.compile(r"[a-z']+")
 
@@ -36,7 +52,11 @@ _WORD = re.compile(r"[a-z']+")
 def is_retraction(normalized: str) -> bool:
     """A short message that takes back or plays down what came before."""
     words = _WORD.findall(normalized)
-    return 0 < len(words) <= 14 and _RETRACTION.search(normalized) is not None
+    return 0 < len(words) <= 20 and _RETRACTION.search(normalized) is not None
+
+
+def is_de_escalation(normalized: str) -> bool:
+    return _DE_ESCALATION.search(normalized) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +65,12 @@ class ContextRules:
     window: int = 6  # previous messages considered
     max_age_seconds: float = 6 * 3600  # older messages (when the age is known) do not accumulate
     retraction_lookback: int = 2  # the risky message must be among the last N
+    # A short message right after a MODERATE+ one is also read together with the messages
+    # before it ("i counted them. theres enough" after talk of pills): the joint reading counts
+    # when the message adds a signal of its own; otherwise the risk only persists at MODERATE.
+    joint_lookback: int = 3  # earlier messages read together with the current one
+    joint_max_words: int = 20
+    joint_own_signal: float = 0.2  # the message's own classifier risk that counts as a signal
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +92,8 @@ def adjust_for_context(
     previous: Sequence[tuple[ContextMessage, Assessment]],
     earlier: Sequence[Assessment] = (),
     rules: ContextRules | None = None,
+    joint: tuple[RiskLevel, Sequence[Category]] | None = None,
+    own_signal: bool = False,
 ) -> ContextResult:
     """Raise ``level`` of the current message given earlier assessments (oldest first)."""
     rules = rules or ContextRules()
@@ -93,6 +121,23 @@ def adjust_for_context(
         source = next(a for a in reversed(lookback) if a.level == risky)
         carried.extend(source.categories)
 
+    # The message read together with the risky messages just before it (see ContextRules).
+    if joint is not None and not retraction:
+        joint_level, joint_categories = joint
+        if own_signal and not is_de_escalation(normalized):
+            target = joint_level
+        elif max((a.level for a in recent[-rules.joint_lookback :]), default=new) >= RiskLevel.HIGH:
+            # Content-free follow-ups ("ok", "he's home now") keep an acute conversation alive;
+            # after a MODERATE message they do not, or every later answer of a journal exercise
+            # would alert again.
+            target = RiskLevel.MODERATE
+        else:
+            target = RiskLevel.NONE
+        if target > new:
+            new = target
+            reasons.append("read together with the previous messages")
+            carried.extend(joint_categories)
+
     # Build-up: a run of concerning messages.
     run = rules.build_up_run - 1
     in_a_row = len(recent) >= run and all(a.level >= RiskLevel.LOW for a in recent[-run:])
@@ -101,8 +146,11 @@ def adjust_for_context(
         reasons.append(f"{rules.build_up_run} concerning messages in a row")
 
     # Accumulation of ideation, plan and timing across turns.
-    # The current message must add to it, so one old HIGH message does not raise everything after.
-    if set(categories) & {*_SELF, Category.PLAN_OR_MEANS, Category.IMMINENT}:
+    # The current message must add to it, so one old HIGH message does not raise everything after;
+    # a step towards safety that names the means ("i put the pills back") adds nothing.
+    if set(categories) & {*_SELF, Category.PLAN_OR_MEANS, Category.IMMINENT} and not is_de_escalation(
+        normalized
+    ):
         seen = set(categories)
         for a in recent:
             seen.update(a.categories)

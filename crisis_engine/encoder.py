@@ -149,13 +149,22 @@ class SentenceEncoder:
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
 
-    def encode(self, texts: Sequence[str]) -> FloatArray:
-        """Embeddings of shape (len(texts), 384), float32, rows in input order."""
+    def encode(self, texts: Sequence[str], *, min_rows: int = 1) -> FloatArray:
+        """Embeddings of shape (len(texts), 384), float32, rows in input order.
+
+        A batch is cut into groups of equal padded width (the token count rounded up, see
+        ``_width``), each run with at least two rows. ONNX Runtime's arithmetic for a row then
+        depends only on that width, not on the other rows (measured bit-for-bit: a row comes
+        out the same in a batch of 2 or of 40), so a message's embedding does not depend on what
+        it was batched with. A lone text takes a faster one-row path whose result differs from
+        the batched one in the last float digits (cosine > 0.99999); ``min_rows=2`` sends it
+        through the batched path too, for bit-exact agreement with batches.
+        """
         n = len(texts)
         out = np.empty((n, EMBEDDING_DIM), dtype=np.float32)
         if n == 0:
             return out
-        if n == 1:
+        if n == 1 and min_rows <= 1:
             enc = self._tokenizer.encode(texts[0])
             ids = np.asarray([enc.ids], dtype=np.int64)
             out[0] = self._run(ids, np.ones_like(ids))[0]
@@ -163,28 +172,42 @@ class SentenceEncoder:
         encodings = self._tokenizer.encode_batch(list(texts))
         order = sorted(range(n), key=lambda i: len(encodings[i].ids))
         for batch in _buckets(order, encodings):
-            ids, mask = _pad([encodings[i] for i in batch])
-            out[batch] = self._run(ids, mask)
+            rows = [encodings[i] for i in batch]
+            width = _width(len(rows[-1].ids))
+            if len(rows) == 1:
+                rows = rows * 2  # the one-row path computes differently; see above
+            ids, mask = _pad(rows, width)
+            out[batch] = self._run(ids, mask)[: len(batch)]
         return out
 
 
+def _width(tokens: int) -> int:
+    """Padded width for a text of ``tokens`` word pieces: a few fixed sizes, so that rows of
+    similar length share a batch and each row's width depends on its own length only."""
+    step = 8 if tokens <= 64 else 16 if tokens <= 128 else 32
+    return min(MAX_TOKENS, -(-tokens // step) * step)
+
+
 def _buckets(order: list[int], encodings: list[Encoding]) -> list[list[int]]:
-    """Cut length-sorted indices into batches whose padded size stays under the token budget."""
+    """Cut length-sorted indices into batches of one padded width each, under the token budget."""
     batches: list[list[int]] = []
     current: list[int] = []
+    current_width = 0
     for i in order:
-        length = len(encodings[i].ids)  # sorted ascending, so this is the batch's max
-        if (current and (len(current) + 1) * length > _TOKEN_BUDGET) or len(current) >= _MAX_BATCH:
+        width = _width(len(encodings[i].ids))  # sorted ascending
+        if current and (
+            width != current_width or (len(current) + 1) * width > _TOKEN_BUDGET or len(current) >= _MAX_BATCH
+        ):
             batches.append(current)
             current = []
         current.append(i)
+        current_width = width
     if current:
         batches.append(current)
     return batches
 
 
-def _pad(encodings: list[Encoding]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    width = max(len(e.ids) for e in encodings)
+def _pad(encodings: list[Encoding], width: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     ids = np.zeros((len(encodings), width), dtype=np.int64)
     mask = np.zeros((len(encodings), width), dtype=np.int64)
     for row, enc in enumerate(encodings):

@@ -11,11 +11,16 @@ clinical rules, whose switches and cut-offs all live in ``config/engine.json``:
   in-progress act (imminent category) to IMMINENT;
 - a first-person risk statement that survived the keyword layer's modifiers is never below
   MODERATE, whatever else the message says ("i'm not being dramatic, i want to die");
-- negation, idiom, third person, media or clinical context with no such first-person statement
-  lowers the level by one step unless the classifier alone is very sure or the message is
-  about someone else at risk (concern for another person is third person by nature).
-When a rule moves the level, ``score`` is moved to the matching side of the MODERATE threshold so
-that ``level >= MODERATE`` and ``score >= thresholds.moderate`` always agree.
+- negation, idiom, third person, past, hypothetical, media or clinical context with no such
+  first-person statement (and no other unqualified statement) caps the level at LOW, however
+  sure the classifier is, unless the message is about someone else at risk (concern for another
+  person is third person by nature);
+- the classifier without any lexicon hit needs a risk of at least ``classifier_only_min_risk``
+  (``long_text_min_risk`` for the riskiest window of a long text) to reach MODERATE, and goes
+  above ``classifier_only_max_level`` only at ``classifier_only_high_min_risk``.
+When a rule moves the level, ``score`` is moved to the matching side of the MODERATE threshold
+(halved when a rule judged an alarm false) so that ``level >= MODERATE`` and
+``score >= thresholds.moderate`` always agree.
 """
 
 from __future__ import annotations
@@ -43,6 +48,12 @@ _FIRST_PERSON_SELF = (
     Category.SUICIDAL_IDEATION, Category.SELF_HARM, Category.PLAN_OR_MEANS, Category.IMMINENT,
     Category.ABUSE, Category.EATING_DISORDER, Category.HARM_TO_OTHERS,
 )  # fmt: skip
+
+
+def _strong_unmodified(kw: KeywordSignal, reducing: set[Modifier]) -> bool:
+    """An unqualified statement of some weight (a threat to others, an abuse disclosure) that
+    the first-person flag does not cover."""
+    return any(m.effective_weight >= 0.5 and not set(m.modifiers) & reducing for m in kw.matches)
 
 
 def feature_names() -> list[str]:
@@ -133,11 +144,16 @@ class Fusion:
         for lv in ORDINAL:
             if probs[lv] >= cfg.thresholds[lv]:
                 level = lv  # highest level that clears its threshold
+        before = level
         level, fired = self._apply_rules(level, keyword, clf_row)
         score = probs[RiskLevel.MODERATE]
         t_mod = self.moderate_threshold
         if level >= RiskLevel.MODERATE and score < t_mod:
             score = t_mod
+        elif level < RiskLevel.MODERATE and before >= RiskLevel.MODERATE:
+            # A rule judged the alarm false: the score falls well below the threshold, keeping
+            # the order among such messages, so curves rank them with the negatives they are.
+            score = min(score, t_mod) * 0.5
         elif level < RiskLevel.MODERATE and score >= t_mod:
             score = math.nextafter(t_mod, 0.0)
         return FusionResult(
@@ -154,16 +170,37 @@ class Fusion:
         rules = self.config.rules
         fired: list[str] = []
         reducing = {Modifier(m) for m in rules["reducing_modifiers"]}
+        lexicon_hit = bool(kw.matches) or any(v > 0 for v in kw.category_scores.values())
+        if not lexicon_hit and level >= RiskLevel.MODERATE:
+            # The classifier alone: frozen sentence embeddings put ordinary messages that share
+            # words with crisis messages ("i'd like to sleep earlier") close to them, so without
+            # any lexicon support it must be very sure, surer still for the riskiest window of a
+            # long text, and it reaches HIGH on its own only when near certain.
+            cutoff = rules.get("classifier_only_min_risk", 0.0)
+            if clf.windows > 1:
+                cutoff = max(cutoff, rules.get("long_text_min_risk", 0.0))
+            if clf.risk < cutoff:
+                level = RiskLevel.LOW
+                fired.append("classifier_only_weak")
+            else:
+                cap = RiskLevel(rules.get("classifier_only_max_level", "imminent"))
+                if level > cap and clf.risk < rules.get("classifier_only_high_min_risk", 0.0):
+                    level = cap
+                    fired.append("classifier_only_capped")
         if (
             rules["lower_on_context"]
-            and not kw.first_person
             and kw.modifiers_seen & reducing
-            and clf.risk < rules["lower_unless_classifier_above"]
-            and level > RiskLevel.NONE
+            and not kw.first_person
+            and not _strong_unmodified(kw, reducing)
             and not self._about_someone_at_risk(kw, clf)
         ):
-            level = RiskLevel.from_rank(level.rank - 1)
-            fired.append("context_lowered")
+            # Every risk word was negated, idiomatic, someone else's, past, hypothetical, quoted
+            # or clinical: the keyword layer judged the message, and the classifier (which cannot
+            # tell "killing it" from "killing myself" reliably) may not overrule it.
+            cap = RiskLevel(rules.get("context_cap_level", "low"))
+            if level > cap:
+                level = cap
+                fired.append("context_lowered")
         if kw.first_person:
             strongest = max((kw.category_score(c) for c in _FIRST_PERSON_SELF), default=0.0)
             floor = RiskLevel(rules["first_person_floor_level"])

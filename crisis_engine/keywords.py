@@ -184,7 +184,7 @@ class KeywordScorer:
                     node = node.children.setdefault(word, _Node())
                 node.ends = (*node.ends, (i, " ".join(phrase)))
                 vocab.update(phrase)
-                if entry.fuzzy or entry.weight >= 0.5:
+                if (entry.fuzzy or entry.weight >= 0.5) and entry.lang == "en":
                     targets.update(
                         w for w in phrase if len(w) >= 4 and w.isalpha() and w not in _STOP_TARGETS
                     )

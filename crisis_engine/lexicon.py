@@ -61,6 +61,10 @@ class LexiconEntry:
     note: str = ""
     triggers: tuple[str, ...] = ()  # regex entries run only when one of these words is present
     source: str = ""
+    # Language of the term (ISO 639-1). Only English words are targets of the fuzzy spelling
+    # repair: the repair runs on tokens that are not English words, which would otherwise pull
+    # ordinary words of other languages onto risk words of those languages.
+    lang: str = "en"
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -153,6 +157,7 @@ def _parse_entry(raw: Mapping[str, Any], source: str, index: int) -> LexiconEntr
         note=str(raw.get("note") or ""),
         triggers=tuple(t.lower() for t in triggers),
         source=source,
+        lang=str(raw.get("lang") or "en").strip().lower(),
     )
 
 

@@ -188,6 +188,21 @@ def subject_of(lay: TextLayout, first: int, last: int) -> str:
     return Person.UNKNOWN
 
 
+_INTENSIFIERS = frozenset(
+    {("this", "much"), ("so", "much"), ("this", "bad"), ("this", "badly"), ("so", "badly"),
+     ("than", "ever"), ("like", "this"), ("this", "strongly")}
+)  # fmt: skip
+
+
+def _intensified(lay: TextLayout, first: int, clause: int) -> bool:
+    toks = lay.tokens
+    stop = min(len(toks) - 1, first + 10)
+    return any(
+        toks[j].clause == clause and (toks[j].text, toks[j + 1].text) in _INTENSIFIERS
+        for j in range(first, stop)
+    )
+
+
 def _negated(lay: TextLayout, first: int) -> bool:
     clause = lay.tokens[first].clause
     for i in range(first - 1, max(-1, first - 5), -1):
@@ -198,6 +213,8 @@ def _negated(lay: TextLayout, first: int) -> bool:
             nxt = lay.tokens[i + 1].text if i + 1 < len(lay.tokens) else ""
             if tok.text == "no" and nxt in ("one", "reason", "point", "way", "longer", "matter"):
                 return False
+            if tok.text == "never" and _intensified(lay, first, clause):
+                return False  # "i've never wanted to die this much": a comparison, not a denial
             return not (nxt in _NEGATION_RELEASE and i + 1 < first)
     return False
 

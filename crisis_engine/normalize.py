@@ -61,6 +61,9 @@ _CONFUSABLES = str.maketrans(
         "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
         "ј": "j", "ѕ": "s", "к": "k", "м": "m", "т": "t", "н": "h", "в": "b", "ԁ": "d",
         "ο": "o", "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "τ": "t", "υ": "u",
+        # Latin letters that carry no combining mark, so accent stripping leaves them and the
+        # tokenizer would split words at them ("schluß", "żyć" is fine, "chciałbym" is not).
+        "ß": "ss", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ı": "i",
     }
 )  # fmt: skip
 
@@ -333,16 +336,32 @@ def normalize(text: str) -> NormalizedText:
         t = _SPACED.sub(lambda m: _join_spaced(m, changes), t)
     if _TOKEN_HINT.search(t):
         t = _LEET_TOKEN.sub(lambda m: _rewrite_token(m.group(0), changes), t)
-    present = set(_NEEDLE_RE.findall(t))
-    for pattern, repl, name, needles in _SLANG:
-        if present.isdisjoint(needles):
-            continue
+    t = _apply_slang(t, changes)
+    t = " ".join(t.split())
+    return NormalizedText(text=t, original=text, changes=tuple(dict.fromkeys(changes)))
+
+
+def _rules_for(present: set[str], after: int) -> list[int]:
+    return sorted({r for needle in present for r in _RULES_BY_NEEDLE.get(needle, ()) if r > after})
+
+
+def _apply_slang(t: str, changes: list[str]) -> str:
+    """The slang rules in order, each only when one of its needles is in the text (a rewrite can
+    add or remove needles, so they are looked up again after each one). Indexing rules by needle
+    instead of testing every rule keeps ordinary text at one regex scan."""
+    todo = _rules_for(set(_NEEDLE_RE.findall(t)), -1)
+    k = 0
+    while k < len(todo):
+        idx = todo[k]
+        pattern, repl, name, _ = _SLANG[idx]
         t, n = pattern.subn(repl, t)
         if n:
             changes.append(name)
-            present = set(_NEEDLE_RE.findall(t))
-    t = " ".join(t.split())
-    return NormalizedText(text=t, original=text, changes=tuple(dict.fromkeys(changes)))
+            todo = _rules_for(set(_NEEDLE_RE.findall(t)), idx)
+            k = 0
+        else:
+            k += 1
+    return t
 
 
 def _fold_unicode(text: str, changes: list[str]) -> str:
@@ -360,6 +379,11 @@ def _fold_unicode(text: str, changes: list[str]) -> str:
     t = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFKC", t).lower().translate(_CONFUSABLES)
 
+
+_RULES_BY_NEEDLE: dict[str, tuple[int, ...]] = {}
+for _i, (_p, _r, _n, _needles) in enumerate(_SLANG):
+    for _needle in _needles:
+        _RULES_BY_NEEDLE[_needle] = (*_RULES_BY_NEEDLE.get(_needle, ()), _i)
 
 # Cheap pre-checks: the spaced-letter and per-token passes only run when they could apply.
 _SPACED_HINT = re.compile(r"(?<![a-z0-9])[a-z][ .\-_*][a-z][ .\-_*][a-z]")

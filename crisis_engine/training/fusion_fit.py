@@ -32,7 +32,9 @@ from crisis_engine.training.templates import Example
 from crisis_engine.types import Category, RiskLevel
 
 CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / CONFIG_FILE
-RECALL_TARGET = 0.95  # on out-of-fold rows (pessimistic: those heads saw 80% of the data)
+FPR_TARGET = 0.05  # hard negatives and all negatives, on out-of-fold rows
+RECALL_FLOOR = 0.9
+CLASSIFIER_ONLY_GRID = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98)
 FOLDS = 5
 SEED = 7
 C_REG = 1.0
@@ -43,7 +45,13 @@ DEFAULT_RULES: dict[str, Any] = {
         "clinical", "idiom",
     ],
     "lower_on_context": True,
-    "lower_unless_classifier_above": 0.9,
+    "context_cap_level": "low",
+    "classifier_only_min_risk": 0.0,  # chosen by fit_fusion
+    "long_text_min_risk": 0.0,  # chosen by fit_fusion
+    "classifier_only_max_level": "moderate",
+    # ... unless both models are near certain: plans and acts in progress written without any
+    # lexicon word ("the rope is up") are the reason the classifier exists.
+    "classifier_only_high_min_risk": 0.97,
     "first_person_floor_level": "moderate",
     "first_person_floor_cutoff": 0.5,
     "plan_means_cutoff": 0.6,
@@ -122,7 +130,7 @@ def build_config(
         },
         "thresholds": {k: round(v, 6) for k, v in thresholds.items()},
         "category_cutoffs": {"classifier": clf_cuts, "keyword": kw_cuts},
-        "rules": DEFAULT_RULES,
+        "rules": dict(DEFAULT_RULES),
     }
 
 
@@ -167,21 +175,48 @@ def fit_fusion(hand_train: Sequence[Example], oof: ClassifierOutput, version: st
     th = {"low": 0.5, "moderate": 0.5, "high": 1.01, "imminent": 1.01}
     base = build_config(weights, biases, th, clf_cuts, kw_cuts, version, len(hand_train))
     positive = levels >= RiskLevel.MODERATE.rank
-    # moderate: the highest threshold whose recall (rules included) meets the target
-    best_mod = 0.02
-    for t in np.round(np.arange(0.95, 0.01, -0.01), 2):
-        lv = levels_for(_with_thresholds(base, moderate=float(t)), cv, kws, oof)
-        if (lv[positive] >= RiskLevel.MODERATE.rank).mean() >= RECALL_TARGET:
-            best_mod = float(t)
-            break
+    hard = np.asarray([e.kind == "hard_negative" for e in hand_train])
+    negative = ~positive
+    # MODERATE threshold and the classifier-alone cut-off together: the pair with the highest
+    # recall whose false-positive rate (hard negatives, and all negatives) stays within the
+    # target; if none does, the lowest false-positive rate at recall >= RECALL_FLOOR. Recall and
+    # FPR do not depend on prevalence, and at 3% prevalence each point of FPR costs about as many
+    # false alarms as there are real crises, so FPR is the binding side.
+    scored: list[tuple[float, float, float, float]] = []
+    for c in CLASSIFIER_ONLY_GRID:
+        for t in np.round(np.arange(0.9, 0.04, -0.02), 2):
+            cfg = _with_thresholds(base, moderate=float(t))
+            cfg.config.rules["classifier_only_min_risk"] = float(c)
+            flagged = levels_for(cfg, cv, kws, oof) >= RiskLevel.MODERATE.rank
+            fpr = max(float(flagged[hard].mean()), float(flagged[negative].mean()))
+            scored.append((float(flagged[positive].mean()), fpr, float(t), float(c)))
+    ok = [x for x in scored if x[1] <= FPR_TARGET]
+    if ok:
+        recall, fpr, best_mod, best_c = max(ok, key=lambda x: (x[0], -x[1], x[2]))
+    else:
+        floor = [x for x in scored if x[0] >= RECALL_FLOOR] or scored
+        recall, fpr, best_mod, best_c = min(floor, key=lambda x: (x[1], -x[0], x[2]))
+    print(f"fusion: moderate threshold {best_mod}, classifier-only cut-off {best_c} "
+          f"(cross-validated recall {recall:.3f}, FPR {fpr:.3f})")  # fmt: skip
     th["moderate"] = best_mod
     th["low"] = min(0.5, best_mod)
+    base["rules"] = {
+        **base["rules"],
+        "classifier_only_min_risk": best_c,
+        # The riskiest of several windows is high by chance more often than one message's risk:
+        # a long text needs a window at least halfway between this cut-off and certainty.
+        "long_text_min_risk": round(best_c + (1.0 - best_c) / 2, 4),
+    }
+    rules_now = base["rules"]
     for name, rank in (("high", RiskLevel.HIGH.rank), ("imminent", RiskLevel.IMMINENT.rank)):
         true = levels >= rank
-        scored = []
+        options = []
         for t in grid:
-            lv = levels_for(_with_thresholds(base, **{**th, name: float(t)}), cv, kws, oof)
-            scored.append((_f1(lv >= rank, true), float(t)))
-        th[name] = max(scored)[1]
+            f = _with_thresholds(base, **{**th, name: float(t)})
+            f.config.rules.update(rules_now)
+            lv = levels_for(f, cv, kws, oof)
+            options.append((_f1(lv >= rank, true), float(t)))
+        th[name] = max(options)[1]
     data = build_config(weights, biases, th, clf_cuts, kw_cuts, version, len(hand_train))
+    data["rules"] = rules_now
     return FittedFusion(data, Fusion(FusionConfig.from_dict(data)))

@@ -132,7 +132,7 @@ def cssrs_report(encoder: SentenceEncoder, clf: RiskClassifier, fusion: Fusion) 
             for chunk in _chunks(post):
                 owner.append((u, p))
                 texts.append(normalize(chunk).text)
-    out = clf.predict(encoder.encode(texts))
+    out = clf.predict(encoder.encode(texts), texts=texts)
     post_level: dict[tuple[int, int], int] = {}
     for i, key in enumerate(owner):
         kw = scorer.score(normalize(texts[i]))

@@ -27,11 +27,11 @@ _SPECS: tuple[_Spec, ...] = (
         90,
         (
             "i {just |really |honestly |}{want|wish i could} {to sleep and not wake up|to disappear|to stop existing|to not be here anymore|to fall asleep forever}",
-            "{everyone|my family|my friends|my kids|the world} would be better off without me",
+            "{my family|my friends|my kids|the world|the people around me} would be better off without me",
             "{what's|whats} the point {anymore|of living|of any of this|of even trying|of being alive}",
             "i'm {so |}tired of {being alive|living|existing|waking up every day}",
             "{nobody|no one} would {care|notice|miss me} if i {was gone|died|disappeared}",
-            "i {don't|dont} want to {be here|exist|be alive|wake up tomorrow} anymore",
+            "i {don't|dont} want to {exist|wake up tomorrow|keep living|go on living} anymore",
             "i'm {just |}a burden to {everyone|my family|my parents|my partner}",
             "i {keep thinking|think} about {not existing|being dead|dying|not waking up} {a lot|every night|all the time}",
             "i {can't|cant} {keep going|do this anymore|see a way out|go on like this}",
@@ -44,7 +44,7 @@ _SPECS: tuple[_Spec, ...] = (
         "active_ideation",
         90,
         (
-            "i {want to|wanna|really want to|am going to|'m gonna} {kill myself|end my life|end it all|commit suicide|take my own life}",
+            "i {wanna|want so badly to|am going to|'m gonna} {kill myself|end my life|end it all|commit suicide|take my own life}",
             "i'm {seriously |}{thinking about|planning|considering} {killing myself|suicide|ending my life|ending it}",
             "i've decided to {kill myself|end my life|end it|die}",
             "{i'm|im} suicidal {again|tonight|rn|and scared|and i mean it}",
@@ -74,7 +74,7 @@ _SPECS: tuple[_Spec, ...] = (
         80,
         (
             "i {just |already |}took {all my pills|the whole bottle|all of my meds|like 30 pills|every pill i had}",
-            "i'm {standing |sitting |}{on the bridge|on the roof|on the tracks|on the ledge|at the edge} {right now|now|rn}",
+            "i'm {standing |sitting |}{on the bridge|on the roof of my building|on the tracks|on the ledge|at the edge} {right now|now|rn}",
             "i'm {doing it|ending it|killing myself|going to jump} {now|tonight|in a few minutes|right after this}",
             "{goodbye|bye} {everyone|all|forever}{,|.} {i'm doing it now|it's time|i took them|tonight is the night}",
             "i have the {rope|gun|knife|pills|blade} {in my hand|ready|right here} and i'm {doing it|going to do it} {now|tonight}",

@@ -21,16 +21,24 @@ from numpy.typing import NDArray
 
 from crisis_engine.classifier import CATEGORIES, LEVELS, ClassifierOutput, RiskClassifier
 from crisis_engine.encoder import SentenceEncoder
+from crisis_engine.normalize import normalize
 from crisis_engine.training import report
 from crisis_engine.training.dataset import SEED, split
 from crisis_engine.training.embed import balance, embed_texts, subset, targets
+from crisis_engine.training.lexical_fit import fit_lexical, lexical_model
 from crisis_engine.training.mlp import Targets, fit_head
 
 PACKAGE = Path(__file__).resolve().parents[1]
 WEIGHTS_PATH = PACKAGE / "weights" / "classifier.npz"
+LEXICAL_PATH = PACKAGE / "weights" / "lexical.npz"
 FOLDS = 5
 ORDINARY_WEIGHT = 0.3
-VERSION = "clf-2026.11.1"
+VERSION = "clf-2026.11.2"
+
+
+def lexical_arrays(texts: list[str], t_all: Targets) -> dict[str, NDArray[np.generic]]:
+    bal = balance(t_all)
+    return fit_lexical(texts, bal.risk, bal.weight, VERSION)
 
 
 def head_arrays(x: NDArray[np.float32], t_all: Targets, seed: int) -> dict[str, NDArray[np.generic]]:
@@ -42,7 +50,9 @@ def head_arrays(x: NDArray[np.float32], t_all: Targets, seed: int) -> dict[str, 
     return arrays
 
 
-def out_of_fold(x: NDArray[np.float32], t: Targets, hand: NDArray[np.bool_]) -> ClassifierOutput:
+def out_of_fold(
+    x: NDArray[np.float32], texts: list[str], t: Targets, hand: NDArray[np.bool_]
+) -> ClassifierOutput:
     """Predictions for hand-written training rows from heads that never saw them."""
     hand_idx = np.flatnonzero(hand)
     rng = random.Random(SEED)
@@ -61,8 +71,10 @@ def out_of_fold(x: NDArray[np.float32], t: Targets, hand: NDArray[np.bool_]) -> 
     for k in range(FOLDS):
         test = np.flatnonzero(fold_of == k)
         train_idx = np.flatnonzero(fold_of != k)
-        clf = RiskClassifier(head_arrays(x[train_idx], subset(t, train_idx), SEED + k))
-        out = clf.predict(x[test])
+        t_k = subset(t, train_idx)
+        lexical = lexical_model(lexical_arrays([texts[i] for i in train_idx], t_k))
+        clf = RiskClassifier(head_arrays(x[train_idx], t_k, SEED + k), lexical)
+        out = clf.predict(x[test], texts=[texts[i] for i in test])
         risk[test], levels[test], cats[test] = out.risk, out.levels, out.categories
     return ClassifierOutput(risk[hand_idx], levels[hand_idx], cats[hand_idx])
 
@@ -80,13 +92,19 @@ def main(argv: list[str] | None = None) -> int:
     # Ordinary chat is easy and plentiful; at full weight it crowds the hard negatives out of
     # the NONE level's share of the loss (measured: more false alarms on idioms and means words).
     t_train = targets(train)
-    t_train.weight[np.asarray([e.kind == "ordinary" for e in train])] = ORDINARY_WEIGHT
+    # Only the template rows are down-weighted: hand-written ordinary messages are the realistic
+    # negatives the classifier got wrong most often ("i'd like to sleep earlier").
+    template_ordinary = np.asarray([e.kind == "ordinary" and e.origin == "template" for e in train])
+    t_train.weight[template_ordinary] = ORDINARY_WEIGHT
     hand = np.asarray([e.origin == "hand" for e in train])
 
-    oof = out_of_fold(x_train, t_train, hand)
+    norm_train = [normalize(e.text).text for e in train]
+    norm_val = [normalize(e.text).text for e in val]
+    oof = out_of_fold(x_train, norm_train, t_train, hand)
     arrays = head_arrays(x_train, t_train, SEED)
-    clf = RiskClassifier(arrays)
-    val_out = clf.predict(x_val)
+    lex_arrays = lexical_arrays(norm_train, t_train)
+    clf = RiskClassifier(arrays, lexical_model(lex_arrays))
+    val_out = clf.predict(x_val, texts=norm_val)
     hand_train = [e for e, h in zip(train, hand, strict=True) if h]
 
     from crisis_engine.training.fusion_fit import fit_fusion
@@ -99,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.dry_run:
         WEIGHTS_PATH.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(WEIGHTS_PATH, **arrays)  # type: ignore[arg-type]
+        np.savez_compressed(LEXICAL_PATH, **lex_arrays)  # type: ignore[arg-type]
         config.write()
-        print(f"wrote {WEIGHTS_PATH.relative_to(PACKAGE.parent)} and {config.path_hint()}")
+        written = f"{WEIGHTS_PATH.relative_to(PACKAGE.parent)}, {LEXICAL_PATH.name}"
+        print(f"wrote {written} and {config.path_hint()}")
     return 0
 
 

@@ -119,3 +119,40 @@ def test_batch_with_contexts_equals_single(det: CrisisDetector) -> None:
 )  # fmt: skip
 def test_is_retraction(text: str, expected: bool) -> None:
     assert is_retraction(normalize(text).text) is expected
+
+
+def test_ambiguous_intent_counts_after_risky_turns(det: CrisisDetector) -> None:
+    assert det.assess("i'm going to do it tonight").level <= RiskLevel.LOW
+    a = det.assess("i'm going to do it tonight", context=ctx("i want to die", "nobody would miss me"))
+    assert a.level == RiskLevel.IMMINENT
+
+
+def test_short_follow_up_is_read_with_the_risky_messages_before_it(det: CrisisDetector) -> None:
+    history = ctx("i really want to die", "i've been saving up my sleeping pills")
+    # a message with a signal of its own takes the level of the conversation read as a whole
+    a = det.assess("i have enough now. tonight", context=history)
+    assert a.level >= RiskLevel.HIGH
+    assert a.context_adjusted
+    # a bare follow-up keeps the risk alive at MODERATE, no higher
+    b = det.assess("ok", context=history)
+    assert b.level == RiskLevel.MODERATE
+    assert "previous messages" in " ".join(b.details["context"]["reasons"])
+
+
+def test_step_towards_safety_is_held_at_moderate(det: CrisisDetector) -> None:
+    history = ctx("i want to kill myself", "i have the pills out on the table")
+    a = det.assess("i put the pills back and called my sister, she's coming over", context=history)
+    assert a.level == RiskLevel.MODERATE
+
+
+def test_follow_up_after_ordinary_chat_is_not_raised(det: CrisisDetector) -> None:
+    a = det.assess("ok", context=ctx("this exam is killing me lol", "what should i eat tonight"))
+    assert a.level == RiskLevel.NONE
+    assert not a.context_adjusted
+
+
+def test_retraction_that_blames_someone_else_does_not_erase_risk(det: CrisisDetector) -> None:
+    history = ctx("i want to kill myself")
+    a = det.assess("that wasn't me, my cousin took my phone and typed it", context=history)
+    assert a.level == RiskLevel.LOW  # MODERATE minus one step
+    assert a.details["context"]["retraction"] is True

@@ -168,14 +168,22 @@ def test_full_pipeline_levels(full: CrisisDetector) -> None:
 
 
 @pytest.mark.slow
-def test_full_pipeline_batch_equals_single_and_is_deterministic(full: CrisisDetector) -> None:
+def test_full_pipeline_batch_agrees_with_single_and_is_deterministic(full: CrisisDetector) -> None:
     texts = [t for t, _ in LEVEL_CASES] + [
         "i feel like nobody would notice if i disappeared",
         "great game last night",
     ]
     batch = full.assess_batch(texts)
-    assert batch == [full.assess(t) for t in texts]
+    single = [full.assess(t) for t in texts]
+    # A lone message takes the encoder's one-row path (last float digits differ from batches).
+    assert [a.level for a in batch] == [a.level for a in single]
+    assert [a.categories for a in batch] == [a.categories for a in single]
+    assert max(abs(a.score - b.score) for a, b in zip(batch, single, strict=True)) < 1e-4
+    assert single == [full.assess(t) for t in texts]  # same text, same assessment
     assert batch == full.assess_batch(texts)
+    # A text's assessment does not depend on what it is batched with, bit for bit.
+    assert full.assess_batch(texts[::-1])[::-1] == batch
+    assert full.assess_batch(texts[:3] + texts)[3:] == batch
 
 
 @pytest.mark.slow
@@ -186,12 +194,9 @@ def test_full_pipeline_long_text_chunks(full: CrisisDetector) -> None:
 
 
 @pytest.mark.slow
-def test_fast_batches_agree_on_levels(full: CrisisDetector) -> None:
+def test_exact_batches_equal_single_calls_bit_for_bit() -> None:
     from crisis_engine.detector import DetectorConfig
 
-    fast = CrisisDetector.load(classifier=True, config=DetectorConfig(exact_batches=False))
+    exact = CrisisDetector.load(classifier=True, config=DetectorConfig(exact_batches=True))
     texts = [t for t, _ in LEVEL_CASES] + ["nobody would notice if i disappeared", "great game last night"]
-    exact = full.assess_batch(texts)
-    quick = fast.assess_batch(texts)
-    assert [a.level for a in quick] == [a.level for a in exact]
-    assert max(abs(a.score - b.score) for a, b in zip(quick, exact, strict=True)) < 1e-4
+    assert exact.assess_batch(texts) == [exact.assess(t) for t in texts]

@@ -161,7 +161,11 @@ CASES = [
     ("i found my mom's sleeping pills and i'm thinking about taking all of them", H, IMM),
     ("i have a bottle of pills in front of me", M, IMM),
     ("i'm at the bridge", M, IMM),
-    ("i'm going to do it tonight", M, IMM),
+    # Changed from moderate..imminent: alone this is mostly chores or the exercise the coach just
+    # suggested ("i'm going to do it tonight"); it counts in a risky conversation or next to a
+    # risk statement (test_ce_context), and the classifier still reads it in the full pipeline.
+    ("i'm going to do it tonight", N, L),
+    ("i want to die. i'm going to do it tonight", IMM, IMM),
     ("i can't do this anymore, i'm done with everything", L, H),
     ("i want to die so bad", M, H),
     ("i'm so depressed i want to die", M, H),

@@ -58,6 +58,12 @@ def test_encoder_batch_invariant_and_deterministic(encoder: SentenceEncoder) -> 
     assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-4)
     assert ((batched * single).sum(axis=1)).min() > 0.9999
     assert np.array_equal(encoder.encode(texts), batched)
+    # Rows do not depend on their batch neighbours: other batches give identical bits, and a
+    # lone text sent through the batched arithmetic (min_rows=2) matches too.
+    assert np.array_equal(encoder.encode(texts[::-1])[::-1], batched)
+    assert np.array_equal(encoder.encode(texts[:7]), batched[:7])
+    lone = np.stack([encoder.encode([t], min_rows=2)[0] for t in texts[:10]])
+    assert np.array_equal(lone, batched[:10])
 
 
 def test_encoder_empty_input_gives_empty_matrix(encoder: SentenceEncoder) -> None:

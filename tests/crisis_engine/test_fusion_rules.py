@@ -43,7 +43,7 @@ def _row(risk: float, level: int = 0) -> ClassifierRow:
 
 def _moderate_row(fusion: Fusion) -> ClassifierRow:
     """A classifier row that on its own (no keywords) lands exactly at MODERATE."""
-    for risk in np.linspace(0.05, 0.89, 85):
+    for risk in np.linspace(0.05, 0.999, 190):
         row = _row(float(risk), level=2)
         if fusion.combine(_kw(), row).level == RiskLevel.MODERATE:
             return row
@@ -80,12 +80,39 @@ def test_fusion_negation_never_hides_first_person_statement(fusion: Fusion) -> N
     assert out.score >= fusion.moderate_threshold
 
 
-def test_fusion_very_confident_classifier_is_not_lowered(fusion: Fusion) -> None:
-    row = _row(0.99, level=3)
-    plain = fusion.combine(_kw(), row)
-    negated = fusion.combine(_kw(mods=(Modifier.THIRD_PERSON,)), row)
-    assert plain.level >= RiskLevel.MODERATE
-    assert negated.level == plain.level
+def test_fusion_context_modifiers_cap_even_a_confident_classifier(fusion: Fusion) -> None:
+    # Changed: a classifier risk >= 0.9 used to override negation, idiom and third-person
+    # judgements; that let "shoot me a message" or "my feet are killing me" alert. Now only a
+    # first-person statement or concern for someone else lifts the cap.
+    row = _row(0.995, level=3)
+    assert fusion.combine(_kw({Category.SUICIDAL_IDEATION: 0.8}, first_person=True), row).level >= (
+        RiskLevel.MODERATE
+    )
+    idiom = fusion.combine(_kw({Category.SUICIDAL_IDEATION: 0.04}, mods=(Modifier.IDIOM,)), row)
+    assert idiom.level <= RiskLevel.LOW
+    assert "context_lowered" in idiom.rules
+    concern = fusion.combine(_kw({Category.CONCERN_FOR_OTHER: 0.8}, mods=(Modifier.THIRD_PERSON,)), row)
+    assert concern.level >= RiskLevel.MODERATE
+
+
+def test_fusion_classifier_alone_needs_a_strong_signal_and_rarely_makes_high(fusion: Fusion) -> None:
+    rules = fusion.config.rules
+    weak = _row(max(0.0, rules["classifier_only_min_risk"] - 0.01), level=3)
+    out = fusion.combine(_kw(), weak)
+    assert out.level <= RiskLevel.LOW
+    sure = _row(min(0.999, max(rules["classifier_only_min_risk"], 0.9)), level=3)
+    capped = fusion.combine(_kw(), sure)
+    if sure.risk < rules["classifier_only_high_min_risk"]:
+        assert capped.level <= RiskLevel.MODERATE
+    # The riskiest window of a long text needs more than a chat message.
+    window = ClassifierRow(
+        (rules["classifier_only_min_risk"] + rules["long_text_min_risk"]) / 2,
+        weak.level_probs,
+        weak.category_probs,
+        windows=5,
+    )
+    assert rules["long_text_min_risk"] > rules["classifier_only_min_risk"]
+    assert fusion.combine(_kw(), window).level <= RiskLevel.LOW
 
 
 def test_fusion_score_agrees_with_level(fusion: Fusion) -> None:
