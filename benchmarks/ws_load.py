@@ -13,11 +13,15 @@ What it does, in one run:
    the scripted agent, then messages are sent at ``--rate`` per second in total, spread over all
    sockets, for ``--duration`` seconds; for each message it records the time to the ``ack``
    (durable) and to the final ``agent_message``;
-5. prints throughput, p50/p99 latencies, connections held, errors and the peak RSS of the
+5. prints throughput (overall and while sending), p50/p99 latencies, connections held, errors,
+   the server's CPU per acknowledged message with the load average, and the peak RSS of the
    server and of the client, then drops the database.
 
 ``--engine keywords`` runs the crisis engine without its classifier (the embedding model is the
-largest per-message cost); the default is the full engine, as in production.
+largest per-message cost); the default is the full engine, as in production. ``--workers N``
+serves the app as ``hp-agent serve --workers N`` does (N processes on one port, Redis between
+them: an embedded one unless ``--redis-url`` is given). The server is warmed up as ``serve`` warms
+it (``hp_agent.cli.warm_up``). ``HP_BENCH_GC_LOG=1`` prints garbage-collection pauses over 20 ms.
 """
 
 from __future__ import annotations
@@ -55,31 +59,30 @@ TEXTS = [
 # -- server side (child process) ------------------------------------------------------------------
 
 
-def serve(port: int, database_url: str, engine_mode: str) -> None:
-    import uvicorn
+def bench_app() -> Any:
+    """The app plus a bare echo route, built from ``HP_BENCH_*`` variables (one per worker)."""
     from fastapi import WebSocket, WebSocketDisconnect
     from starlette.routing import WebSocketRoute
 
     from hp_agent.app import create_app
+    from hp_agent.cli import warm_up
     from hp_agent.config import Settings
 
-    if engine_mode == "keywords":
+    if os.environ["HP_BENCH_ENGINE"] == "keywords":
         from crisis_engine import CrisisDetector
         from hp_agent.chat import assessor
 
         assessor.pin_detector(CrisisDetector.load(classifier=False))
-    else:
-        from hp_agent.crisis.engine import get_detector
-
-        get_detector()  # load before the clock starts
     # A pool big enough for the offered load: overflow connections are opened and closed per use,
     # which under load costs more than the queries themselves.
     settings = Settings(
         environment="test",
-        database_url=database_url,
-        redis_url=None,
+        database_url=os.environ["HP_BENCH_DATABASE_URL"],
+        redis_url=os.environ.get("HP_BENCH_REDIS_URL") or None,
         log_level="WARNING",
-        db_pool_size=int(os.environ.get("HP_BENCH_POOL", "40")),
+        # Split between workers: PostgreSQL's default max_connections is 100.
+        db_pool_size=int(os.environ.get("HP_BENCH_POOL", "40"))
+        // int(os.environ.get("HP_BENCH_WORKERS", "1")),
         db_max_overflow=10,
     )
     app = create_app(settings)
@@ -94,17 +97,52 @@ def serve(port: int, database_url: str, engine_mode: str) -> None:
 
     # First in the table: the app's included routers are matched before late additions.
     app.router.routes.insert(0, WebSocketRoute("/bench/echo", echo))
+    # As hp-agent serve does: the engine loaded, startup objects out of the GC's way.
+    warm_up(load_engine=os.environ["HP_BENCH_ENGINE"] != "keywords")
+    if os.environ.get("HP_BENCH_GC_LOG"):
+        _log_gc_pauses()
+    return app
 
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="websockets",
-        backlog=4096,
-        ws_max_size=65536,
-    )
-    server = uvicorn.Server(config)
+
+def _log_gc_pauses(threshold_ms: float = 20.0) -> None:
+    """Print every garbage collection longer than ``threshold_ms`` (they pause every socket)."""
+    import gc
+
+    started: dict[str, float] = {}
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started["t"] = time.perf_counter()
+            return
+        ms = (time.perf_counter() - started.get("t", time.perf_counter())) * 1000
+        if ms >= threshold_ms:
+            print(f"# gc pause: generation {info['generation']}, {ms:.0f} ms", file=sys.stderr, flush=True)
+
+    gc.callbacks.append(callback)
+
+
+def serve(port: int, workers: int) -> None:
+    import uvicorn
+
+    from hp_agent.config import Settings
+
+    options: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "log_level": "warning",
+        "ws": "websockets",
+        "backlog": 4096,
+        "ws_max_size": 65536,
+        # The service's default (HP_WS_PER_MESSAGE_DEFLATE), for the echo route too.
+        "ws_per_message_deflate": Settings(environment="test").ws_per_message_deflate,
+    }
+    if workers > 1:
+        # As ``hp-agent serve --workers N``: uvicorn's supervisor, N processes on one port.
+        uvicorn.run(
+            "ws_load:bench_app", factory=True, workers=workers, app_dir=str(ROOT / "benchmarks"), **options
+        )
+        return
+    server = uvicorn.Server(uvicorn.Config(bench_app(), **options))
     profile = os.environ.get("HP_BENCH_PROFILE")
     if profile:
         import cProfile
@@ -115,6 +153,20 @@ def serve(port: int, database_url: str, engine_mode: str) -> None:
         cProfile.runctx("server.run()", globals(), {"server": server}, profile)
     else:
         server.run()
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (uvicorn's workers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+    return out
 
 
 # -- setup ------------------------------------------------------------------------------------------
@@ -223,11 +275,13 @@ def pct(values: list[float], q: float) -> float:
 @dataclass
 class Stats:
     ack_ms: list[float] = field(default_factory=list)
+    ack_at: list[float] = field(default_factory=list)  # perf_counter of each ack received
     reply_ms: list[float] = field(default_factory=list)
     echo_ms: list[float] = field(default_factory=list)
     crisis_ms: list[float] = field(default_factory=list)  # answered by the scripted crisis flow
     errors: dict[str, int] = field(default_factory=dict)
     sent: int = 0
+    window: tuple[float, float] = (0.0, 0.0)  # when sending started and was due to end
     connected: int = 0
     safety_replies: int = 0
 
@@ -312,6 +366,7 @@ class ChatClient:
                     if t is not None:
                         self.acked.add(f["client_message_id"])
                         self.stats.ack_ms.append((now - t) * 1000)
+                        self.stats.ack_at.append(now)
                 elif kind == "agent_message":
                     if not self.started.is_set():
                         self.started.set()
@@ -341,7 +396,7 @@ class ChatClient:
 
 
 async def chat_phase(
-    base: str, tokens: list[str], rate: float, duration: float, agent: str
+    base: str, tokens: list[str], rate: float, duration: float, agent: str, on_send: Any = None
 ) -> tuple[Stats, float]:
     import websockets
     from websockets.typing import Subprotocol
@@ -368,6 +423,9 @@ async def chat_phase(
             *(c.ws.send(json.dumps({"type": "start", "agent": agent})) for c in clients[k : k + 100])
         )
     await asyncio.wait_for(asyncio.gather(*(c.started.wait() for c in clients)), 120)
+    print("# chat phase: sessions started, sending", flush=True)
+    if on_send is not None:
+        on_send()
     start = time.perf_counter()
     for at, idx in schedule(len(clients), rate, duration):
         delay = start + at - time.perf_counter()
@@ -379,11 +437,32 @@ async def chat_phase(
     while time.perf_counter() < deadline and any(c.sent_at for c in clients):  # noqa: ASYNC110 - polling a count
         await asyncio.sleep(0.2)
     elapsed = time.perf_counter() - start
+    stats.window = (start, start + duration)
     # Stop counting before hanging up: closing a thousand sockets takes a while under load.
     for t in readers:
         t.cancel()
     await asyncio.gather(*(asyncio.wait_for(c.ws.close(), 5) for c in clients), return_exceptions=True)
     return stats, elapsed
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its reaped children (``/proc/PID/stat``)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        # utime, stime, cutime, cstime are fields 14-17 (1-based); fields[0] is field 3.
+        return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(cpu_seconds(p) for p in process_tree(pid))
+
+
+def tree_peak_rss_mb(pid: int) -> float:
+    """Sum of each process's own peak (an upper bound of the tree's simultaneous peak)."""
+    return sum(peak_rss_mb(p) for p in process_tree(pid))
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -412,6 +491,14 @@ async def main() -> int:
     ap.add_argument("--agent", default="cbt-coach")
     ap.add_argument("--engine", choices=["full", "keywords"], default="full")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument(
+        "--workers", type=int, default=1, help="server processes (as hp-agent serve --workers); >1 uses Redis"
+    )
+    ap.add_argument(
+        "--redis-url",
+        default=os.environ.get("HP_BENCH_REDIS_URL"),
+        help="Redis for cross-process fan-out (default with --workers > 1: an embedded one)",
+    )
     args = ap.parse_args()
     args.connections = max(1, min(args.connections, 2000))
     args.duration = max(1.0, min(args.duration, 120.0))
@@ -425,6 +512,11 @@ async def main() -> int:
         from hp_agent.db.embedded import start_postgres
 
         pg_url = start_postgres(Path(tempfile.mkdtemp(prefix="hp-bench-pg-")), cleanup="delete")
+    redis_url = args.redis_url
+    if args.workers > 1 and not redis_url:
+        from hp_agent.db.embedded import start_redis
+
+        redis_url = start_redis(Path(tempfile.mkdtemp(prefix="hp-bench-redis-")))
     db_url = await create_database(pg_url)
     server: subprocess.Popen[bytes] | None = None
     try:
@@ -432,9 +524,17 @@ async def main() -> int:
         await seed_all(Settings(environment="test", database_url=db_url))
         tokens = await make_users(db_url, args.connections)
         port = args.port or random.randint(20000, 40000)
+        env = {
+            **os.environ,
+            "HP_BENCH_DATABASE_URL": db_url,
+            "HP_BENCH_ENGINE": args.engine,
+            "HP_BENCH_REDIS_URL": redis_url or "",
+            "HP_BENCH_WORKERS": str(args.workers),
+        }
         server = subprocess.Popen(  # noqa: ASYNC220 - started once, before any measurement
-            [sys.executable, __file__, "--serve", str(port), db_url, args.engine],
+            [sys.executable, __file__, "--serve", str(port), str(args.workers)],
             cwd=ROOT,
+            env=env,
         )
         import httpx
 
@@ -450,12 +550,22 @@ async def main() -> int:
         base = f"ws://127.0.0.1:{port}"
         print(
             f"# {args.connections} connections, {args.rate:.0f} msg/s for {args.duration:.0f} s, "
-            f"agent {args.agent}, crisis engine {args.engine}, {os.cpu_count()} CPUs"
+            f"agent {args.agent}, crisis engine {args.engine}, {args.workers} server process(es), "
+            f"{os.cpu_count()} CPUs"
         )
         echo = await echo_phase(base, args.connections, args.rate, args.duration)
         print(f"echo: connected {echo.connected}, sent {echo.sent}, errors {echo.errors or 'none'}")
         print(report("echo round trip", echo.echo_ms))
-        chat, elapsed = await chat_phase(base, tokens, args.rate, args.duration, args.agent)
+        snap: dict[str, float] = {}
+
+        def on_send() -> None:
+            # CPU from the first message on: connecting and starting 1,000 sessions is not per message.
+            snap["server"], snap["client"] = tree_cpu_seconds(server.pid), cpu_seconds(os.getpid())
+            snap["load"] = os.getloadavg()[0]
+
+        chat, elapsed = await chat_phase(base, tokens, args.rate, args.duration, args.agent, on_send)
+        server_cpu = tree_cpu_seconds(server.pid) - snap["server"]
+        client_cpu = cpu_seconds(os.getpid()) - snap["client"]
         replies = len(chat.reply_ms)
         print(
             f"chat: connected {chat.connected}, sent {chat.sent}, acked {len(chat.ack_ms)}, "
@@ -468,12 +578,27 @@ async def main() -> int:
             f"chat: sustained {len(chat.ack_ms) / elapsed:.1f} msg/s acked, "
             f"{answered / elapsed:.1f} answered/s over {elapsed:.1f} s"
         )
+        t0, t1 = chat.window
+        in_window = sum(1 for t in chat.ack_at if t <= t1)
+        last = max(chat.ack_at, default=t0) - t0
+        print(
+            f"chat: throughput {in_window / (t1 - t0):.1f} msg/s acked while sending "
+            f"(offered {args.rate:.0f}); last ack {last:.1f} s after the first message "
+            f"(sending took {t1 - t0:.0f} s)"
+        )
         print(report("user_message -> ack", chat.ack_ms))
         print(report("user_message -> agent_message", chat.reply_ms))
         if chat.crisis_ms:
             print(report("user_message -> crisis-flow reply", chat.crisis_ms))
+        handled = max(1, len(chat.ack_ms))
         print(
-            f"peak RSS: server {peak_rss_mb(server.pid):.0f} MB, "
+            f"CPU while messages flowed: server {server_cpu:.1f} s "
+            f"({1000 * server_cpu / handled:.1f} ms per acked message), client {client_cpu:.1f} s; "
+            f"load average {snap['load']:.2f} at the first message, {os.getloadavg()[0]:.2f} at the end"
+        )
+        print(
+            f"peak RSS: server {tree_peak_rss_mb(server.pid):.0f} MB"
+            f"{f' ({args.workers} workers + supervisor, summed)' if args.workers > 1 else ''}, "
             f"benchmark client {peak_rss_mb(os.getpid()):.0f} MB"
         )
     finally:
@@ -488,8 +613,8 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
         # The child process: the app under uvicorn (which runs its own event loop).
-        serve(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+        serve(int(sys.argv[2]), int(sys.argv[3]))
         raise SystemExit(0)
     raise SystemExit(asyncio.run(main()))

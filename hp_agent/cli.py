@@ -101,10 +101,66 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log.info("reference data seeded: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
     if embedded_db:
         log.info("embedded PostgreSQL data in %s", settings.data_dir)
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
-    )
+    workers = args.workers or settings.workers
+    common: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "ws_per_message_deflate": settings.ws_per_message_deflate,
+    }
+    if workers <= 1:
+        app = create_app(settings)
+        warm_up()
+        uvicorn.run(app, **common)  # type: ignore[arg-type]
+        return 0
+    # Several processes on one port (uvicorn's supervisor). Each builds its app from the
+    # environment, so the resolved servers are handed down as HP_* variables; Redis is what
+    # carries a conversation's live frames between them (hp_agent/chat/hub.py).
+    os.environ.update(_serve_environment(settings))
+    uvicorn.run("hp_agent.cli:worker_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
     return 0
+
+
+GC_THRESHOLDS = (5_000, 20, 1_000)  # Python's defaults are (700, 10, 10)
+
+
+def worker_app() -> object:
+    """One ``serve --workers`` process: the app from the environment, warmed up."""
+    from hp_agent.app import create_app
+
+    app = create_app(get_settings())
+    warm_up()
+    return app
+
+
+def warm_up(*, load_engine: bool = True) -> None:
+    """Load the crisis engine before the first message, then take startup objects out of the GC.
+
+    Loading the engine lazily stalled the first chat message for seconds. And a full garbage
+    collection walked every object the imports and the model created (about 300,000, 200-350 ms
+    on this class of machine), pausing every socket of the process: that was the tail of the
+    chat's reply latency. ``gc.freeze`` moves them to a generation the collector never scans.
+    """
+    import gc
+
+    from hp_agent.crisis.engine import get_detector
+
+    if load_engine:
+        get_detector()
+    gc.collect()
+    gc.freeze()
+    # Young collections stay frequent (they are cheap and free most cycles); full collections of
+    # what a thousand open sockets hold (100-400 ms each) become rare instead of every few seconds.
+    gc.set_threshold(GC_THRESHOLDS[0], GC_THRESHOLDS[1], GC_THRESHOLDS[2])
+
+
+def _serve_environment(settings: Settings) -> dict[str, str]:
+    env = {"HP_WORKER_IN_PROCESS": "true" if settings.worker_in_process else "false"}
+    if settings.database_url:
+        env["HP_DATABASE_URL"] = settings.database_url
+    if settings.redis_url:
+        env["HP_REDIS_URL"] = settings.redis_url
+    return env
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -121,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, seed and serve the API (embedded servers when unset)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers", type=int, help="API processes sharing the port (default HP_WORKERS, 1); needs Redis"
+    )
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)

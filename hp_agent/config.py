@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    # ``hp-agent serve --workers``: API processes on one port. More than one needs Redis (chat
+    # frames reach a conversation's sockets in other processes through it).
+    workers: int = Field(default=1, ge=1, le=64)
+    # permessage-deflate on websockets. Off by default: chat frames are a few hundred bytes, and
+    # a compressor per socket costs CPU on every frame and memory on every connection.
+    ws_per_message_deflate: bool = False
 
     # Auth.
     jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)

@@ -24,6 +24,7 @@ from hp_agent.agents.providers import ProviderError, build_chat_model
 # The system message carries the context as data under this key for the scripted engine; other
 # providers read the same context as text.
 from hp_agent.agents.scripted import CONTEXT_KEY
+from hp_agent.agents.scripted.model import ScriptedChatModel
 from hp_agent.errors import HPError
 
 if TYPE_CHECKING:
@@ -258,6 +259,31 @@ class AgentRuntime:
             # The exception text may quote the prompt; log the type only.
             log.warning("agent %s model failed: %s", self.spec.slug, type(exc).__name__)
             raise AgentUnavailable("The agent could not reply just now.") from exc
+
+    async def draft(self, history: Sequence[ChatTurn], context: UserContext) -> AsyncIterator[str]:
+        """The reply for a caller that checks it as a whole before showing any of it (the chat).
+
+        Same text as :meth:`stream_reply`. The offline scripted model writes its reply in one go,
+        so it is asked for the whole reply at once: streaming it word by word through LangChain
+        built a message chunk per word and was, in profiles, the largest cost of an agent turn.
+        Other providers stream as usual (their first words arrive before their last).
+        """
+        if not isinstance(self.model, ScriptedChatModel):
+            async for chunk in self.stream_reply(history, context):
+                yield chunk
+            return
+        if not history or history[-1].role != "user":
+            raise HPError("A reply needs a user message to answer.", 422, code="no_user_message")
+        try:
+            message = await self.model.ainvoke(self.build_messages(history, context))
+        except HPError:
+            raise
+        except Exception as exc:
+            log.warning("agent %s model failed: %s", self.spec.slug, type(exc).__name__)
+            raise AgentUnavailable("The agent could not reply just now.") from exc
+        text = message.text if isinstance(message.text, str) else str(message.content)
+        if text:
+            yield text
 
     async def reply(self, history: Sequence[ChatTurn], context: UserContext) -> str:
         return "".join([chunk async for chunk in self.stream_reply(history, context)])

@@ -93,5 +93,6 @@ class AgentBridge:
 
         runtime = self.runtime()
         history = [ChatTurn("user" if role == "user" else "agent", text) for role, text in turn.history]
-        async for chunk in runtime.stream_reply(history, turn.context or UserContext()):
+        # ``draft``: the whole reply is checked before any of it is sent (replies.py).
+        async for chunk in runtime.draft(history, turn.context or UserContext()):
             yield chunk

@@ -5,6 +5,11 @@ far too long to run inline while a thousand other sockets wait. Requests from al
 event loop queue here; one worker thread runs ``CrisisDetector.assess_batch`` over everything that
 queued while the previous batch ran, so the embedding cost is shared and the loop stays free.
 
+Assessments made without context (every agent reply, and a conversation's first message) are a
+pure function of the detector and the text, so they are memoised per detector (``plain``): the
+scripted agents reuse their phrasings, and the same reply text never costs a second engine pass.
+Anything assessed with context always runs the engine.
+
 Each user message's assessment is also remembered by message id (bounded, per process) and handed
 back as the ``assessment`` of that message when it is context for later ones, so context costs no
 re-assessment. A cache miss (another instance wrote the message, or it was evicted) only means
@@ -26,6 +31,7 @@ from hp_agent.crisis import engine
 
 MAX_BATCH = 32
 CACHE_SIZE = 50_000
+PLAIN_CACHE_SIZE = 20_000
 
 _Request = tuple[str, Context | None, "asyncio.Future[Assessment]"]
 
@@ -43,7 +49,7 @@ class BatchAssessor:
         return await future
 
     async def _drain(self) -> None:
-        detector = _pinned or engine.get_detector()
+        detector = current_detector()
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             texts = [t for t, _, _ in batch]
@@ -55,7 +61,9 @@ class BatchAssessor:
                     if not fut.done():
                         fut.set_exception(exc)
                 continue
-            for (_, _, fut), result in zip(batch, results, strict=True):
+            for (text, context, fut), result in zip(batch, results, strict=True):
+                if _plain_context(context):
+                    plain.put(detector, text, result)
                 if not fut.done():
                     fut.set_result(result)
 
@@ -72,7 +80,19 @@ def pin_detector(detector: CrisisDetector | None) -> None:
 _assessors: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, BatchAssessor] = weakref.WeakKeyDictionary()
 
 
+def current_detector() -> CrisisDetector:
+    return _pinned or engine.get_detector()
+
+
+def _plain_context(context: Context | None) -> bool:
+    return context is None or not (context.recent_messages or context.recent_assessments)
+
+
 async def assess(text: str, context: Context | None = None) -> Assessment:
+    if _plain_context(context):
+        known = plain.get(current_detector(), text)
+        if known is not None:
+            return known
     loop = asyncio.get_running_loop()
     assessor = _assessors.get(loop)
     if assessor is None:
@@ -99,3 +119,38 @@ class _Remembered:
 
 
 remembered = _Remembered(CACHE_SIZE)
+
+
+class _PlainCache:
+    """Context-free assessments by text, valid for one detector (pinning another clears it)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._detector: CrisisDetector | None = None
+        self._items: OrderedDict[str, Assessment] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, detector: CrisisDetector, text: str) -> Assessment | None:
+        with self._lock:
+            found = self._items.get(text) if detector is self._detector else None
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(text)
+            self.hits += 1
+            return found
+
+    def put(self, detector: CrisisDetector, text: str, value: Assessment) -> None:
+        with self._lock:
+            if detector is not self._detector:
+                self._detector = detector
+                self._items.clear()
+            self._items[text] = value
+            self._items.move_to_end(text)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+plain = _PlainCache(PLAIN_CACHE_SIZE)

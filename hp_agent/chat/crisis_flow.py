@@ -8,7 +8,8 @@ and its ``assessment_responses``, so it survives reconnects and server restarts.
 A screener answer that puts the triage at high risk (yes to Q4 or Q5, or Q6 within three months)
 ends the screener at once: at that point connecting the person with help matters more than the
 remaining questions. The result is recorded as a crisis detection (source ``assessment``) so the
-escalation policy applies exactly as for a message.
+escalation policy applies exactly as for a message. Once the screener is over, later risky
+messages get the level- and request-specific follow-ups of ``crisis_followup.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,10 +33,16 @@ from hp_agent.assessments.models import (
     Severity,
     UserAssessment,
 )
+
+# The follow-ups after the screener live in their own module; the chat service reaches them here
+# (explicit re-exports).
+from hp_agent.chat.crisis_followup import flow_yaml
+from hp_agent.chat.crisis_followup import follow_up as follow_up
+from hp_agent.chat.crisis_followup import intent_reply as intent_reply
+from hp_agent.chat.crisis_followup import joined as joined
 from hp_agent.crisis import service as crisis_service
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.crisis.safety import safety_payload
-from hp_agent.paths import prompts_dir
 
 SCREENER_CODE = "cssrs_screener"
 Answer = Literal["yes", "no", "decline", "unclear"]
@@ -60,7 +66,7 @@ class FlowText:
 
 @functools.lru_cache(maxsize=1)
 def flow_text() -> FlowText:
-    data = yaml.safe_load((prompts_dir() / "crisis" / "flow.yaml").read_text(encoding="utf-8"))
+    data = flow_yaml()
     return FlowText(
         acknowledge={k: " ".join(v.split()) for k, v in data["acknowledge"].items()},
         acknowledge_again=data["acknowledge_again"],
@@ -91,6 +97,9 @@ def _answer_patterns() -> list[tuple[str, re.Pattern[str]]]:
     return pats
 
 
+_SHORT_REPLY_WORDS = 3
+
+
 def parse_answer(text: str) -> Answer:
     """Read a free-text reply to a yes/no screener question.
 
@@ -108,6 +117,10 @@ def parse_answer(text: str) -> Answer:
     for start, end, kind in found:
         if all(end <= s or start >= e for s, e, _ in kept):
             kept.append((start, end, kind))
+    if len(norm.split()) > _SHORT_REPLY_WORDS:
+        # "stop"/"skip"/"pass" decline only as a short reply: in a sentence ("how can I stop
+        # wanting to die") they are not a refusal, and ending the screener there would be unsafe.
+        kept = [k for k in kept if not (k[2] == "decline" and " " not in norm[k[0] : k[1]])]
     kinds = {k for _, _, k in kept}
     if "decline" in kinds:
         return "decline"
@@ -369,6 +382,7 @@ def text_body(kind: str, text: str) -> dict[str, Any]:
 def acknowledge_text(level: RiskLevel) -> str:
     ack = flow_text().acknowledge
     if level >= RiskLevel.IMMINENT:
+        # Asks whether the person is safe right now (and to put the means out of reach).
         return ack["imminent"]
     if level >= RiskLevel.HIGH:
         return ack["high"]

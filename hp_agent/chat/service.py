@@ -21,18 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crisis_engine import Assessment, Context, ContextMessage, RiskLevel
 from hp_agent.agents.models import AIAgentConfiguration
 from hp_agent.chat import crisis_flow as flow
+from hp_agent.chat import hotpath, sentiment
 from hp_agent.chat import repository as repo
-from hp_agent.chat import sentiment
 from hp_agent.chat.assessor import assess, remembered
 from hp_agent.chat.frames import display_text, encode
 from hp_agent.chat.models import ChatMessage, ChatSession, MessageRole, SessionStatus
 from hp_agent.chat.protocol import Code, ProtocolError
-from hp_agent.chat.sequencing import append
+from hp_agent.chat.sequencing import SessionGone, SessionRef, append
 from hp_agent.crisis import service as crisis_service
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.db.session import Principal
 from hp_agent.users.models import User, UserPreferences
 
+# A conversation as the writers see it: a loaded row, or the row locked by the message path.
+Conversation = ChatSession | hotpath.LockedSession
 CONTEXT_MESSAGES = 6  # the engine's context window (ContextRules.window)
 HISTORY_MESSAGES = 40  # what the agent remembers of the conversation
 _NOT_FOUND = "No such chat session."
@@ -153,6 +155,7 @@ class Accepted:
     level: RiskLevel = RiskLevel.NONE
     scripted: list[ChatMessage] = field(default_factory=list)
     agent_turn: AgentTurn | None = None
+    base_seq: int | None = None  # the session's counter just before this message (under the lock)
 
 
 def _context(recent: list[ChatMessage], now: dt.datetime) -> Context:
@@ -176,30 +179,33 @@ class Prepared:
 
     recent: list[ChatMessage]
     duplicate: ChatMessage | None = None
+    upto: int | None = None  # the seq ``recent`` is complete up to (the session's counter then)
+    cached: bool = False  # from the socket's memory (``conversation.py``), not read just now
+
+
+class StaleContext(Exception):
+    """The conversation moved on since the socket's remembered view of it (another device wrote):
+    the message must be assessed again with what was written since. Raised before any write."""
 
 
 async def prepare(
     session: AsyncSession, principal: Principal, session_id: uuid.UUID, client_message_id: str
 ) -> Prepared:
-    """First, short transaction of a user message: no locks, nothing written.
+    """First, short transaction of a user message: no locks, nothing written, one query.
 
     The crisis engine then runs with no transaction open (it is CPU work that queues under load;
-    holding a pooled connection and the session row lock through it starved the pool).
+    holding a pooled connection and the session row lock through it starved the pool). Whether
+    the session exists, is the caller's and is still active is checked under the row lock in
+    :func:`accept`, which every message goes through before anything is stored.
     """
     user_id = _user_id(principal)
-    chat = await repo.get_session(session, session_id, user_id)
-    if chat is None:
-        raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND)
-    existing = await repo.by_client_id(session, chat.id, client_message_id)
-    if existing is not None:
-        return Prepared([], existing)
-    if chat.status != SessionStatus.ACTIVE:
-        raise ProtocolError(Code.SESSION_ENDED, "This chat session has ended; start a new one.")
-    # One read serves both the engine's context and the agent's memory.
-    recent = await repo.recent_messages(
-        session, chat.id, user_id, HISTORY_MESSAGES, [MessageRole.USER, MessageRole.AGENT]
+    # One read serves the duplicate check, the engine's context and the agent's memory.
+    found = await hotpath.recent_or_duplicate(
+        session, session_id, user_id, client_message_id, HISTORY_MESSAGES
     )
-    return Prepared(recent)
+    if found.duplicate is not None:
+        return Prepared([], found.duplicate)
+    return Prepared(found.turns, upto=found.last_seq)
 
 
 async def assess_message(text: str, prepared: Prepared) -> Assessment:
@@ -220,15 +226,18 @@ async def accept(
 ) -> Accepted:
     """Store one user message with its crisis assessment and decide how it is answered."""
     user_id = _user_id(principal)
-    chat = await repo.lock_session(session, session_id, user_id)
+    chat = await hotpath.lock_session(session, session_id, user_id)
     if chat is None:
         raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND)
     # Checked again under the lock: the same message may have arrived on another socket meanwhile.
-    existing = await repo.by_client_id(session, chat.id, client_message_id)
+    existing = await hotpath.by_client_id(session, chat.id, client_message_id)
     if existing is not None:
         return Accepted(existing, duplicate=True)
     if chat.status != SessionStatus.ACTIVE:
         raise ProtocolError(Code.SESSION_ENDED, "This chat session has ended; start a new one.")
+    if prepared.cached and chat.last_seq != prepared.upto:
+        raise StaleContext
+    base_seq = chat.last_seq
 
     message_id = uuid.uuid4()
     remembered.put(message_id, assessment)
@@ -254,8 +263,12 @@ async def accept(
         crisis_detection_id=outcome.detection.id if outcome.detection else None,
         new_escalation=_opened(outcome),
     )
-    accepted = Accepted(message, duplicate=False, level=level)
-    screener = await flow.active_screener(session, user_id, chat.id)
+    accepted = Accepted(message, duplicate=False, level=level, base_seq=base_seq)
+    screener = (
+        await flow.active_screener(session, user_id, chat.id)
+        if await hotpath.screener_in_progress(session, user_id, chat.id)
+        else None
+    )
     if screener is not None or level >= RiskLevel.MODERATE:
         accepted.scripted = await _crisis_reply(session, chat, text, level, screener)
         return accepted
@@ -279,33 +292,34 @@ def _opened(outcome: crisis_service.CrisisOutcome) -> bool:
 # -- the crisis flow ------------------------------------------------------------------------------
 
 
-async def _safety(session: AsyncSession, chat: ChatSession, body: dict[str, Any]) -> ChatMessage:
+async def _safety(session: AsyncSession, chat: Conversation, body: dict[str, Any]) -> ChatMessage:
     return await append(
         session, chat, role=MessageRole.SAFETY, content=encode(body), model_name="crisis_flow"
     )
 
 
-async def _resources(session: AsyncSession, chat: ChatSession, level: RiskLevel) -> ChatMessage:
+async def _resources(session: AsyncSession, chat: Conversation, level: RiskLevel) -> ChatMessage:
     where = await whereabouts(session, chat.user_id)
     body = await flow.resources_body(session, chat.user_id, level, where.country_code, where.locale)
     return await _safety(session, chat, body)
 
 
 async def _crisis_reply(
-    session: AsyncSession, chat: ChatSession, text: str, level: RiskLevel, screener: flow.Screener | None
+    session: AsyncSession, chat: Conversation, text: str, level: RiskLevel, screener: flow.Screener | None
 ) -> list[ChatMessage]:
     out: list[ChatMessage] = []
     if screener is None:
         if await flow.screener_done(session, chat.user_id, chat.id):
-            # Asked already in this conversation: acknowledge and show help, do not re-screen.
-            out.append(
-                await _safety(
-                    session, chat, flow.text_body("acknowledge", flow.flow_text().acknowledge_again)
-                )
-            )
+            # Asked already in this conversation: answer this message (by level, and any request
+            # for secrecy or about methods) and show help, do not re-screen.
+            reply = await flow.follow_up(session, chat.user_id, chat.id, text, level)
+            out.append(await _safety(session, chat, flow.text_body("acknowledge", reply)))
             out.append(await _resources(session, chat, level))
             return out
-        out.append(await _safety(session, chat, flow.text_body("acknowledge", flow.acknowledge_text(level))))
+        # A request for secrecy or about methods is answered first, whatever the level.
+        lead = await flow.intent_reply(session, chat.id, text)
+        ack = flow.joined(lead, flow.acknowledge_text(level))
+        out.append(await _safety(session, chat, flow.text_body("acknowledge", ack)))
         out.append(await _resources(session, chat, level))
         screener = await flow.start_screener(session, chat.user_id, chat.id)
         item = flow.next_item(screener.items, screener.answers)
@@ -317,32 +331,42 @@ async def _crisis_reply(
         )
         return out
 
-    # A screener is in progress: this message answers the current question.
+    # A screener is in progress: this message answers the current question. A request for
+    # secrecy or about methods in it is answered before whatever comes next.
     item = flow.next_item(screener.items, screener.answers)
     answer = flow.parse_answer(text)
+    lead = await flow.intent_reply(session, chat.id, text)
     if level >= RiskLevel.HIGH:
         # The answer itself carries high risk: the lines come first, whatever it says.
         out.append(await _resources(session, chat, level))
     if item is None or answer == "decline":
         await flow.decline(session, screener)
         out.append(
-            await _safety(session, chat, flow.text_body("screener_declined", flow.flow_text().declined))
+            await _safety(
+                session,
+                chat,
+                flow.text_body("screener_declined", flow.joined(lead, flow.flow_text().declined)),
+            )
         )
         if level < RiskLevel.HIGH:
             out.append(await _resources(session, chat, max(level, RiskLevel.MODERATE)))
         return out
     if answer == "unclear":
         out.append(
-            await _safety(session, chat, flow.question_body(screener, item, intro=flow.flow_text().clarify))
+            await _safety(
+                session, chat, flow.question_body(screener, item, intro=lead or flow.flow_text().clarify)
+            )
         )
         return out
     await flow.record_answer(session, screener, item, 1 if answer == "yes" else 0)
     upcoming = flow.next_item(screener.items, screener.answers)
     if upcoming is not None and not flow.is_high_now(screener):
-        out.append(await _safety(session, chat, flow.question_body(screener, upcoming)))
+        out.append(await _safety(session, chat, flow.question_body(screener, upcoming, intro=lead)))
         return out
     result = await flow.finish(session, screener, chat_session_id=chat.id, early=upcoming is not None)
-    body = flow.text_body("screener_result", flow.result_text(result.severity, screener.template))
+    body = flow.text_body(
+        "screener_result", flow.joined(lead, flow.result_text(result.severity, screener.template))
+    )
     body["result"] = {"severity": result.severity, "risk_level": result.risk.value}
     out.append(await _safety(session, chat, body))
     if result.risk >= RiskLevel.MODERATE or level >= RiskLevel.MODERATE:
@@ -366,22 +390,25 @@ async def store_reply(
     replaced: bool = False,
     fallback: bool = False,
 ) -> ChatMessage:
-    chat = await repo.get_session(session, session_id, _user_id(principal))
-    if chat is None:
-        raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND)
+    # The seq UPDATE matches on id and user id (and RLS): another person's session id stores
+    # nothing and ends up as "not found", without a read first.
+    chat = SessionRef(session_id, _user_id(principal))
     body: dict[str, Any] = {"text": text, "agent": agent_slug, "reply_to": reply_to}
     if replaced:
         body["replaced"] = True
     if fallback:
         body["fallback"] = True
-    return await append(
-        session,
-        chat,
-        role=MessageRole.AGENT,
-        content=encode(body),
-        latency_ms=max(0, latency_ms),
-        model_name=(model_name or "")[:200] or None,
-    )
+    try:
+        return await append(
+            session,
+            chat,
+            role=MessageRole.AGENT,
+            content=encode(body),
+            latency_ms=max(0, latency_ms),
+            model_name=(model_name or "")[:200] or None,
+        )
+    except SessionGone:
+        raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND) from None
 
 
 async def store_reminder(

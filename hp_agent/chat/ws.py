@@ -24,6 +24,7 @@ from hp_agent.agents.models import AIAgentConfiguration
 from hp_agent.chat import protocol as p
 from hp_agent.chat import replies, service
 from hp_agent.chat.agent_bridge import AgentBridge
+from hp_agent.chat.conversation import Conversation
 from hp_agent.chat.crisis_flow import flow_text, with_actions
 from hp_agent.chat.frames import message_frame
 from hp_agent.chat.hub import SessionHub, hub_of
@@ -55,6 +56,7 @@ class ChatConnection(AuthenticatedSocket):
         self.hub: SessionHub = hub_of(ws.app.state)
         self.chat_id: uuid.UUID | None = None
         self.agent = AgentBridge(self.settings)
+        self._convo: Conversation | None = None  # recent turns this socket knows (conversation.py)
         self.sent_upto = 0
         self._deliver_lock = asyncio.Lock()
         self._jobs: asyncio.Queue[p.InboundFrame | None] = asyncio.Queue(JOB_QUEUE)
@@ -69,8 +71,11 @@ class ChatConnection(AuthenticatedSocket):
 
     async def deliver(self, frames: list[dict[str, Any]]) -> None:
         async with self._deliver_lock:
-            for frame in sorted(frames, key=lambda f: int(f["seq"])):
+            for frame in sorted(frames, key=lambda f: int(f.get("seq") or 0)):
                 if self.chat_id is None or frame.get("session_id") != str(self.chat_id):
+                    continue
+                if "seq" not in frame:  # live only (typing): not stored, never replayed
+                    await self.send(frame)
                     continue
                 seq = int(frame["seq"])
                 if seq > self.sent_upto + 1:
@@ -102,15 +107,16 @@ class ChatConnection(AuthenticatedSocket):
         if self.chat_id is not None:
             self.hub.publish(self.chat_id, frames, origin=self)
 
-    def attach(self, chat_id: uuid.UUID, sent_upto: int) -> None:
-        self.detach()
+    async def attach(self, chat_id: uuid.UUID, sent_upto: int) -> None:
+        await self.detach()
+        self._convo = None
         self.chat_id = chat_id
         self.sent_upto = sent_upto
-        self.hub.subscribe(chat_id, self)
+        await self.hub.join(chat_id, self)
 
-    def detach(self) -> None:
+    async def detach(self) -> None:
         if self.chat_id is not None:
-            self.hub.unsubscribe(self.chat_id, self)
+            await self.hub.leave(self.chat_id, self)
         self.chat_id = None
         self.sent_upto = 0
 
@@ -157,7 +163,7 @@ class ChatConnection(AuthenticatedSocket):
             await asyncio.gather(*helpers, worker, return_exceptions=True)
             if relay is not None and self.principal.user_id is not None:
                 await relay.remove(self.principal.user_id, self)
-            self.detach()
+            await self.detach()
 
     async def _read(self) -> None:
         while not self.closed:
@@ -179,7 +185,9 @@ class ChatConnection(AuthenticatedSocket):
                 continue
             if isinstance(frame, p.PingFrame):
                 await self.send({"type": "pong", "ts": frame.ts})
-            elif isinstance(frame, p.PongFrame | p.TypingFrame):
+            elif isinstance(frame, p.TypingFrame):
+                self._typing(frame.state)
+            elif isinstance(frame, p.PongFrame):
                 continue
             elif isinstance(frame, p.AuthFrame):
                 if await self.authenticate(frame.token):
@@ -231,6 +239,12 @@ class ChatConnection(AuthenticatedSocket):
                     p.error_frame(p.Code.INTERNAL, "Something went wrong on our side; please retry.")
                 )
 
+    def _typing(self, state: str) -> None:
+        """The person is typing: tell their other devices on this conversation (nothing stored)."""
+        if self.chat_id is not None and not self.token_expired():
+            frame = {"type": "typing", "session_id": str(self.chat_id), "state": state, "by": "user"}
+            self.hub.publish(self.chat_id, [frame], origin=self)
+
     async def _forward_hub(self) -> None:
         while True:
             frames = await self._inbox.get()
@@ -255,7 +269,10 @@ class ChatConnection(AuthenticatedSocket):
     async def _start(self, frame: p.StartFrame) -> None:
         async with self.unit_of_work() as (session, principal):
             chat, agent, greeting = await service.start(session, principal, frame.agent)
-        self.attach(chat.id, 0)
+        await self.attach(chat.id, 0)
+        self._convo = Conversation(chat.id, 0)
+        if not self._convo.add([greeting]):
+            self._convo = None
         self.agent.use(agent)
         await self.send(
             {"type": "session_started", "session_id": str(chat.id), "agent": _agent(agent), "last_seq": 0}
@@ -268,7 +285,7 @@ class ChatConnection(AuthenticatedSocket):
             chat, agent = await service.attach(session, principal, session_id)
         # Subscribe before replaying: a frame stored meanwhile arrives live or in the replay,
         # and the seq check in deliver() keeps it from arriving twice.
-        self.attach(chat.id, min(frame.last_seq, chat.last_seq))
+        await self.attach(chat.id, min(frame.last_seq, chat.last_seq))
         self.agent.use(agent)
         await self.send(
             {
@@ -291,33 +308,47 @@ class ChatConnection(AuthenticatedSocket):
             raise p.ProtocolError(p.Code.SESSION_REQUIRED, "Send 'start' or 'resume' first.")
         return self.chat_id
 
+    async def _prepare(self, chat_id: uuid.UUID, client_message_id: str) -> service.Prepared:
+        convo = self._convo
+        if convo is not None and convo.session_id == chat_id:
+            return convo.prepared()  # checked against the session's counter under the lock
+        async with self.unit_of_work() as (session, principal):
+            return await service.prepare(session, principal, chat_id, client_message_id)
+
     async def _user_message(self, frame: p.UserMessageFrame) -> None:
         chat_id = self._require_session()
         received = time.perf_counter()
-        async with self.unit_of_work() as (session, principal):
-            prepared = await service.prepare(session, principal, chat_id, frame.client_message_id)
-        if prepared.duplicate is not None:
-            # The original ack again (the client missed it); no second reply.
-            await self.send(message_frame(prepared.duplicate, duplicate=True))
-            return
-        assessment = await service.assess_message(frame.text, prepared)
-        async with self.unit_of_work() as (session, principal):
-            accepted = await service.accept(
-                session,
-                principal,
-                chat_id,
-                frame.client_message_id,
-                frame.text,
-                assessment=assessment,
-                prepared=prepared,
-                load_context=self.agent.load_context,
-                tools_allowed=self.agent.tools_allowed,
-            )
+        prepared = await self._prepare(chat_id, frame.client_message_id)
+        while True:
+            if prepared.duplicate is not None:
+                # The original ack again (the client missed it); no second reply.
+                await self.send(message_frame(prepared.duplicate, duplicate=True))
+                return
+            assessment = await service.assess_message(frame.text, prepared)
+            try:
+                async with self.unit_of_work() as (session, principal):
+                    accepted = await service.accept(
+                        session,
+                        principal,
+                        chat_id,
+                        frame.client_message_id,
+                        frame.text,
+                        assessment=assessment,
+                        prepared=prepared,
+                        load_context=self.agent.load_context,
+                        tools_allowed=self.agent.tools_allowed,
+                    )
+                break
+            except service.StaleContext:
+                # Another device wrote since this socket's last turn: read, assess again.
+                self._convo = None
+                prepared = await self._prepare(chat_id, frame.client_message_id)
         # Committed: only now is the message acknowledged.
         if accepted.duplicate:
             # The original ack again (the client missed it); no second reply.
             await self.send(message_frame(accepted.message, duplicate=True))
             return
+        self._convo = Conversation.after_accept(chat_id, prepared, accepted)
         await self.publish([accepted.message, *accepted.scripted])
         if accepted.agent_turn is not None:
             await self._agent_reply(chat_id, frame.client_message_id, accepted.agent_turn, received)
@@ -325,7 +356,7 @@ class ChatConnection(AuthenticatedSocket):
     async def _agent_reply(
         self, chat_id: uuid.UUID, reply_to: str, turn: service.AgentTurn, received: float
     ) -> None:
-        await self.send({"type": "typing", "session_id": str(chat_id), "state": "start"})
+        await self.send({"type": "typing", "session_id": str(chat_id), "state": "start", "by": "agent"})
         index = 0
 
         async def emit(piece: str) -> None:
@@ -379,7 +410,9 @@ class ChatConnection(AuthenticatedSocket):
             except PoolTimeout:
                 if attempt == STORE_REPLY_ATTEMPTS - 1:
                     raise
-        await self.send({"type": "typing", "session_id": str(chat_id), "state": "stop"})
+        await self.send({"type": "typing", "session_id": str(chat_id), "state": "stop", "by": "agent"})
+        if self._convo is not None and not self._convo.add([stored]):
+            self._convo = None
         await self.publish([stored])
 
     async def relay_safety(self, data: dict[str, Any]) -> None:

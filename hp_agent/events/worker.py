@@ -236,6 +236,9 @@ class Events:
         self.stop.set()
         if self.worker is not None:
             await self.worker.close()
+        hub = getattr(self.app.state, "chat_hub", None)
+        if hub is not None and hub.remote is not None:
+            await hub.remote.close()  # the chat's pub/sub connection (hp_agent/chat/hub.py)
         if self.tasks:
             # Let the fan-out loop leave on its own (it removes its consumer group), then insist.
             _done, pending = await asyncio.wait(self.tasks, timeout=2.0)

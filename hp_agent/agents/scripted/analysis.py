@@ -4,6 +4,8 @@ and the clause worth reflecting back in the person's own words."""
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from hp_agent.agents.scripted.content import DialogueContent, Distortion
@@ -137,13 +139,15 @@ def _entities(content: DialogueContent, text: str) -> list[str]:
     lex = content.lexicon
     found: list[str] = []
     lower = text.lower()
+    # ``word in lower`` is a necessary condition for each pattern below and costs a fraction of a
+    # regex search: most of the lexicon is absent from any one message.
     for word in sorted(lex.relations, key=len, reverse=True):
-        if re.search(rf"\b(?:my|our) {re.escape(word)}\b", lower):
+        if word in lower and re.search(rf"\b(?:my|our) {re.escape(word)}\b", lower):
             label = f"your {word}"
             if not any(label in f or f in label for f in found):
                 found.append(label)
     for word in lex.things:
-        if re.search(rf"\b(?:my|the|this|our) {re.escape(word)}\b", lower):
+        if word in lower and re.search(rf"\b(?:my|the|this|our) {re.escape(word)}\b", lower):
             label = (
                 f"your {word}" if re.search(rf"\b(?:my|our) {re.escape(word)}\b", lower) else f"the {word}"
             )
@@ -222,7 +226,51 @@ def _clause(
     return (swapped or None), critical
 
 
+class _AnalysisCache:
+    """Analyses by message text, for one content object (the process's content is loaded once).
+
+    The engine rebuilds its memory from the whole history on every turn, so without this each
+    reply re-reads every earlier message (a few milliseconds each). ``Analysis`` is immutable
+    and depends only on the content and the text, so sharing it changes no reply.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._content: DialogueContent | None = None
+        self._items: OrderedDict[str, Analysis] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, content: DialogueContent, raw: str) -> Analysis | None:
+        with self._lock:
+            if content is not self._content:
+                return None
+            found = self._items.get(raw)
+            if found is not None:
+                self._items.move_to_end(raw)
+            return found
+
+    def put(self, content: DialogueContent, raw: str, analysis: Analysis) -> None:
+        with self._lock:
+            if content is not self._content:
+                self._content = content
+                self._items.clear()
+            self._items[raw] = analysis
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_analyses = _AnalysisCache(4096)
+
+
 def analyse(content: DialogueContent, raw: str) -> Analysis:
+    cached = _analyses.get(content, raw)
+    if cached is None:
+        cached = _analyse(content, raw)
+        _analyses.put(content, raw, cached)
+    return cached
+
+
+def _analyse(content: DialogueContent, raw: str) -> Analysis:
     text = normalise(raw)
     lower = text.lower()
     lex = content.lexicon

@@ -105,6 +105,17 @@ class ScriptedChatModel(BaseChatModel):
         text = self.compose(messages)
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        # LangChain's default runs ``_generate`` in a thread pool; composing takes about a
+        # millisecond of pure Python, which a thread hop would only slow down.
+        return self._generate(messages, stop, **kwargs)
+
     def _stream(
         self,
         messages: list[BaseMessage],
