@@ -16,6 +16,7 @@ text to someone who may be in crisis.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -86,7 +87,7 @@ async def guarded(chunks: AsyncIterator[str], emit: Callable[[str], Awaitable[No
     return GuardedReply(text)
 
 
-_SENTENCE_END = re.compile(r"[.!?\u2026][\"')\]\u201d\u2019]*\s+$")
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"')\]\u201d\u2019]*\s+")
 
 
 def sentences(pieces: list[str]) -> list[str]:
@@ -96,16 +97,11 @@ def sentences(pieces: list[str]) -> list[str]:
     buy nothing but frames: one per word cost the server and every client a frame each, which
     under load was a large share of the work per message.
     """
-    out: list[str] = []
-    current = ""
-    for piece in pieces:
-        current += piece
-        if _SENTENCE_END.search(current):
-            out.append(current)
-            current = ""
-    if current:
-        out.append(current)
-    return out
+    # Split the joined text, not chunk by chunk: a model (the scripted one) may hand over the
+    # whole reply as one chunk, and that must still arrive as several frames.
+    text = "".join(pieces)
+    cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def _unavailable() -> GuardedReply:

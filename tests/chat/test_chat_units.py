@@ -101,3 +101,21 @@ def test_chat_parse_frame_limits() -> None:
     assert err.value.frame()["fields"][0]["field"] == "last_seq"
     assert protocol.token_from_subprotocols(["hp.chat.v1", "bearer.abc"]) == "abc"
     assert protocol.token_from_subprotocols(["hp.chat.v1", "bearer."]) is None
+
+
+@pytest.mark.parametrize(
+    ("chunks", "expected"),
+    [
+        (
+            ["That sounds hard. What happened next? Tell me more."],
+            ["That sounds hard. ", "What happened next? ", "Tell me more."],
+        ),
+        (["It took 3.5 hours", ". Then ", "we rested"], ["It took 3.5 hours. ", "Then we rested"]),
+        (["no ending punctuation"], ["no ending punctuation"]),
+    ],
+)
+def test_chat_reply_frames_are_sentences_even_from_one_chunk(chunks: list[str], expected: list[str]) -> None:
+    from hp_agent.chat.replies import sentences
+
+    assert sentences(chunks) == expected
+    assert "".join(sentences(chunks)) == "".join(chunks)
