@@ -3,7 +3,8 @@
 A message is judged with the person's recent messages (oldest first) and earlier assessments:
 - build-up: three messages in a row at LOW or above make the latest at least MODERATE;
 - accumulation: ideation or self-harm, plan or means, and timing spread over several turns
-  count as if they were said together (plan + ideation -> HIGH; + timing now -> IMMINENT);
+  count as if they were said together (plan + ideation -> HIGH; + timing now -> IMMINENT;
+  means earlier + timing now -> IMMINENT);
 - retraction: "jk", "forget it", "nvm", "i'm fine now lol" right after a risky message do not
   erase it: the retraction is held at the risky level minus one step, and at least MODERATE when
   that message was HIGH or above. Taking a crisis statement back is itself a warning sign;
@@ -163,10 +164,20 @@ def adjust_for_context(
                 new = target
                 reasons.append("ideation, plan and timing built up across messages")
                 carried.extend(c for c in seen if c in (*_SELF, Category.PLAN_OR_MEANS))
-        elif Category.PLAN_OR_MEANS in seen and Category.IMMINENT in seen and new < RiskLevel.HIGH:
-            new = RiskLevel.HIGH
-            reasons.append("plan and timing built up across messages")
-            carried.extend((Category.PLAN_OR_MEANS, Category.IMMINENT))
+        elif Category.PLAN_OR_MEANS in seen and Category.IMMINENT in seen:
+            # Means named earlier and timing now ("i have the pills" ... "tonight after he's
+            # asleep") is a plan with a time: IMMINENT, as within one message. Timing said
+            # earlier and means now stays HIGH (the timing may have been about something else).
+            earlier_plan = any(Category.PLAN_OR_MEANS in a.categories for a in recent)
+            target = (
+                RiskLevel.IMMINENT
+                if Category.IMMINENT in categories and earlier_plan and level >= RiskLevel.MODERATE
+                else RiskLevel.HIGH
+            )
+            if target > new:
+                new = target
+                reasons.append("plan and timing built up across messages")
+                carried.extend((Category.PLAN_OR_MEANS, Category.IMMINENT))
 
     # Earlier high-risk assessments (other days, other sources).
     past_high = any(a.level >= RiskLevel.HIGH for a in earlier)

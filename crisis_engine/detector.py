@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crisis_engine.chunks import split_windows
-from crisis_engine.context import ContextRules, adjust_for_context, is_retraction
+from crisis_engine.context import ContextRules, adjust_for_context, is_de_escalation, is_retraction
 from crisis_engine.explain import explain
 from crisis_engine.keywords import KeywordScorer, KeywordSignal
 from crisis_engine.levels import LevelRules, keyword_level, rule_floor, score_band
@@ -320,6 +320,12 @@ class CrisisDetector:
         alone = single  # the message judged on its own: its own signal for the joint reading
         if any(a.level >= RiskLevel.LOW for a in recent):
             single = self._assess_raw([text], cache, [True])[0]
+            # A step towards safety names the means and the time of the safe step ("i put the
+            # pills back", "seeing a doctor tomorrow"): in a risky conversation it stays at
+            # MODERATE at most, unless it was riskier on its own.
+            cap = max(alone.level, RiskLevel.MODERATE)
+            if single.level > cap and is_de_escalation(single.norm.text):
+                single = replace(single, level=cap, rules=(*single.rules, "de_escalation_capped"))
         joint: tuple[RiskLevel, tuple[Category, ...]] | None = None
         if (
             any(a.level >= RiskLevel.MODERATE for a in recent)

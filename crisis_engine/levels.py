@@ -42,6 +42,8 @@ class LevelRules:
     self_harm_floor: float = 0.75
     abuse: float = 0.6
     abuse_floor: float = 0.8
+    # Abuse with the danger present ("he's outside my door and says he'll kill me"): HIGH.
+    abuse_high: float = 0.92
     eating_disorder: float = 0.6
     eating_disorder_floor: float = 0.75
     harm_to_others: float = 0.6
@@ -99,6 +101,8 @@ def _level(signal: KeywordSignal, rules: LevelRules, *, floor: bool) -> RiskLeve
     if hto >= rules.harm_to_others_high:
         return RiskLevel.HIGH
     abuse = strongest(signal, Category.ABUSE)
+    if abuse >= rules.abuse_high:
+        return RiskLevel.HIGH
     ed = strongest(signal, Category.EATING_DISORDER)
     if floor:
         moderate = (

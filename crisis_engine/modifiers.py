@@ -130,6 +130,7 @@ IDIOM_WORDS = _words("idiom_words")
 _IDIOM_RE = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in _IDIOMS) + r")\b")
 _FIRST = _words("first_person")
 _THIRD = _words("third_person")
+_OBJECT = _words("object_pronouns")
 _NEGATORS = _words("negators")
 # "can't stop thinking about killing myself", "don't know why i want to die": the negator
 # governs the next verb, not the risk phrase.
@@ -183,6 +184,8 @@ def subject_of(lay: TextLayout, first: int, last: int) -> str:
             break
         if tok.text in _FIRST:
             return Person.FIRST
+        if tok.text in _OBJECT:
+            continue  # "take them tonight": the object, not who is speaking
         if tok.text in _THIRD:
             return Person.THIRD
     return Person.UNKNOWN

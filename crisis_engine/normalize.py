@@ -242,13 +242,15 @@ _SLANG: list[tuple[re.Pattern[str], _Repl, str, tuple[str, ...]]] = []
 # Substrings one of which must be present for a rule to apply: skipping the regex otherwise
 # makes normalisation several times faster on ordinary text.
 _NEEDLES: dict[str, tuple[str, ...]] = {
-    "myself": ("self",), "reflexive": ("self",), "slang:kms": ("kms",), "slang:kys": ("kys",),
-    "slang:unalive": ("aliv",), "slang:suicide": ("sewer", "sooicide", "suicid", "suicied", "commit die"),
+    "myself": ("self",), "reflexive": ("self",), "slang:kms": ("kms", "k.m"), "slang:kys": ("kys",),
+    "slang:unalive": ("aliv", "unal", "unliv", "un al", "un-al"),
+    "slang:suicide": ("sewer", "sooicide", "suicid", "suicied", "commit die"),
     "slang:self-delete": ("self",), "slang:delete-myself": ("myself",), "slang:ctb": ("ctb",),
     "slang:sh": ("sh", "s/", "s /", "s."), "slang:si": ("si", "s/", "s /"), "slang:ed": ("ed ",),
     "slang:pro-ana": ("pro",), "slang:grippy-socks": ("grippy",), "slang:od": ("od",),
     "slang:tonight": ("2ni", "toni", "tnite"), "slang:tomorrow": ("tm", "2mo", "tomo"),
-    "slang:rn": ("rn",), "slang:today": ("2day",), "slang:wanna": ("wanna",), "slang:gonna": ("nna",),
+    "slang:rn": ("rn",), "slang:today": ("2day",), "slang:wanna": ("wanna",),
+    "slang:gonna": ("nna", "gona", "gnna"), "slang:idw": ("idw", "iwt"),
     "slang:gotta": ("gotta",), "slang:tryna": ("tryna",), "slang:bout": ("bout",), "slang:u": ("u",),
     "slang:ur": ("ur",), "slang:idc": ("idc", "idgaf"), "slang:jk": ("jk",),
     "slang:because": ("bc", "b/c", "cuz", "coz", "cos"), "slang:please": ("pl",), "slang:people": ("ppl",),
@@ -263,8 +265,12 @@ def _slang(pattern: str, repl: _Repl, name: str) -> None:
 _PRON_OBJ = r"(?:myself|me|him|her|himself|herself|themselves|them|yourself|you|ourselves)"
 _slang(r"\bmy ?self\b", "myself", "myself")
 _slang(r"\b(your|him|her|them|our) ?(self|selves)\b", r"\1\2", "reflexive")
-_slang(r"\bkms+\b", "kill myself", "slang:kms")
+_slang(r"\bk\.?m\.?s+(?:ing|in)\b", "killing myself", "slang:kms")
+_slang(r"\bk\.?m\.?s+\b(?!\.?l\b)", "kill myself", "slang:kms")  # not "kmsl" (laughing)
 _slang(r"\bkys+\b", "kill yourself", "slang:kys")
+# Spellings seen in chat: "un-alive", "un alive", "unalve", "unlive", "unalivin".
+_slang(r"\bun(?:[- ]?(?:alve|live|aliev|a live)|[- ]alive)(?=(?:ing|in|ed|d)?\b)", "unalive", "slang:unalive")
+_slang(r"\bunaliv(?:in|in')(?!\w)", "unaliving", "slang:unalive")
 _slang(rf"\bun-?aliv(?:e|ing)(?= {_PRON_OBJ}\b)", "kill", "slang:unalive")
 _slang(r"\bun-?alived\b", "killed", "slang:unalive")
 _slang(r"\bun-?aliving\b", "killing myself", "slang:unalive")
@@ -306,7 +312,13 @@ _slang(r"\b(?:tmrw|tmrrw|tmr|2moro|2morrow|2morow|tomoz|tomorow|tmw)\b", "tomorr
 _slang(r"\brn\b", "right now", "slang:rn")
 _slang(r"\b2day\b", "today", "slang:today")
 _slang(r"\bwanna\b", "want to", "slang:wanna")
-_slang(r"\b(?:gonna|gunna|finna)\b", "going to", "slang:gonna")
+_slang(r"\b(?:gonna|gunna|finna|gona|gonnna|gnna)\b", "going to", "slang:gonna")
+# "idw" / "idwt" (i don't want to), "idwtl" (... to live), "iwtd" (i want to die): chat shorthand
+# that carries the whole statement.
+_slang(r"\bidwtl\b", "i don't want to live", "slang:idw")
+_slang(r"\bidwt\b", "i don't want to", "slang:idw")
+_slang(r"\bidw\b", "i don't want", "slang:idw")
+_slang(r"\biwtd\b", "i want to die", "slang:idw")
 _slang(r"\bgotta\b", "got to", "slang:gotta")
 _slang(r"\btryna\b", "trying to", "slang:tryna")
 _slang(r"\b(?:bout to|bouta|boutta)\b", "about to", "slang:bout")

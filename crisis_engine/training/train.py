@@ -33,7 +33,7 @@ WEIGHTS_PATH = PACKAGE / "weights" / "classifier.npz"
 LEXICAL_PATH = PACKAGE / "weights" / "lexical.npz"
 FOLDS = 5
 ORDINARY_WEIGHT = 0.3
-VERSION = "clf-2026.11.2"
+VERSION = "clf-2026.11.3"
 
 
 def lexical_arrays(texts: list[str], t_all: Targets) -> dict[str, NDArray[np.generic]]:

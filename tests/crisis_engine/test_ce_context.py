@@ -156,3 +156,26 @@ def test_retraction_that_blames_someone_else_does_not_erase_risk(det: CrisisDete
     a = det.assess("that wasn't me, my cousin took my phone and typed it", context=history)
     assert a.level == RiskLevel.LOW  # MODERATE minus one step
     assert a.details["context"]["retraction"] is True
+
+
+# 2026.11.6: a timing message after means or ideation in the same conversation.
+PILLS_TONIGHT = "i'm going to take them tonight after my roommate goes to bed"
+
+
+def test_timing_after_ideation_and_means_is_imminent(det: CrisisDetector) -> None:
+    history = ctx("i don't want to be here anymore", "i have a whole bottle of sleeping pills in my drawer")
+    assert det.assess(PILLS_TONIGHT).level < RiskLevel.MODERATE  # "them" alone names no means
+    a = det.assess(PILLS_TONIGHT, context=history)
+    assert a.level == RiskLevel.IMMINENT
+    assert "imminent" in {c.value for c in a.categories}
+
+
+def test_timing_after_benign_messages_stays_benign(det: CrisisDetector) -> None:
+    a = det.assess(PILLS_TONIGHT, context=ctx("had a nice day", "my kids love the zoo"))
+    assert a.level == RiskLevel.NONE
+
+
+def test_means_earlier_and_timing_now_is_imminent(det: CrisisDetector) -> None:
+    a = det.assess("tonight", context=ctx("i bought a rope"))
+    assert a.level == RiskLevel.IMMINENT
+    assert a.context_adjusted

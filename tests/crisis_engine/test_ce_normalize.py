@@ -84,10 +84,29 @@ def test_numbers_are_not_decoded(raw: str) -> None:
         ("cant go on", "can't go on"),
         ("2nite", "tonight"),
         ("kill my self", "kill myself"),
+        # 2026.11.6: spellings the previous rules missed
+        ("im gona end it", "i'm going to end it"),
+        ("idw to be here", "i don't want to be here"),
+        ("idwt wake up", "i don't want to wake up"),
+        ("idwtl", "i don't want to live"),
+        ("iwtd", "i want to die"),
+        ("kmss", "kill myself"),
+        ("k.m.s", "kill myself"),
+        ("kmsing rn", "killing myself right now"),
+        ("un-alive myself", "kill myself"),
+        ("gonna un alive myself", "going to kill myself"),
+        ("unlive myself", "kill myself"),
+        ("thinking about unalivin", "thinking about killing myself"),
     ],
 )
 def test_slang(raw: str, expected: str) -> None:
     assert normalize(raw).text == expected
+
+
+@pytest.mark.parametrize("raw", ["kmsl that was hilarious", "the unlivable heat", "gonads"])
+def test_lookalike_slang_left_alone(raw: str) -> None:
+    # "kmsl" is "killing myself laughing"; the new spellings must not swallow real words
+    assert normalize(raw).text == raw
 
 
 @pytest.mark.parametrize("raw", ["she said sh to the baby", "shh", "ed sheeran is great"])

@@ -263,6 +263,31 @@ CASES = [
     ("i've already written my note", H, IMM),
     ("i'm on the ledge", H, IMM),
     ("i'm on the train tracks", H, IMM),
+    # 2026.11.6: the dangerous end written without the older lexicon words, and their decoys
+    ("i'm going to take all of them tonight", IMM, IMM),
+    ("swallowed the entire pack an hour ago", IMM, IMM),
+    ("sorry for what i'm about to do", IMM, IMM),
+    ("the rope is already around my neck", IMM, IMM),
+    ("you won't hear from me again after tonight", H, IMM),
+    ("love you all, goodbye", H, IMM),
+    ("my ex is banging on the door outside my flat and says he'll kill me", H, IMM),
+    ("he says he'll hurt me when he gets home", M, IMM),
+    ("i wear bracelets every day to cover my wrists so no one asks", M, H),
+    ("scratched at my arms until they bled", M, H),
+    ("burned myself with a cigarette again", M, H),
+    ("hit myself on purpose", M, H),
+    ("made new cuts on my thigh", M, H),
+    ("i'm going to take them tonight", N, L),  # "them" needs a conversation to mean pills
+    ("i'm going to take my exam tonight", N, N),
+    ("goodbye everyone, logging off for the night", N, L),
+    ("bye all, see you tomorrow", N, L),
+    ("this is goodbye to my old flat", N, L),
+    ("my mum will kill me if i'm late lol", N, L),
+    ("scratched my mosquito bites till they bled", N, N),
+    ("bit my tongue so hard it bled", N, N),
+    ("wearing long sleeves so no one sees my sunburn", N, N),
+    ("burned myself on the oven lol", N, L),
+    ("i love them but i want to die", M, H),  # "them" is the object, not the subject
 ]
 
 

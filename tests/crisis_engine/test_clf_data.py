@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from crisis_engine.training.dataset import load_messages, split
 from crisis_engine.training.templates import generate
 from crisis_engine.types import RiskLevel
@@ -46,3 +48,19 @@ def test_clf_split_is_reproducible_and_disjoint() -> None:
 def test_clf_templates_are_deterministic() -> None:
     assert generate(seed=1) == generate(seed=1)
     assert generate(seed=1) != generate(seed=2)
+
+
+def test_clf_split_of_the_first_file_ignores_later_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Adding a data file must not move rows of messages.jsonl between training and validation,
+    # or validation figures before and after a data change are not comparable.
+    from crisis_engine.training import dataset
+
+    files = dataset.data_files()
+    assert files[0] == "messages.jsonl"
+    _, val_all = split()
+    monkeypatch.setattr(dataset, "data_files", lambda: ["messages.jsonl"])
+    _, val_first = split()
+    first = {e.text for e in dataset._load_file("messages.jsonl")}
+    assert [e.text for e in val_all if e.text in first] == [e.text for e in val_first]
+    if len(files) > 1:
+        assert len(val_all) > len(val_first)

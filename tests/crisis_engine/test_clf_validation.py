@@ -12,9 +12,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-RECALL_FLOOR = 0.88  # measured 0.924 on the validation split (144 rows needing attention)
-HARD_NEGATIVE_FPR_CEILING = 0.16  # measured 0.125 on 120 hard negatives (the goal is 0.05)
-CATEGORY_RECALL_FLOOR = 0.72  # lowest measured: imminent 17/22
+RECALL_FLOOR = 0.88  # measured 0.923 on the validation split (168 rows needing attention)
+HARD_NEGATIVE_FPR_CEILING = 0.12  # measured 0.077 on 142 hard negatives (the goal is 0.05)
+CATEGORY_RECALL_FLOOR = 0.8  # lowest measured with 10+ rows: plan or means 28/32
 
 
 @pytest.mark.slow
@@ -39,8 +39,8 @@ def test_clf_validation_recall_and_false_positive_floors() -> None:
     for cat, (hit, total) in s["by_category"].items():
         if total >= 10:
             assert hit / total >= CATEGORY_RECALL_FLOOR, cat
-    # most imminent rows must be flagged, and half of them HIGH or above (measured 16/21 and
-    # 14/21: acts in progress written without any lexicon word are the weak spot)
+    # most imminent rows must be flagged, and more than half of them HIGH or above (measured
+    # 27/30 and 19/30: acts in progress written without any lexicon cue are the weak spot)
     imminent = [r.level for e, r in zip(val, results, strict=True) if e.level == "imminent"]
-    assert sum(lv.rank >= 2 for lv in imminent) / len(imminent) >= 0.7
-    assert sum(lv.rank >= 3 for lv in imminent) / len(imminent) >= 0.5
+    assert sum(lv.rank >= 2 for lv in imminent) / len(imminent) >= 0.8
+    assert sum(lv.rank >= 3 for lv in imminent) / len(imminent) >= 0.55
