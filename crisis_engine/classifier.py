@@ -47,6 +47,9 @@ class ClassifierRow:
     # long text for a stronger window than a chat message, because the maximum over many windows
     # of an ordinary journal entry is high by chance alone.
     windows: int = 1
+    # Words in the whole text: a message of a few words ("maybe", "see you tomorrow then") has no
+    # meaning of its own for the classifier to read; fusion leaves it to the conversation.
+    words: int = 1_000
 
     @property
     def level(self) -> RiskLevel:

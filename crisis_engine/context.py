@@ -71,7 +71,9 @@ class ContextRules:
     # when the message adds a signal of its own; otherwise the risk only persists at MODERATE.
     joint_lookback: int = 3  # earlier messages read together with the current one
     joint_max_words: int = 20
-    joint_own_signal: float = 0.2  # the message's own classifier risk that counts as a signal
+    # The message's own classifier risk that counts as a signal; below 0.5 it is noise on short
+    # replies ("no" alone scores about 0.35).
+    joint_own_signal: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,17 @@ class ContextResult:
 
 
 _SELF = (Category.SUICIDAL_IDEATION, Category.SELF_HARM)
+
+
+def own_level(a: Assessment) -> RiskLevel:
+    """The level ``a`` had before conversation context raised it (``a.level`` if it wasn't)."""
+    own = a.details.get("context", {}).get("own_level") if a.context_adjusted else None
+    return RiskLevel(own) if own else a.level
+
+
+def own_categories(a: Assessment) -> tuple[Category, ...]:
+    own = a.details.get("context", {}).get("own_categories") if a.context_adjusted else None
+    return tuple(Category(c) for c in own) if own is not None else a.categories
 
 
 def adjust_for_context(
@@ -139,9 +152,9 @@ def adjust_for_context(
             reasons.append("read together with the previous messages")
             carried.extend(joint_categories)
 
-    # Build-up: a run of concerning messages.
+    # Build-up: a run of messages concerning on their own.
     run = rules.build_up_run - 1
-    in_a_row = len(recent) >= run and all(a.level >= RiskLevel.LOW for a in recent[-run:])
+    in_a_row = len(recent) >= run and all(own_level(a) >= RiskLevel.LOW for a in recent[-run:])
     if level >= RiskLevel.LOW and in_a_row and new < RiskLevel.MODERATE:
         new = RiskLevel.MODERATE
         reasons.append(f"{rules.build_up_run} concerning messages in a row")
@@ -149,12 +162,16 @@ def adjust_for_context(
     # Accumulation of ideation, plan and timing across turns.
     # The current message must add to it, so one old HIGH message does not raise everything after;
     # a step towards safety that names the means ("i put the pills back") adds nothing.
-    if set(categories) & {*_SELF, Category.PLAN_OR_MEANS, Category.IMMINENT} and not is_de_escalation(
-        normalized
+    # "What should i cook tonight" names a time but says nothing: the message must carry some
+    # risk of its own (LOW+), and earlier messages count with what they said themselves.
+    if (
+        level >= RiskLevel.LOW
+        and set(categories) & {*_SELF, Category.PLAN_OR_MEANS, Category.IMMINENT}
+        and not is_de_escalation(normalized)
     ):
         seen = set(categories)
         for a in recent:
-            seen.update(a.categories)
+            seen.update(own_categories(a))
         has_self = bool(seen & set(_SELF))
         if has_self and Category.PLAN_OR_MEANS in seen:
             target = RiskLevel.HIGH
@@ -168,7 +185,7 @@ def adjust_for_context(
             # Means named earlier and timing now ("i have the pills" ... "tonight after he's
             # asleep") is a plan with a time: IMMINENT, as within one message. Timing said
             # earlier and means now stays HIGH (the timing may have been about something else).
-            earlier_plan = any(Category.PLAN_OR_MEANS in a.categories for a in recent)
+            earlier_plan = any(Category.PLAN_OR_MEANS in own_categories(a) for a in recent)
             target = (
                 RiskLevel.IMMINENT
                 if Category.IMMINENT in categories and earlier_plan and level >= RiskLevel.MODERATE

@@ -30,7 +30,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from crisis_engine.chunks import split_windows
-from crisis_engine.context import ContextRules, adjust_for_context, is_de_escalation, is_retraction
+from crisis_engine.context import (
+    ContextRules,
+    adjust_for_context,
+    is_de_escalation,
+    is_retraction,
+    own_level,
+)
 from crisis_engine.explain import explain
 from crisis_engine.keywords import KeywordScorer, KeywordSignal
 from crisis_engine.levels import LevelRules, keyword_level, rule_floor, score_band
@@ -223,7 +229,7 @@ class CrisisDetector:
         """The riskiest window's row (all windows are in ``cache`` after ``_prefill``)."""
         windows = split_windows(text, self.config.chunk_words, self.config.chunk_overlap)
         best = max((cache[w] for w in windows), key=lambda r: r.risk)
-        return replace(best, windows=len(windows)) if len(windows) > 1 else best
+        return replace(best, windows=len(windows), words=len(text.split()))
 
     def _decide(self, norm: NormalizedText, kw: KeywordSignal, row: ClassifierRow | None) -> _Single:
         if not norm.text:
@@ -276,7 +282,14 @@ class CrisisDetector:
             "rules": list(single.rules),
         }
         if context_reasons or retraction:
-            details["context"] = {"reasons": list(context_reasons), "retraction": retraction}
+            # What the message said on its own: later messages build up risk from this, not
+            # from a level the context gave it, or one risky turn would raise every turn after.
+            details["context"] = {
+                "reasons": list(context_reasons),
+                "retraction": retraction,
+                "own_level": single.level.value,
+                "own_categories": [c.value for c in single.categories],
+            }
         return Assessment(
             level=final,
             score=round(score, 6),
@@ -318,7 +331,11 @@ class CrisisDetector:
             if m.seconds_ago is None or m.seconds_ago <= rules.max_age_seconds
         ]
         alone = single  # the message judged on its own: its own signal for the joint reading
-        if any(a.level >= RiskLevel.LOW for a in recent):
+        # Weak cues ("tonight", "i'll do it tomorrow") count only right after a message that was
+        # risky on its own: after a tiring day, or five turns past a disclosure, "what should i
+        # cook tonight" is about dinner.
+        risky_before = any(own_level(a) >= RiskLevel.MODERATE for a in recent[-rules.joint_lookback :])
+        if risky_before:
             single = self._assess_raw([text], cache, [True])[0]
             # A step towards safety names the means and the time of the safe step ("i put the
             # pills back", "seeing a doctor tomorrow"): in a risky conversation it stays at
@@ -328,7 +345,7 @@ class CrisisDetector:
                 single = replace(single, level=cap, rules=(*single.rules, "de_escalation_capped"))
         joint: tuple[RiskLevel, tuple[Category, ...]] | None = None
         if (
-            any(a.level >= RiskLevel.MODERATE for a in recent)
+            risky_before
             and 0 < len(single.norm.text.split()) <= rules.joint_max_words
             and not is_retraction(single.norm.text)
         ):

@@ -187,6 +187,11 @@ class Fusion:
                 if level > cap and clf.risk < rules.get("classifier_only_high_min_risk", 0.0):
                     level = cap
                     fired.append("classifier_only_capped")
+        if not lexicon_hit and level > RiskLevel.LOW and clf.words <= rules.get("short_text_max_words", 0):
+            # A reply of a few words ("maybe", "tomorrow then") means what the conversation
+            # around it means; the context stage reads it with the messages before it.
+            level = RiskLevel.LOW
+            fired.append("short_text_needs_context")
         if (
             rules["lower_on_context"]
             and kw.modifiers_seen & reducing

@@ -52,6 +52,8 @@ DEFAULT_RULES: dict[str, Any] = {
     # ... unless both models are near certain: plans and acts in progress written without any
     # lexicon word ("the rope is up") are the reason the classifier exists.
     "classifier_only_high_min_risk": 0.97,
+    # Replies of a few words with no lexicon word are judged by the conversation (context stage).
+    "short_text_max_words": 4,
     "first_person_floor_level": "moderate",
     "first_person_floor_cutoff": 0.5,
     "plan_means_cutoff": 0.6,
