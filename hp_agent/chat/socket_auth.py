@@ -17,12 +17,13 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.auth.dependencies import authenticate_token
 from hp_agent.auth.security import InvalidToken, decode_access_token
 from hp_agent.chat import protocol as p
+from hp_agent.chat.ratelimit import TokenBucket
 from hp_agent.config import Settings
 from hp_agent.db.session import ANONYMOUS, Database, Principal
 from hp_agent.errors import HPError, Unauthorized
@@ -30,6 +31,8 @@ from hp_agent.errors import HPError, Unauthorized
 HEARTBEAT_SECONDS = 25.0
 EXPIRED_GRACE_SECONDS = 60.0  # time to send a fresh token after expiry before the socket closes
 REVALIDATE_SECONDS = 15.0  # how stale the "is this sign-in still valid" answer may be
+FRAMES_PER_SECOND = 30.0  # every frame type together; a flood closes the socket (1008)
+FRAME_BURST = 60
 
 
 class AuthenticatedSocket:
@@ -44,6 +47,7 @@ class AuthenticatedSocket:
         self.closed = False
         self._send_lock = asyncio.Lock()
         self._validated_at = float("-inf")
+        self._frames = TokenBucket(FRAMES_PER_SECOND, FRAME_BURST)
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -154,6 +158,39 @@ class AuthenticatedSocket:
             p.ProtocolError(p.Code.NOT_AUTHENTICATED, "Authentication timed out.", close=p.Close.POLICY)
         )
         return False
+
+    async def next_frame(self) -> Any | None:
+        """The next frame for the socket's own handler, or None once the socket is done.
+
+        What every socket answers the same way is answered here: a flood of frames closes the
+        socket, a malformed frame gets its error frame, ``ping``/``pong`` and a fresh ``auth``
+        are handled, and a transport that is gone counts as a disconnect.
+        """
+        while not self.closed:
+            try:
+                message = await self.ws.receive()
+            except (RuntimeError, WebSocketDisconnect):
+                return None  # the transport is gone (or we closed it): same as a disconnect
+            if message["type"] == "websocket.disconnect":
+                return None
+            if not self._frames.take():
+                await self.refuse(
+                    p.ProtocolError(p.Code.RATE_LIMITED, "Too many frames.", close=p.Close.POLICY)
+                )
+                return None
+            try:
+                frame = self.parse(payload(message))
+            except p.ProtocolError as err:
+                await self.refuse(err)
+                continue
+            if isinstance(frame, p.PingFrame):
+                await self.send({"type": "pong", "ts": frame.ts})
+            elif isinstance(frame, p.AuthFrame):
+                if await self.authenticate(frame.token):
+                    await self.send({"type": "authenticated", "expires_at": iso(self.expires_at)})
+            elif not isinstance(frame, p.PongFrame):
+                return frame
+        return None
 
     async def handshake(self, protocol: str) -> bool:
         """Accept the socket and authenticate (bearer subprotocol, or an ``auth`` first frame)."""

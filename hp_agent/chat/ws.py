@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from hp_agent.agents.models import AIAgentConfiguration
@@ -31,7 +31,7 @@ from hp_agent.chat.hub import SessionHub, hub_of
 from hp_agent.chat.models import ChatMessage
 from hp_agent.chat.ratelimit import TokenBucket
 from hp_agent.chat.relay import relay_of, reminder_id
-from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket, iso, payload
+from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.compliance import audit
 
 log = logging.getLogger("hp_agent.chat.ws")
@@ -40,8 +40,6 @@ router = APIRouter()
 JOB_QUEUE = 16
 REPLAY_PAGE = 200
 DRAIN_SECONDS = 60.0  # how long an in-flight frame may finish after the client left
-FRAMES_PER_SECOND = 30.0  # every frame type together; a flood closes the socket (1008)
-FRAME_BURST = 60
 STORE_REPLY_ATTEMPTS = 3
 
 
@@ -62,7 +60,6 @@ class ChatConnection(AuthenticatedSocket):
         self._jobs: asyncio.Queue[p.InboundFrame | None] = asyncio.Queue(JOB_QUEUE)
         self._inbox: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
         self._messages = TokenBucket(p.RATE_PER_SECOND, p.RATE_BURST)
-        self._frames = TokenBucket(FRAMES_PER_SECOND, FRAME_BURST)
 
     # -- delivery of stored frames (exactly once, in seq order) -------------------------------
 
@@ -166,47 +163,24 @@ class ChatConnection(AuthenticatedSocket):
             await self.detach()
 
     async def _read(self) -> None:
-        while not self.closed:
-            try:
-                message = await self.ws.receive()
-            except (RuntimeError, WebSocketDisconnect):
-                return  # the transport is gone (or we closed it): same as a disconnect
-            if message["type"] == "websocket.disconnect":
-                return
-            if not self._frames.take():
-                await self.refuse(
-                    p.ProtocolError(p.Code.RATE_LIMITED, "Too many frames.", close=p.Close.POLICY)
-                )
-                return
-            try:
-                frame = p.parse_frame(payload(message))
-            except p.ProtocolError as err:
-                await self.refuse(err)
-                continue
-            if isinstance(frame, p.PingFrame):
-                await self.send({"type": "pong", "ts": frame.ts})
-            elif isinstance(frame, p.TypingFrame):
+        while (frame := await self.next_frame()) is not None:
+            if isinstance(frame, p.TypingFrame):
                 self._typing(frame.state)
-            elif isinstance(frame, p.PongFrame):
                 continue
-            elif isinstance(frame, p.AuthFrame):
-                if await self.authenticate(frame.token):
-                    await self.send({"type": "authenticated", "expires_at": iso(self.expires_at)})
-            else:
-                if isinstance(frame, p.UserMessageFrame) and not self._messages.take():
-                    await self.send(
-                        p.error_frame(
-                            p.Code.RATE_LIMITED,
-                            "Too many messages; resend this one shortly.",
-                            client_message_id=frame.client_message_id,
-                            retry_after_ms=self._messages.retry_after_ms(),
-                        )
+            if isinstance(frame, p.UserMessageFrame) and not self._messages.take():
+                await self.send(
+                    p.error_frame(
+                        p.Code.RATE_LIMITED,
+                        "Too many messages; resend this one shortly.",
+                        client_message_id=frame.client_message_id,
+                        retry_after_ms=self._messages.retry_after_ms(),
                     )
-                    continue
-                try:
-                    self._jobs.put_nowait(frame)
-                except asyncio.QueueFull:
-                    await self.send(p.error_frame(p.Code.BUSY, "Too many frames waiting; slow down."))
+                )
+                continue
+            try:
+                self._jobs.put_nowait(frame)
+            except asyncio.QueueFull:
+                await self.send(p.error_frame(p.Code.BUSY, "Too many frames waiting; slow down."))
 
     async def _work(self) -> None:
         while True:

@@ -15,12 +15,11 @@ import logging
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from hp_agent.chat import protocol as p
-from hp_agent.chat.ratelimit import TokenBucket
-from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket, iso, payload
+from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.errors import HPError
 from hp_agent.journal import guided_frames as gf
 from hp_agent.journal import guided_sessions as service
@@ -30,8 +29,6 @@ from hp_agent.journal.schemas import GuidedSessionState
 log = logging.getLogger("hp_agent.journal.guided_ws")
 router = APIRouter()
 
-FRAMES_PER_SECOND = 30.0  # every frame type together; a flood closes the socket (1008)
-FRAME_BURST = 60
 # Service errors whose code the client can act on, passed through as the frame's code.
 _PASS_THROUGH = frozenset(
     {
@@ -55,7 +52,6 @@ class GuidedConnection(AuthenticatedSocket):
         super().__init__(ws, gf.parse_frame)
         # The session last started or resumed here: the default for answer/pause/abandon.
         self.current: uuid.UUID | None = None
-        self._frames = TokenBucket(FRAMES_PER_SECOND, FRAME_BURST)
 
     async def run(self) -> None:
         if not await self.handshake(gf.PROTOCOL):
@@ -79,32 +75,8 @@ class GuidedConnection(AuthenticatedSocket):
             await asyncio.gather(beat, return_exceptions=True)
 
     async def _read(self) -> None:
-        while not self.closed:
-            try:
-                message = await self.ws.receive()
-            except (RuntimeError, WebSocketDisconnect):
-                return
-            if message["type"] == "websocket.disconnect":
-                return
-            if not self._frames.take():
-                await self.refuse(
-                    p.ProtocolError(p.Code.RATE_LIMITED, "Too many frames.", close=p.Close.POLICY)
-                )
-                return
-            try:
-                frame = gf.parse_frame(payload(message))
-            except p.ProtocolError as err:
-                await self.refuse(err)
-                continue
-            if isinstance(frame, p.PingFrame):
-                await self.send({"type": "pong", "ts": frame.ts})
-            elif isinstance(frame, p.PongFrame):
-                continue
-            elif isinstance(frame, p.AuthFrame):
-                if await self.authenticate(frame.token):
-                    await self.send({"type": "authenticated", "expires_at": iso(self.expires_at)})
-            else:
-                await self._handle_safely(frame)
+        while (frame := await self.next_frame()) is not None:
+            await self._handle_safely(frame)
 
     async def _handle_safely(self, frame: Any) -> None:
         extra = {"client_id": frame.client_id} if isinstance(frame, gf.GuidedAnswer) else {}
