@@ -298,3 +298,35 @@ async def test_the_same_answer_from_two_devices_at_once_is_stored_once(
     row = await _session_row(owner_engine, sid)
     assert (row.step, [e["id"] for e in row.client_ids]) == (2, ["both-1"])
     assert len(await _detections(owner_engine, str(row.user_id))) == 1
+
+
+@pytest.mark.parametrize("socket", ["guided", "chat"])
+async def test_a_frame_flood_closes_either_socket_with_policy(live_server: LiveServer, socket: str) -> None:
+    """Both person-facing sockets share one receive loop (``AuthenticatedSocket.next_frame``)."""
+    from hp_agent.chat.socket_auth import FRAME_BURST
+    from tests.chat.chat_client import Chat
+
+    user = await new_user(live_server.http_url)
+    conn: Any
+    if socket == "guided":
+        conn = await GuidedSocket.connect(live_server.ws_url, user["access_token"])
+    else:
+        conn = await Chat.connect(live_server.ws_url, user["access_token"])
+    for i in range(FRAME_BURST * 2):
+        try:
+            await conn.ws.send(json.dumps({"type": "ping", "ts": i}))
+        except websockets.ConnectionClosed:
+            break
+    codes: list[str] = []
+    closed = False
+    for _ in range(FRAME_BURST * 3):
+        try:
+            frame = json.loads(await asyncio.wait_for(conn.ws.recv(), 10))
+        except websockets.ConnectionClosed:
+            closed = True
+            break
+        if frame["type"] == "error":
+            codes.append(frame["code"])
+    assert closed
+    assert conn.ws.close_code == 1008
+    assert codes == ["rate_limited"]
