@@ -38,11 +38,13 @@ from hp_agent.events.models import ProcessedEvent
 from hp_agent.events.notifiers import Alert, Notifier
 from hp_agent.events.relay import run_relay
 from hp_agent.events.streams import StreamEvent
+from hp_agent.journal.guided_retention import purge_expired
 from hp_agent.users.models import User
 from hp_agent.users.repository import SYSTEM
 
 log = logging.getLogger("hp_agent.worker")
 FANOUT_GROUP_IDLE_MS = 10 * 60 * 1000
+RETENTION_SECONDS = 3600.0  # expired guided sessions are purged hourly (guided_retention.py)
 
 
 def consumer_name() -> str:
@@ -185,12 +187,24 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), timeout=60)
 
+    async def _retention(self) -> None:
+        while not self.stop.is_set():
+            try:
+                purged = await purge_expired(self.db)
+                if purged:
+                    log.info("deleted %d expired guided sessions", purged)
+            except Exception as exc:
+                log.error("guided-session retention: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=RETENTION_SECONDS)
+
     def start(self) -> None:
         self.tasks = [
             asyncio.create_task(run_relay(self.db, self.redis, self.settings, self.stop), name="relay"),
             asyncio.create_task(self.notifier.run(self.stop), name="notifier"),
             asyncio.create_task(self._deadlines(), name="deadlines"),
             asyncio.create_task(self._prune_fanout_groups(), name="prune-fanout"),
+            asyncio.create_task(self._retention(), name="guided-retention"),
         ]
 
     async def close(self) -> None:

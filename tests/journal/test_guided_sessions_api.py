@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.crisis.models import CrisisDetection
+from hp_agent.db.session import Database
 from hp_agent.journal.models import GuidedSession
 from tests.api.auth_helpers import owner_all
 from tests.journal.guided_data import ACTIVATION, GRATITUDE, RISKY, THOUGHT_RECORD
@@ -244,3 +245,40 @@ async def test_answers_are_encrypted_at_rest(client: httpx.AsyncClient, owner_db
     ).scalar_one()
     assert raw.startswith(b"v1")
     assert b"Marmalade" not in raw
+
+
+async def test_long_expired_unfinished_sessions_are_purged(
+    client: httpx.AsyncClient, app_db: Database, owner_db: AsyncSession
+) -> None:
+    from hp_agent.journal.guided_retention import GRACE, purge_expired
+
+    me = await patient(client)
+    now = dt.datetime.now(dt.UTC)
+    ids: dict[str, str] = {}
+    for name in ("long_expired", "just_expired", "live", "abandoned_long_ago", "completed_long_ago"):
+        ids[name] = (await start(client, me, "gratitude"))["id"]
+    await client.post(f"{BASE}/{ids['abandoned_long_ago']}/abandon", headers=me.headers)
+    for step in GRATITUDE:
+        r = await answer(client, me, ids["completed_long_ago"], *step)
+        assert r.status_code == 200, r.text
+    long_ago = now - GRACE - dt.timedelta(days=1)
+    for name, expires in (
+        ("long_expired", long_ago),
+        ("just_expired", now - dt.timedelta(days=1)),
+        ("abandoned_long_ago", long_ago),
+        ("completed_long_ago", long_ago),
+    ):
+        await owner_db.execute(
+            update(GuidedSession).where(GuidedSession.id == uuid.UUID(ids[name])).values(expires_at=expires)
+        )
+    await owner_db.commit()
+
+    # Runs as the system actor through the application role, as the worker does (RLS applies).
+    assert await purge_expired(app_db, now=now) == 2
+    left = set(
+        (await owner_db.execute(select(GuidedSession.id).where(GuidedSession.user_id == me.id)))
+        .scalars()
+        .all()
+    )
+    assert {str(i) for i in left} == {ids["just_expired"], ids["live"], ids["completed_long_ago"]}
+    assert (await client.get(f"{BASE}/{ids['just_expired']}", headers=me.headers)).json()["expired"] is True
