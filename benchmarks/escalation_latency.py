@@ -41,12 +41,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import websockets  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 from sqlalchemy import select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from websockets.typing import Subprotocol  # noqa: E402
 
 from hp_agent.auth import security  # noqa: E402
@@ -55,6 +53,7 @@ from hp_agent.care.models import RelationshipStatus, TherapeuticRelationship  # 
 from hp_agent.config import Settings  # noqa: E402
 from hp_agent.crisis import engine, service  # noqa: E402
 from hp_agent.crisis.enums import DetectionSource  # noqa: E402
+from hp_agent.db import scratch  # noqa: E402
 from hp_agent.db.session import Database, Principal  # noqa: E402
 from hp_agent.db.urls import app_database_url  # noqa: E402
 from hp_agent.users.models import User, UserRole  # noqa: E402
@@ -74,16 +73,6 @@ def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
     return ordered[k]
-
-
-async def admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(
-        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 class Server:
@@ -264,9 +253,7 @@ async def run(args: argparse.Namespace) -> None:
         from hp_agent.db.embedded import start_redis
 
         redis_url = start_redis(tmp)
-    name = f"hp_bench_{uuid.uuid4().hex[:10]}"
-    await admin(server_url, f'CREATE DATABASE "{name}"')
-    db_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    db_url = await scratch.create_database(server_url, "hp_bench")
     settings = Settings(
         environment="test",
         database_url=db_url,
@@ -421,7 +408,7 @@ async def run(args: argparse.Namespace) -> None:
             server.stop()
         if db is not None:
             await db.dispose()
-        await admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await scratch.drop_database(server_url, db_url)
 
 
 def main() -> None:

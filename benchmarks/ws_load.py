@@ -172,35 +172,6 @@ def process_tree(pid: int) -> list[int]:
 # -- setup ------------------------------------------------------------------------------------------
 
 
-async def create_database(pg_url: str) -> str:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    name = f"hp_bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(
-        make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    )
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_database(pg_url: str, url: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    name = make_url(url).database
-    conn = await asyncpg.connect(
-        make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 async def make_users(database_url: str, n: int) -> list[str]:
     """``n`` patients with one sign-in session each; returns their access tokens."""
     from sqlalchemy import insert
@@ -504,6 +475,7 @@ async def main() -> int:
     args.duration = max(1.0, min(args.duration, 120.0))
 
     from hp_agent.config import Settings
+    from hp_agent.db import scratch
     from hp_agent.db.migrate import upgrade
     from hp_agent.seed.loader import seed_all
 
@@ -517,7 +489,7 @@ async def main() -> int:
         from hp_agent.db.embedded import start_redis
 
         redis_url = start_redis(Path(tempfile.mkdtemp(prefix="hp-bench-redis-")))
-    db_url = await create_database(pg_url)
+    db_url = await scratch.create_database(pg_url, "hp_bench")
     server: subprocess.Popen[bytes] | None = None
     try:
         await asyncio.to_thread(upgrade, db_url)
@@ -608,7 +580,7 @@ async def main() -> int:
                 server.wait(30)
             except subprocess.TimeoutExpired:
                 server.kill()
-        await drop_database(pg_url, db_url)
+        await scratch.drop_database(pg_url, db_url)
     return 0
 
 

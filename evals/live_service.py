@@ -9,8 +9,7 @@ Alembic and seed the reference data (agents from ``prompts/agents``, crisis line
 template); serve ``hp_agent.app.create_app`` under uvicorn in a background thread; on exit stop
 the server and drop the database. Nothing is left behind on a shared server.
 
-The database steps mirror ``benchmarks/ws_load.py`` (which keeps its own copy: it is tuned
-separately for load, in a child process).
+The scratch database comes from ``hp_agent.db.scratch``, as it does for the tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -27,38 +26,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-
-def _admin_url(pg_url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def create_database(pg_url: str, prefix: str = "hp_eval") -> str:
-    """A new, empty database on the server of ``pg_url``; returns its owner URL."""
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(_admin_url(pg_url))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_database(pg_url: str, url: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    name = make_url(url).database
-    conn = await asyncpg.connect(_admin_url(pg_url))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 class ServedApp:
@@ -107,7 +74,7 @@ class LiveService:
 @asynccontextmanager
 async def live_service(pg_url: str | None = None, redis_url: str | None = None) -> AsyncIterator[LiveService]:
     from hp_agent.config import Settings
-    from hp_agent.db import embedded
+    from hp_agent.db import embedded, scratch
     from hp_agent.db.migrate import set_app_role_password, upgrade
     from hp_agent.seed.loader import seed_all
 
@@ -119,7 +86,7 @@ async def live_service(pg_url: str | None = None, redis_url: str | None = None) 
     if redis_url is None:
         assert data_dir is not None
         redis_url = await asyncio.to_thread(embedded.start_redis, data_dir)
-    db_url = await create_database(pg_url)
+    db_url = await scratch.create_database(pg_url, "hp_eval")
     served: ServedApp | None = None
     try:
         settings = Settings(
@@ -151,7 +118,7 @@ async def live_service(pg_url: str | None = None, redis_url: str | None = None) 
     finally:
         if served is not None:
             await asyncio.to_thread(served.stop)
-        await drop_database(pg_url, db_url)
+        await scratch.drop_database(pg_url, db_url)
         if own_pg or own_redis:
             embedded.stop_all()
         if data_dir is not None:

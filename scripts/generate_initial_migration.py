@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-import uuid
 from pathlib import Path
 
-import asyncpg
 from alembic import command
 from sqlalchemy import Enum
-from sqlalchemy.engine import make_url
 
+from hp_agent.db import scratch
 from hp_agent.db.migrate import alembic_config
 from hp_agent.db.models import load_all
 
@@ -34,24 +32,14 @@ DOMAINS_UP = """    op.execute(
 """
 
 
-async def _admin(server: str, sql: str) -> None:
-    conn = await asyncpg.connect(make_url(server).set(drivername="postgresql").render_as_string(False))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     server = sys.argv[1]
-    name = f"hp_gen_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    url = asyncio.run(scratch.create_database(server, "hp_gen"))
     versions = ROOT / "migrations" / "versions"
     # Later revisions would make autogenerate chain 0001 after them: park them meanwhile.
     parked = [p.rename(p.with_suffix(".parked")) for p in versions.glob("*.py") if p != TARGET]
     try:
         TARGET.unlink(missing_ok=True)
-        url = make_url(server).set(database=name).render_as_string(False)
         cfg = alembic_config(url)
         command.revision(cfg, message="initial schema", autogenerate=True, rev_id="0001")
         produced = next(versions.glob("0001_*.py"))
@@ -77,7 +65,7 @@ def main() -> None:
     finally:
         for p in parked:
             p.rename(p.with_suffix(".py"))
-        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(scratch.drop_database(server, url))
 
 
 if __name__ == "__main__":

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -33,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from hp_agent.config import Settings
+from hp_agent.db import scratch
 from hp_agent.db.session import Database, HPSession, Principal, async_url
 
 APP_ROLE = "hp_app"
@@ -70,11 +69,6 @@ async def _create_all_interim(url: str) -> None:
     await engine.dispose()
 
 
-def _plain(url: str) -> str:
-    u = make_url(url)
-    return u.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
     url = os.environ.get("HP_TEST_DATABASE_URL")
@@ -98,20 +92,10 @@ def redis_url() -> Iterator[str]:
     yield start_redis(Path(tempfile.mkdtemp(prefix="hp-test-redis-")))
 
 
-async def _admin_execute(server_url: str, sql: str) -> None:
-    conn = await asyncpg.connect(_plain(server_url))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="session")
 async def database_url(pg_server_url: str) -> AsyncIterator[str]:
     """Owner URL of a fresh database migrated to head for this run."""
-    name = f"hp_test_{uuid.uuid4().hex[:12]}"
-    await _admin_execute(pg_server_url, f'CREATE DATABASE "{name}"')
-    url = make_url(pg_server_url).set(database=name).render_as_string(hide_password=False)
+    url = await scratch.create_database(pg_server_url, "hp_test")
     try:
         if any((ROOT / "migrations" / "versions").glob("*.py")):
             from hp_agent.db.migrate import upgrade
@@ -121,7 +105,7 @@ async def database_url(pg_server_url: str) -> AsyncIterator[str]:
             await _create_all_interim(url)
         yield url
     finally:
-        await _admin_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await scratch.drop_database(pg_server_url, url)
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hp_agent.db import scratch
 from hp_agent.db.models import load_all
 
 METADATA = load_all().metadata
@@ -88,15 +86,11 @@ async def test_domain_rejects_out_of_range(raw_owner: AsyncConnection) -> None:
 async def test_downgrade_to_base_and_upgrade_again(pg_server_url: str) -> None:
     from hp_agent.db.migrate import downgrade, upgrade
 
-    name = f"hp_mig_{uuid.uuid4().hex[:10]}"
-    plain = make_url(pg_server_url).set(drivername="postgresql")
-    admin = await asyncpg.connect(plain.render_as_string(hide_password=False))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(pg_server_url).set(database=name).render_as_string(hide_password=False)
+    url = await scratch.create_database(pg_server_url, "hp_mig")
     try:
         upgrade(url)
         downgrade(url, "base")
-        conn = await asyncpg.connect(plain.set(database=name).render_as_string(hide_password=False))
+        conn = await asyncpg.connect(scratch.plain_url(url))
         try:
             left = await conn.fetch(
                 "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
@@ -111,5 +105,4 @@ async def test_downgrade_to_base_and_upgrade_again(pg_server_url: str) -> None:
         assert [r[0] for r in types] == []
         upgrade(url)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await scratch.drop_database(pg_server_url, url)
