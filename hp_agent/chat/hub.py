@@ -22,6 +22,8 @@ import uuid
 from collections import defaultdict
 from typing import Any, Protocol
 
+from hp_agent.events.pubsub import json_messages
+
 log = logging.getLogger("hp_agent.chat.hub")
 PUBLISH_BATCH = 256
 
@@ -131,21 +133,12 @@ class RemoteFanout:
                 log.warning("chat fan-out publish failed: %s", type(exc).__name__)
 
     async def _listen(self) -> None:
-        while self._channels:
+        async for name, data in json_messages(self.pubsub, lambda: bool(self._channels), "chat fan-out"):
             try:
-                message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            except Exception as exc:
-                log.warning("chat fan-out: %s", type(exc).__name__)
-                await asyncio.sleep(1.0)
+                session_id = uuid.UUID(name.rsplit(":", 1)[1])
+            except (ValueError, IndexError):
                 continue
-            if not message or message.get("type") != "message":
-                continue
-            try:
-                data = json.loads(message["data"])
-                session_id = uuid.UUID(str(message["channel"]).rsplit(":", 1)[1])
-            except (TypeError, ValueError, IndexError):
-                continue
-            if not isinstance(data, dict) or data.get("from") == self.instance:
+            if data.get("from") == self.instance:
                 continue
             frames = data.get("frames")
             if self.local is not None and isinstance(frames, list):

@@ -14,13 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
-import logging
 import uuid
 from collections import defaultdict
 from typing import Any, Protocol
 
-log = logging.getLogger("hp_agent.chat.relay")
+from hp_agent.events.pubsub import json_messages
 
 
 def channel(user_id: uuid.UUID | str) -> str:
@@ -66,22 +64,10 @@ class UserRelay:
                 await self.pubsub.unsubscribe(name)
 
     async def _listen(self) -> None:
-        while self.local:
-            try:
-                message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            except Exception as exc:
-                log.warning("user relay: %s", type(exc).__name__)
-                await asyncio.sleep(1.0)
+        async for name, data in json_messages(self.pubsub, lambda: bool(self.local), "user relay"):
+            if data.get("type") != "safety":
                 continue
-            if not message or message.get("type") != "message":
-                continue
-            try:
-                data = json.loads(message["data"])
-            except (TypeError, ValueError):
-                continue
-            if not isinstance(data, dict) or data.get("type") != "safety":
-                continue
-            for receiver in list(self.local.get(str(message["channel"]), ())):
+            for receiver in list(self.local.get(name, ())):
                 task = asyncio.create_task(receiver.relay_safety(data))
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
