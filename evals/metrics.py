@@ -103,15 +103,14 @@ def under_over_rates(
     return ratio(under, len(preds)), ratio(over, len(preds))
 
 
-@dataclass(frozen=True, slots=True)
-class AlertMetrics:
-    """The binary "needs MODERATE or above" task at the engine's own level threshold."""
+class _Counts:
+    """Recall, precision and false-positive rate from a 2x2 table (``tp``, ``fp``, ``fn``, ``tn``)."""
 
+    __slots__ = ()
     tp: int
     fp: int
     fn: int
     tn: int
-    n_ambiguous: int
 
     @property
     def recall(self) -> Number:
@@ -124,6 +123,17 @@ class AlertMetrics:
     @property
     def fpr(self) -> Number:
         return ratio(self.fp, self.fp + self.tn)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertMetrics(_Counts):
+    """The binary "needs MODERATE or above" task at the engine's own level threshold."""
+
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    n_ambiguous: int
 
     @property
     def f1(self) -> Number:
@@ -182,24 +192,12 @@ def category_prf(
 
 
 @dataclass(frozen=True, slots=True)
-class OperatingPoint:
+class OperatingPoint(_Counts):
     threshold: float  # alert when score >= threshold
     tp: int
     fp: int
     fn: int
     tn: int
-
-    @property
-    def recall(self) -> Number:
-        return ratio(self.tp, self.tp + self.fn)
-
-    @property
-    def precision(self) -> Number:
-        return ratio(self.tp, self.tp + self.fp)
-
-    @property
-    def fpr(self) -> Number:
-        return ratio(self.fp, self.fp + self.tn)
 
 
 def operating_points(scores: Sequence[float], labels: Sequence[bool]) -> list[OperatingPoint]:
