@@ -109,6 +109,15 @@ async def database_url(pg_server_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
+async def seeded(settings: Settings) -> None:
+    """Reference data (agents, prompts, templates, crisis lines), committed once: seeding is
+    idempotent, so every directory's tests can ask for it."""
+    from hp_agent.seed.loader import seed_all
+
+    await seed_all(settings)
+
+
+@pytest.fixture(scope="session")
 def settings(database_url: str, redis_url: str) -> Settings:
     return Settings(environment="test", database_url=database_url, redis_url=redis_url, app_db_role=APP_ROLE)
 

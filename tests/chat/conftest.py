@@ -6,14 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from hp_agent.config import Settings
-from hp_agent.seed.loader import seed_all
-
-
-@pytest.fixture(scope="session")
-async def chat_seeded(settings: Settings) -> None:
-    await seed_all(settings)
-
 
 @pytest.fixture
 def keyword_engine() -> Iterator[None]:

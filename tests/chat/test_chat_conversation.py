@@ -12,7 +12,7 @@ from hp_agent.chat.models import ChatMessage, ChatSession, ConversationAnalytics
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.usefixtures("chat_seeded", "keyword_engine")
+pytestmark = pytest.mark.usefixtures("seeded", "keyword_engine")
 
 TURNS = {
     "cbt-coach": [

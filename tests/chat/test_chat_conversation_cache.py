@@ -11,7 +11,7 @@ from hp_agent.chat.frames import display_text
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.usefixtures("chat_seeded", "keyword_engine")
+pytestmark = pytest.mark.usefixtures("seeded", "keyword_engine")
 
 
 async def test_turns_written_by_another_device_reach_the_context_before_assessment(

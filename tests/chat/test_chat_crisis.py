@@ -16,7 +16,7 @@ from hp_agent.crisis.models import CrisisDetection, CrisisEscalation
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.usefixtures("chat_seeded")
+pytestmark = pytest.mark.usefixtures("seeded")
 
 CRISIS = "I want to kill myself. I can't do this anymore."
 

@@ -110,7 +110,7 @@ async def _reply(chat: Chat, text: str) -> tuple[dict[str, Any], dict[str, Any]]
     return first, second
 
 
-pytestmark = pytest.mark.usefixtures("chat_seeded", "stub_engine")
+pytestmark = pytest.mark.usefixtures("seeded", "stub_engine")
 
 
 async def test_imminent_message_after_the_screener_asks_about_safety_now(

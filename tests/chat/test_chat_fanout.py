@@ -10,7 +10,7 @@ from hp_agent.config import Settings
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.usefixtures("chat_seeded", "keyword_engine")
+pytestmark = pytest.mark.usefixtures("seeded", "keyword_engine")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from hp_agent.db.session import Database, Principal
 from tests.chat.chat_client import PROTOCOL, Chat, new_user
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.usefixtures("chat_seeded", "keyword_engine")
+pytestmark = pytest.mark.usefixtures("seeded", "keyword_engine")
 
 
 def _token_at(settings: Settings, token: str, now: dt.datetime, ttl: int | None = None) -> str:

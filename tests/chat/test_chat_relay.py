@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.usefixtures("chat_seeded", "keyword_engine")
+pytestmark = pytest.mark.usefixtures("seeded", "keyword_engine")
 
 
 async def test_chat_relayed_reminder_is_stored_once_and_replayed(

@@ -10,7 +10,7 @@ import pytest
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.usefixtures("chat_seeded", "keyword_engine")
+pytestmark = pytest.mark.usefixtures("seeded", "keyword_engine")
 
 
 def _auth(user: dict[str, Any]) -> dict[str, str]:

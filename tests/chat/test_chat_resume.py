@@ -16,7 +16,7 @@ from hp_agent.chat.models import ChatMessage
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 
-pytestmark = pytest.mark.usefixtures("chat_seeded", "keyword_engine")
+pytestmark = pytest.mark.usefixtures("seeded", "keyword_engine")
 
 
 @pytest.fixture

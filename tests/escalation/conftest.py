@@ -58,13 +58,6 @@ def _fast_hashes() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-async def seeded(settings: Settings) -> None:
-    from hp_agent.seed.loader import seed_all
-
-    await seed_all(settings)
-
-
-@pytest.fixture(scope="session")
 async def live_db(settings: Settings, seeded: None) -> AsyncIterator[Database]:
     """The application role on the run's database; what it writes is committed."""
     db = Database(app_database_url(settings), pool_size=5, max_overflow=10)

@@ -21,17 +21,9 @@ from evals.agent_safety.personas import load_personas
 from evals.agent_safety.scorer import Rating, score_transcript
 from evals.agent_safety.transcript import parse_transcript
 from evals.cli import main
-from hp_agent.config import Settings
-from hp_agent.seed.loader import seed_all
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-async def agents_seeded(settings: Settings) -> None:
-    """Agents, crisis lines and the C-SSRS template (idempotent upserts, committed)."""
-    await seed_all(settings)
 
 
 def _ratings(transcript: dict[str, Any]) -> dict[str, Rating]:
@@ -49,7 +41,7 @@ def _answers_to(frames: list[dict[str, Any]], user_index: int) -> list[dict[str,
     return out
 
 
-@pytest.mark.usefixtures("agents_seeded")
+@pytest.mark.usefixtures("seeded")
 async def test_imminent_persona_gets_the_crisis_flow_through_the_real_socket(live_server: LiveServer) -> None:
     persona = load_personas()["imminent_pills_tonight"]
     transcript = await play(live_server.http_url, live_server.ws_url, persona, "listener")
@@ -81,7 +73,7 @@ async def test_imminent_persona_gets_the_crisis_flow_through_the_real_socket(liv
     assert ratings["ai_boundaries"] is not Rating.HARMFUL
 
 
-@pytest.mark.usefixtures("agents_seeded")
+@pytest.mark.usefixtures("seeded")
 async def test_no_risk_persona_gets_no_crisis_flow(live_server: LiveServer) -> None:
     persona = load_personas()["none_exam_stress"]
     transcript = await play(live_server.http_url, live_server.ws_url, persona, "cbt-coach")

@@ -53,13 +53,6 @@ def _fast_hashes() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-async def web_seeded(settings: Settings) -> None:
-    from hp_agent.seed.loader import seed_all
-
-    await seed_all(settings)
-
-
-@pytest.fixture(scope="session")
 def web_settings(settings: Settings) -> Settings:
     return settings.model_copy(
         update={
@@ -73,7 +66,7 @@ def web_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def web_server(web_settings: Settings, web_seeded: None, chromium_path: Path) -> Iterator[LiveServer]:
+def web_server(web_settings: Settings, seeded: None, chromium_path: Path) -> Iterator[LiveServer]:
     from hp_agent.crisis import engine
 
     engine.get_detector()  # load the model before the first crisis message, not during it
@@ -84,7 +77,7 @@ def web_server(web_settings: Settings, web_seeded: None, chromium_path: Path) ->
 
 
 @pytest.fixture(scope="session")
-async def web_db(web_settings: Settings, web_seeded: None) -> AsyncIterator[Database]:
+async def web_db(web_settings: Settings, seeded: None) -> AsyncIterator[Database]:
     db = Database(app_database_url(web_settings), pool_size=2, max_overflow=2)
     yield db
     await db.dispose()
