@@ -45,10 +45,24 @@ WHERE cs.id = :session_id AND cs.user_id = :user_id
 """
 ).columns(content=EncryptedText())
 
-_BY_CLIENT_ID = text(
+# Read right after the session lock, in one round trip: the message already stored under this
+# client id (a resend that raced this one), and whether a screener is in progress. A statement
+# of its own, not part of the lock's: only a snapshot taken after the lock sees a duplicate that
+# committed while this transaction waited for it.
+_AFTER_LOCK = text(
     f"""
-SELECT {_COLUMNS} FROM chat_messages
- WHERE session_id = :session_id AND client_message_id = :client_message_id
+SELECT EXISTS (
+         SELECT 1 FROM user_assessments
+          WHERE user_id = :user_id AND chat_session_id = :session_id
+            AND source = 'crisis_flow' AND status = 'in_progress'
+       ) AS screener_open,
+       m.*
+  FROM (VALUES (1)) AS one (x)
+  LEFT JOIN LATERAL (
+       SELECT {_COLUMNS} FROM chat_messages
+        WHERE session_id = :session_id AND user_id = :user_id AND client_message_id = :client_message_id
+        LIMIT 1
+  ) m ON true
 """
 ).columns(content=EncryptedText())
 
@@ -57,15 +71,6 @@ _LOCK = text(
 SELECT id, user_id, status::text AS status, last_seq, started_at, locale FROM chat_sessions
  WHERE id = :session_id AND user_id = :user_id
    FOR UPDATE
-"""
-)
-
-_SCREENER_OPEN = text(
-    """
-SELECT 1 FROM user_assessments
- WHERE user_id = :user_id AND chat_session_id = :session_id
-   AND source = 'crisis_flow' AND status = 'in_progress'
- LIMIT 1
 """
 )
 
@@ -126,15 +131,24 @@ async def recent_or_duplicate(
     return Recent(None, messages, last_seq)
 
 
-async def by_client_id(
-    session: AsyncSession, session_id: uuid.UUID, client_message_id: str
-) -> ChatMessage | None:
+@dataclass(slots=True)
+class AfterLock:
+    duplicate: ChatMessage | None
+    screener_open: bool
+
+
+async def after_lock(
+    session: AsyncSession, session_id: uuid.UUID, user_id: uuid.UUID, client_message_id: str
+) -> AfterLock:
+    """The duplicate (if any) and the screener state, read under the session lock."""
     row = (
         await session.execute(
-            _BY_CLIENT_ID, {"session_id": session_id, "client_message_id": client_message_id}
+            _AFTER_LOCK,
+            {"session_id": session_id, "user_id": user_id, "client_message_id": client_message_id},
         )
-    ).first()
-    return _message(row) if row is not None else None
+    ).one()
+    found = _message(row) if row._mapping["id"] is not None else None
+    return AfterLock(found, bool(row._mapping["screener_open"]))
 
 
 @dataclass(slots=True)
@@ -161,12 +175,6 @@ async def lock_session(
     )
 
 
-async def screener_in_progress(session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID) -> bool:
-    """Cheap test before loading a screener: almost every message has none in progress."""
-    found = await session.execute(_SCREENER_OPEN, {"user_id": user_id, "session_id": session_id})
-    return found.first() is not None
-
-
 def sync_seq(chat: ChatSession | LockedSession, seq: int, at: dt.datetime) -> None:
     """Keep a loaded row's counter in step with the database without marking it dirty."""
     if isinstance(chat, ChatSession):
@@ -177,11 +185,11 @@ def sync_seq(chat: ChatSession | LockedSession, seq: int, at: dt.datetime) -> No
 
 
 __all__ = [
+    "AfterLock",
     "LockedSession",
     "Recent",
-    "by_client_id",
+    "after_lock",
     "lock_session",
     "recent_or_duplicate",
-    "screener_in_progress",
     "sync_seq",
 ]

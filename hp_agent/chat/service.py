@@ -230,9 +230,9 @@ async def accept(
     if chat is None:
         raise ProtocolError(Code.SESSION_NOT_FOUND, _NOT_FOUND)
     # Checked again under the lock: the same message may have arrived on another socket meanwhile.
-    existing = await hotpath.by_client_id(session, chat.id, client_message_id)
-    if existing is not None:
-        return Accepted(existing, duplicate=True)
+    found = await hotpath.after_lock(session, chat.id, user_id, client_message_id)
+    if found.duplicate is not None:
+        return Accepted(found.duplicate, duplicate=True)
     if chat.status != SessionStatus.ACTIVE:
         raise ProtocolError(Code.SESSION_ENDED, "This chat session has ended; start a new one.")
     if prepared.cached and chat.last_seq != prepared.upto:
@@ -264,11 +264,7 @@ async def accept(
         new_escalation=_opened(outcome),
     )
     accepted = Accepted(message, duplicate=False, level=level, base_seq=base_seq)
-    screener = (
-        await flow.active_screener(session, user_id, chat.id)
-        if await hotpath.screener_in_progress(session, user_id, chat.id)
-        else None
-    )
+    screener = await flow.active_screener(session, user_id, chat.id) if found.screener_open else None
     if screener is not None or level >= RiskLevel.MODERATE:
         accepted.scripted = await _crisis_reply(session, chat, text, level, screener)
         return accepted
