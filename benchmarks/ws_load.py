@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# The echo phase's payloads, and the chat's with ``--texts fixed`` (earlier runs used only these).
 TEXTS = [
     "Work was busy today and I felt a bit tense.",
     "I'd like to plan my week better.",
@@ -367,7 +369,13 @@ class ChatClient:
 
 
 async def chat_phase(
-    base: str, tokens: list[str], rate: float, duration: float, agent: str, on_send: Any = None
+    base: str,
+    tokens: list[str],
+    rate: float,
+    duration: float,
+    agent: str,
+    on_send: Any = None,
+    mode: str = "varied",
 ) -> tuple[Stats, float]:
     import websockets
     from websockets.typing import Subprotocol
@@ -394,6 +402,7 @@ async def chat_phase(
             *(c.ws.send(json.dumps({"type": "start", "agent": agent})) for c in clients[k : k + 100])
         )
     await asyncio.wait_for(asyncio.gather(*(c.started.wait() for c in clients)), 120)
+    texts = chat_texts(mode, int(rate * duration) + 1)
     print("# chat phase: sessions started, sending", flush=True)
     if on_send is not None:
         on_send()
@@ -402,7 +411,7 @@ async def chat_phase(
         delay = start + at - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        await clients[idx].say(random.choice(TEXTS))
+        await clients[idx].say(next(texts))
     # Let the tail drain (bounded).
     deadline = time.perf_counter() + 30
     while time.perf_counter() < deadline and any(c.sent_at for c in clients):  # noqa: ASYNC110 - polling a count
@@ -447,6 +456,16 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def chat_texts(mode: str, n: int) -> Iterator[str]:
+    """What the users say: with ``varied`` every text needs its own embedding (real traffic
+    rarely repeats), and the risky few go through the crisis flow as they would in production."""
+    if mode == "fixed":
+        return (random.choice(TEXTS) for _ in range(n))
+    from crisis_engine.bench import messages
+
+    return iter(messages(n, seed=3))
+
+
 def report(title: str, values: list[float]) -> str:
     return f"{title:<34} n={len(values):>6}  p50={pct(values, 50):8.1f} ms  p99={pct(values, 99):8.1f} ms"
 
@@ -461,6 +480,19 @@ async def main() -> int:
     ap.add_argument("--duration", type=float, default=30.0, help="seconds of sending (max 120)")
     ap.add_argument("--agent", default="cbt-coach")
     ap.add_argument("--engine", choices=["full", "keywords"], default="full")
+    ap.add_argument(
+        "--texts",
+        choices=["varied", "fixed"],
+        default="varied",
+        help="varied: generated chat, nearly every message different, about 3%% risky (as in "
+        "crisis-engine bench); fixed: the eight benign sentences of earlier runs",
+    )
+    ap.add_argument(
+        "--encoder-threads",
+        type=int,
+        default=None,
+        help="the server's HP_CRISIS_ENCODER_THREADS (default: the service's own default, 1)",
+    )
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument(
         "--workers", type=int, default=1, help="server processes (as hp-agent serve --workers); >1 uses Redis"
@@ -503,6 +535,8 @@ async def main() -> int:
             "HP_BENCH_REDIS_URL": redis_url or "",
             "HP_BENCH_WORKERS": str(args.workers),
         }
+        if args.encoder_threads:
+            env["HP_CRISIS_ENCODER_THREADS"] = str(args.encoder_threads)
         server = subprocess.Popen(  # noqa: ASYNC220 - started once, before any measurement
             [sys.executable, __file__, "--serve", str(port), str(args.workers)],
             cwd=ROOT,
@@ -522,8 +556,9 @@ async def main() -> int:
         base = f"ws://127.0.0.1:{port}"
         print(
             f"# {args.connections} connections, {args.rate:.0f} msg/s for {args.duration:.0f} s, "
-            f"agent {args.agent}, crisis engine {args.engine}, {args.workers} server process(es), "
-            f"{os.cpu_count()} CPUs"
+            f"agent {args.agent}, crisis engine {args.engine} "
+            f"(encoder threads {env.get('HP_CRISIS_ENCODER_THREADS', 'default')}), texts {args.texts}, "
+            f"{args.workers} server process(es), {os.cpu_count()} CPUs"
         )
         echo = await echo_phase(base, args.connections, args.rate, args.duration)
         print(f"echo: connected {echo.connected}, sent {echo.sent}, errors {echo.errors or 'none'}")
@@ -535,7 +570,9 @@ async def main() -> int:
             snap["server"], snap["client"] = tree_cpu_seconds(server.pid), cpu_seconds(os.getpid())
             snap["load"] = os.getloadavg()[0]
 
-        chat, elapsed = await chat_phase(base, tokens, args.rate, args.duration, args.agent, on_send)
+        chat, elapsed = await chat_phase(
+            base, tokens, args.rate, args.duration, args.agent, on_send, args.texts
+        )
         server_cpu = tree_cpu_seconds(server.pid) - snap["server"]
         client_cpu = cpu_seconds(os.getpid()) - snap["client"]
         replies = len(chat.reply_ms)

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     # permessage-deflate on websockets. Off by default: chat frames are a few hundred bytes, and
     # a compressor per socket costs CPU on every frame and memory on every connection.
     ws_per_message_deflate: bool = False
+    # ONNX Runtime threads of the crisis engine's sentence encoder. One: on a small machine two
+    # encoder threads take every core and starve the event loop that serves the sockets (measured
+    # on 2 cores: chat at 40 msg/s had a p50 ack of 5.6 s with two, 0.3 s with one). Results are
+    # bit-identical for any count; raise it on machines with cores to spare.
+    crisis_encoder_threads: int = Field(default=1, ge=1, le=64)
 
     # Auth.
     jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)

@@ -7,6 +7,7 @@ import threading
 import anyio.to_thread
 
 from crisis_engine import Assessment, Context, CrisisDetector
+from crisis_engine.encoder import SentenceEncoder
 
 _lock = threading.Lock()
 _detector: CrisisDetector | None = None
@@ -20,8 +21,17 @@ def get_detector() -> CrisisDetector:
     if _detector is None:
         with _lock:
             if _detector is None:
-                _detector = CrisisDetector.load()
+                _detector = CrisisDetector.load(encoder=_encoder())
     return _detector
+
+
+def _encoder() -> SentenceEncoder | None:
+    from hp_agent.config import get_settings
+
+    try:
+        return SentenceEncoder.load(threads=get_settings().crisis_encoder_threads)
+    except Exception:
+        return None  # CrisisDetector.load tries once more, then warns and runs on keywords
 
 
 async def assess(text: str, context: Context | None = None) -> Assessment:
