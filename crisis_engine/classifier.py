@@ -73,8 +73,21 @@ class ClassifierOutput:
         )
 
 
+def _rowwise(x: FloatArray, w: FloatArray) -> FloatArray:
+    """``x @ w`` as one vector-matrix product per row (looped in C by ``np.matmul``).
+
+    A matrix-matrix product blocks the rows differently for different batch sizes, which moves
+    the last float digit of a row's result with the number of rows around it; row by row, a
+    message's output does not depend on its batch and equals the one-row result. Costs about
+    4 us per row."""
+    out: FloatArray = np.matmul(x[:, None, :], w)[:, 0]
+    return out
+
+
 def _sigmoid(x: FloatArray) -> FloatArray:
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -40.0, 40.0))), dtype=np.float32)
+    # np.minimum(np.maximum()) is np.clip's arithmetic without its wrapper (half the time for
+    # one row).
+    return np.asarray(1.0 / (1.0 + np.exp(-np.minimum(np.maximum(x, -40.0), 40.0))), dtype=np.float32)
 
 
 def _softmax(x: FloatArray) -> FloatArray:
@@ -123,14 +136,14 @@ class RiskClassifier:
         x = np.asarray(embeddings, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != self.input_dim:
             raise ValueError(f"expected embeddings of shape (n, {self.input_dim}), got {x.shape}")
-        h = np.maximum(x @ self._hidden_w + self._hidden_b, 0.0)
-        risk = _sigmoid(h @ self._risk_w + self._risk_b).reshape(-1)
+        h = np.maximum(_rowwise(x, self._hidden_w) + self._hidden_b, 0.0)
+        risk = _sigmoid(_rowwise(h, self._risk_w) + self._risk_b).reshape(-1)
         if texts is not None and self.lexical is not None:
             if len(texts) != x.shape[0]:
                 raise ValueError("texts and embeddings differ in length")
             risk = mix_risk(risk, self.lexical.logits(texts), self.lexical.mix)
         return ClassifierOutput(
             risk=risk,
-            levels=_softmax(h @ self._level_w + self._level_b),
-            categories=_sigmoid(h @ self._cat_w + self._cat_b),
+            levels=_softmax(_rowwise(h, self._level_w) + self._level_b),
+            categories=_sigmoid(_rowwise(h, self._cat_w) + self._cat_b),
         )

@@ -182,10 +182,17 @@ class SentenceEncoder:
 
 
 def _width(tokens: int) -> int:
-    """Padded width for a text of ``tokens`` word pieces: a few fixed sizes, so that rows of
-    similar length share a batch and each row's width depends on its own length only."""
-    step = 8 if tokens <= 64 else 16 if tokens <= 128 else 32
-    return min(MAX_TOKENS, -(-tokens // step) * step)
+    """Padded width for a text of ``tokens`` word pieces: the token count rounded up to an even
+    number, so each row's width depends on its own length only.
+
+    Padding is pure waste for a compute-bound encoder: rounding to multiples of 8 (16, 32 for
+    long texts) added 27% to the tokens of a chat mix, rounding to 2 adds 3.5%. Measured with
+    ONNX Runtime on AVX2: a row's embedding is bit-for-bit the same at any even width (14, 16,
+    24 ...) while some odd widths change the last float digit, so even widths keep embeddings
+    identical to the earlier multiple-of-8 scheme. Rows of one width form one group; a chat
+    batch has a few dozen groups, each large enough for efficient matrix products.
+    """
+    return min(MAX_TOKENS, tokens + (tokens & 1))
 
 
 def _buckets(order: list[int], encodings: list[Encoding]) -> list[list[int]]:

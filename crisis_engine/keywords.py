@@ -191,7 +191,20 @@ class KeywordScorer:
         self._vocab = frozenset(vocab)
         self._targets = tuple(sorted(targets))
         self._common = common_words()
+        # Tokens that are never repaired: lexicon words and English words. One set lookup per
+        # token instead of two; most tokens of a message are in it.
+        self._known = self._vocab | self._common
+        # Per-scorer cache (a bound method's cache: no leaking between lexicons).
         self._correct = functools.lru_cache(maxsize=4096)(self._correct_uncached)
+        # Regex entries by trigger word; entries without triggers always run.
+        self._by_trigger: dict[str, list[int]] = {}
+        self._untriggered: list[int] = []
+        for k, (_, _, triggers) in enumerate(self._regexes):
+            if not triggers:
+                self._untriggered.append(k)
+            for word in triggers:
+                self._by_trigger.setdefault(word, []).append(k)
+        self._trigger_words = frozenset(self._by_trigger)
 
     @classmethod
     def load(cls, lexicon: Lexicon | None = None) -> KeywordScorer:
@@ -227,8 +240,10 @@ class KeywordScorer:
     def _words(self, tokens: Sequence[str]) -> tuple[list[str], set[int]]:
         words = list(tokens)
         fixed: set[int] = set()
-        for i, tok in enumerate(tokens):
-            if len(tok) >= 3 and tok not in self._vocab and tok not in self._common and tok.isalpha():
+        known = self._known
+        for i in [i for i, tok in enumerate(tokens) if tok not in known]:
+            tok = tokens[i]
+            if len(tok) >= 3 and tok.isalpha():
                 corrected = self._correct(tok)
                 if corrected is not None and corrected != tok:
                     words[i] = corrected
@@ -236,6 +251,10 @@ class KeywordScorer:
         return words, fixed
 
     def _phrase_hits(self, words: Sequence[str], fixed: set[int]) -> list[_Hit]:
+        roots = self._trie.children
+        starts = [i for i, word in enumerate(words) if word in roots]
+        if not starts:
+            return []
         hits: list[_Hit] = []
         n = len(words)
 
@@ -261,17 +280,28 @@ class KeywordScorer:
             if skipped < _MAX_FILLERS and word in _FILLERS:
                 walk(node, j + 1, start, skipped + 1, False)
 
-        for i, word in enumerate(words):
-            child = self._trie.children.get(word)
-            if child is not None:
-                walk(child, i + 1, i, 0, True)
+        for i in starts:
+            walk(roots[words[i]], i + 1, i, 0, True)
         return hits
 
-    def _regex_hits(self, text: str, starts: list[int], ends: list[int], words: set[str]) -> list[_Hit]:
+    def _regex_hits(self, text: str, words: Sequence[str]) -> list[_Hit]:
+        """Hits of the regex entries whose trigger words are among ``words`` (in lexicon order)."""
+        if not self._untriggered and self._trigger_words.isdisjoint(words):
+            return []
+        by_trigger = self._by_trigger
+        todo = set(self._untriggered)
+        for w in words:
+            found = by_trigger.get(w)
+            if found is not None:
+                todo.update(found)
+        if not todo:
+            return []
+        spans = [m.span() for m in TOKEN_RE.finditer(text)]
+        starts = [s for s, _ in spans]
+        ends = [e for _, e in spans]
         hits: list[_Hit] = []
-        for pattern, entry, triggers in self._regexes:
-            if triggers and not triggers & words:
-                continue
+        for k in sorted(todo):
+            pattern, entry, _ = self._regexes[k]
             for m in pattern.finditer(text):
                 first = next((t for t, e in enumerate(ends) if e > m.start()), None)
                 last = next((t for t in range(len(starts) - 1, -1, -1) if starts[t] < m.end()), None)
@@ -284,21 +314,19 @@ class KeywordScorer:
     def score(self, text: NormalizedText, *, context_risk: bool = False) -> KeywordSignal:
         """Keyword signal of one normalised message. ``context_risk`` says earlier messages of the
         conversation carried risk, so timing and means words ("tonight", "pills") count alone."""
-        found = list(TOKEN_RE.finditer(text.text))
-        if not found:
+        tokens: list[str] = TOKEN_RE.findall(text.text)
+        if not tokens:
             return EMPTY_SIGNAL
-        words, fixed = self._words([m.group(0) for m in found])
+        words, fixed = self._words(tokens)
         hits = self._phrase_hits(words, fixed)
         if self._regexes:
-            starts = [m.start() for m in found]
-            ends = [m.end() for m in found]
-            hits += self._regex_hits(text.text, starts, ends, set(words))
+            hits += self._regex_hits(text.text, words)
         if not context_risk and all(self._entries[h.entry].requires_context for h in hits):
             return EMPTY_SIGNAL  # only timing or means words, and nothing they could qualify
         hits = self._dedupe(hits)
         # The full layout (clauses, idioms, quotes) is only worth building when something matched.
         idiom_words = {w for h in hits for w in words[h.first : h.last + 1]} & IDIOM_WORDS
-        lay = layout(text.text, bool(idiom_words), [m.span() for m in found])
+        lay = layout(text.text, bool(idiom_words), [m.span() for m in TOKEN_RE.finditer(text.text)])
 
         pairs: list[tuple[Match, LexiconEntry]] = []
         cue_cache: dict[int, list[tuple[str, int, int]]] = {}
