@@ -180,7 +180,9 @@ def adjust_for_context(
             if target > new:
                 new = target
                 reasons.append("ideation, plan and timing built up across messages")
-                carried.extend(c for c in seen if c in (*_SELF, Category.PLAN_OR_MEANS))
+                # In the enum's order: a set's order follows string hashing, which differs
+                # between processes, and the same conversation must give the same assessment.
+                carried.extend(c for c in Category if c in seen and c in (*_SELF, Category.PLAN_OR_MEANS))
         elif Category.PLAN_OR_MEANS in seen and Category.IMMINENT in seen:
             # Means named earlier and timing now ("i have the pills" ... "tonight after he's
             # asleep") is a plan with a time: IMMINENT, as within one message. Timing said

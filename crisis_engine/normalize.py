@@ -310,14 +310,16 @@ _slang(
 )
 _slang(r"\bpro ?-?(ana|mia)\b", r"pro \1", "slang:pro-ana")
 _slang(r"\bgrippy socks?(?: (?:vacation|jail|hotel|hospital|era))?\b", "psych ward", "slang:grippy-socks")
+# Past tense first: "i od'd" must not become "i overdose'd". Only the spellings with an
+# apostrophe or "-ed": bare "odd" is the ordinary word ("feeling odd today", "odd jobs").
+_slang(r"\bod(?:'d|-?ed)\b", "overdosed", "slang:od", ("od", "oded"))
 _slang(
-    r"\b(to|gonna|wanna|could|should|might|will|just|i|i'll|i'm|gunna) od(?:'?ing)?\b",
+    r"\b(to|gonna|wanna|could|should|might|will|just|i|i'll|i'm|gunna) od(?:'?ing)?\b(?!')",
     r"\1 overdose",
     "slang:od",
     ("od", "oding"),
 )
 _slang(r"\bod(?= on\b)", "overdose", "slang:od", ("od",))
-_slang(r"\bod'?d\b", "overdosed", "slang:od", ("od", "odd"))
 _slang(r"\b(?:2nite|2night|tonite|tnite|toniight)\b", "tonight", "slang:tonight")
 _TOMORROW = ("tmrw", "tmrrw", "tmr", "2moro", "2morrow", "2morow", "tomoz", "tomorow", "tmw")
 _slang(rf"\b(?:{'|'.join(_TOMORROW)})\b", "tomorrow", "slang:tomorrow", _TOMORROW)

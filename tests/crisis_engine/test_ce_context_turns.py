@@ -83,3 +83,18 @@ def test_a_raised_turn_remembers_what_it_said_on_its_own(det: CrisisDetector) ->
     assert answer.level >= RiskLevel.MODERATE
     assert own_level(answer) == det.assess("no").level
     assert own_level(first) == first.level
+
+
+def test_categories_built_up_across_turns_come_in_a_fixed_order() -> None:
+    # They used to be listed in set order, which follows string hashing and so changed from one
+    # process to the next: the same conversation must give the same assessment everywhere.
+    kw = CrisisDetector.load(classifier=False)
+    *_, last = converse(
+        kw,
+        "i want to kill myself",
+        "i cut myself again last night",
+        "i have been starving myself for days",
+        "i keep thinking about the bridge",
+    )
+    assert last.level == RiskLevel.HIGH
+    assert [c.value for c in last.categories] == ["plan_or_means", "suicidal_ideation", "self_harm"]

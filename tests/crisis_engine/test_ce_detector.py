@@ -200,3 +200,11 @@ def test_exact_batches_equal_single_calls_bit_for_bit() -> None:
     exact = CrisisDetector.load(classifier=True, config=DetectorConfig(exact_batches=True))
     texts = [t for t, _ in LEVEL_CASES] + ["nobody would notice if i disappeared", "great game last night"]
     assert exact.assess_batch(texts) == [exact.assess(t) for t in texts]
+
+
+@pytest.mark.parametrize("text", ["that is odd", "feeling odd today", "i work odd jobs"])
+def test_the_word_odd_is_not_an_overdose(kw: CrisisDetector, full: CrisisDetector, text: str) -> None:
+    for detector in (kw, full):
+        a = detector.assess(text)
+        assert a.level <= RiskLevel.LOW, (text, a.level)
+        assert not any("overdos" in m.term for m in a.matches)

@@ -97,15 +97,23 @@ def test_numbers_are_not_decoded(raw: str) -> None:
         ("gonna un alive myself", "going to kill myself"),
         ("unlive myself", "kill myself"),
         ("thinking about unalivin", "thinking about killing myself"),
+        ("gonna od tonight", "going to overdose tonight"),
+        ("i od'd last night", "i overdosed last night"),
+        ("i od\u2019d last night", "i overdosed last night"),
+        ("i oded on my meds", "i overdosed on my meds"),
     ],
 )
 def test_slang(raw: str, expected: str) -> None:
     assert normalize(raw).text == expected
 
 
-@pytest.mark.parametrize("raw", ["kmsl that was hilarious", "the unlivable heat", "gonads"])
+@pytest.mark.parametrize(
+    "raw",
+    ["kmsl that was hilarious", "the unlivable heat", "gonads", "feeling odd today", "i work odd jobs"],
+)
 def test_lookalike_slang_left_alone(raw: str) -> None:
-    # "kmsl" is "killing myself laughing"; the new spellings must not swallow real words
+    # "kmsl" is "killing myself laughing"; slang spellings must not swallow real words ("odd"
+    # used to become "overdosed", and "feeling odd today" was assessed IMMINENT)
     assert normalize(raw).text == raw
 
 
