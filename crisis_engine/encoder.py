@@ -32,9 +32,10 @@ MAX_TOKENS = 256
 # the padding waste inside one bucket small.
 _TOKEN_BUDGET = 4096
 _MAX_BATCH = 128
-# Block-wise int8 weights: near-exact (cosine 0.9996 to float) and batch-invariant; see
-# onnx_export.quantize_int8_weights for the measurements behind the choice.
-DEFAULT_QUANTIZATION: Quantization = "int8-weights"
+# The float graph: the reference model itself, and the fastest on CPUs without int8 dot-product
+# instructions (AVX2 only: float 356 msg/s, block-int8 210, dynamic int8 433 but batch-dependent;
+# see docs/crisis-engine.md). Block-wise int8 weights only pay off with VNNI.
+DEFAULT_QUANTIZATION: Quantization = "none"
 
 Backend = Literal["auto", "onnx", "torch"]
 FloatArray = NDArray[np.float32]
