@@ -135,6 +135,8 @@ _NEGATORS = _words("negators")
 # "can't stop thinking about killing myself", "don't know why i want to die": the negator
 # governs the next verb, not the risk phrase.
 _NEGATION_RELEASE = _words("negation_release")
+_NEGATION_HAVE = _words("negation_have")
+_SUBJECTS = frozenset({"i", "i'm", "im", "i've", "i'll", "i'd", "he", "she", "they", "we", "you"})
 _SCOPE_BREAK = _words("scope_break")
 _PAST = _patterns("past")
 _HYPOTHETICAL = _patterns("hypothetical")
@@ -208,12 +210,19 @@ def _intensified(lay: TextLayout, first: int, clause: int) -> bool:
 
 def _negated(lay: TextLayout, first: int) -> bool:
     clause = lay.tokens[first].clause
-    for i in range(first - 1, max(-1, first - 5), -1):
+    for i in range(first - 1, max(-1, first - 7), -1):
         tok = lay.tokens[i]
         if tok.clause != clause or tok.text in _SCOPE_BREAK:
             return False
         if tok.text in _NEGATORS:
             nxt = lay.tokens[i + 1].text if i + 1 < len(lay.tokens) else ""
+            if first - i > 4 and (
+                nxt not in _NEGATION_HAVE
+                or any(lay.tokens[j].text in _SUBJECTS for j in range(i + 1, first))
+            ):
+                # Beyond four words only "don't have / want / intend ..." reaches, and not past a
+                # new subject: "i don't want anyone to know i want to kill myself".
+                return False
             if tok.text == "no" and nxt in ("one", "reason", "point", "way", "longer", "matter"):
                 return False
             if tok.text == "never" and _intensified(lay, first, clause):

@@ -68,6 +68,9 @@ def test_each_category(scorer: KeywordScorer, text: str, category: Category) -> 
         ("i would never kill myself", Modifier.NEGATION),
         ("i'm not suicidal", Modifier.NEGATION),
         ("i don't want to die", Modifier.NEGATION),
+        # 2026.11.7: "don't have / intend ..." reaches six words back, the answer to a screener
+        ("i don't have any plans to hurt myself", Modifier.NEGATION),
+        ("i do not have any intention of hurting myself", Modifier.NEGATION),
         ("my friend wants to kill herself", None),  # third person: routed to concern_for_other
         ("i used to cut, 2 years clean", Modifier.PAST_OR_RESOLVED),
         ("what if someone wanted to kill themselves", Modifier.HYPOTHETICAL),
@@ -255,3 +258,19 @@ def test_despair_qualifies_means_not_timing(scorer: KeywordScorer) -> None:
         m.category is Category.IMMINENT for m in sig(scorer, "i'm so done, see you tomorrow").matches
     )
     assert plain(sig(scorer, "i have a knife and i'm done"), Category.PLAN_OR_MEANS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The longer reach is only for "have / intend ...", and stops at a new subject.
+        "i don't want anyone to know i want to kill myself",
+        "idk anymore. i just dont want to wake up tmrw",
+        "i don't have anyone and i want to kill myself",
+        "i don't have any way to stop wanting to hurt myself",
+    ],
+)
+def test_a_far_negator_does_not_hide_a_statement(scorer: KeywordScorer, text: str) -> None:
+    s = sig(scorer, text)
+    assert s.first_person, s.matches
+    assert Modifier.NEGATION not in s.modifiers_seen, s.matches
