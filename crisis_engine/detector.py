@@ -130,6 +130,7 @@ class CrisisDetector:
         *,
         classifier: bool | None = None,
         encoder: SentenceEncoder | None = None,
+        encoder_threads: int = 2,
     ) -> CrisisDetector:
         """Load the packaged lexicon, weights and config (offline).
 
@@ -137,7 +138,8 @@ class CrisisDetector:
         or lists of records) are merged on top in order. ``classifier=False`` is keyword-only
         mode (the evaluation baseline); ``classifier=True`` fails if the model cannot be loaded;
         the default uses the classifier and falls back to keywords only, with a warning, when
-        the shipped weights are missing.
+        the shipped weights are missing. ``encoder_threads``: ONNX Runtime threads of the sentence
+        encoder loaded here (ignored when ``encoder`` is given); results do not depend on it.
         """
         base = _as_lexicon(lexicon) if lexicon is not None else Lexicon.default()
         if extra_lexicons:
@@ -146,7 +148,7 @@ class CrisisDetector:
         model: _Model | None = None
         if classifier is not False:
             try:
-                model = _load_model(encoder)
+                model = _load_model(encoder, encoder_threads)
             except (ImportError, FileNotFoundError, OSError, KeyError, ValueError):
                 if classifier:
                     raise
@@ -402,12 +404,12 @@ def _keyword_categories(kw: KeywordSignal) -> tuple[Category, ...]:
     return tuple(sorted(strong, key=lambda c: (-kw.category_score(c), c.value)))
 
 
-def _load_model(encoder: SentenceEncoder | None) -> _Model:
+def _load_model(encoder: SentenceEncoder | None, threads: int) -> _Model:
     from crisis_engine.classifier import RiskClassifier
     from crisis_engine.encoder import SentenceEncoder
     from crisis_engine.fusion import Fusion
 
     clf = RiskClassifier.load()
     fusion = Fusion.load()
-    enc = encoder or SentenceEncoder.load()
+    enc = encoder or SentenceEncoder.load(threads=threads)
     return _Model(encoder=enc, classifier=clf, fusion=fusion)

@@ -7,7 +7,7 @@ import threading
 import anyio.to_thread
 
 from crisis_engine import Assessment, Context, CrisisDetector
-from crisis_engine.encoder import SentenceEncoder
+from hp_agent.config import get_settings
 
 _lock = threading.Lock()
 _detector: CrisisDetector | None = None
@@ -21,17 +21,8 @@ def get_detector() -> CrisisDetector:
     if _detector is None:
         with _lock:
             if _detector is None:
-                _detector = CrisisDetector.load(encoder=_encoder())
+                _detector = CrisisDetector.load(encoder_threads=get_settings().crisis_encoder_threads)
     return _detector
-
-
-def _encoder() -> SentenceEncoder | None:
-    from hp_agent.config import get_settings
-
-    try:
-        return SentenceEncoder.load(threads=get_settings().crisis_encoder_threads)
-    except Exception:
-        return None  # CrisisDetector.load tries once more, then warns and runs on keywords
 
 
 async def assess(text: str, context: Context | None = None) -> Assessment:
