@@ -19,15 +19,14 @@ the engine assesses that context message again itself.
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
 import weakref
-from collections import OrderedDict
 
 import anyio.to_thread
 
 from crisis_engine import Assessment, Context, CrisisDetector
 from hp_agent.crisis import engine
+from hp_agent.lru import LRU
 
 MAX_BATCH = 32
 CACHE_SIZE = 50_000
@@ -63,7 +62,7 @@ class BatchAssessor:
                 continue
             for (text, context, fut), result in zip(batch, results, strict=True):
                 if _plain_context(context):
-                    plain.put(detector, text, result)
+                    plain.put(text, result, owner=detector)
                 if not fut.done():
                     fut.set_result(result)
 
@@ -90,7 +89,7 @@ def _plain_context(context: Context | None) -> bool:
 
 async def assess(text: str, context: Context | None = None) -> Assessment:
     if _plain_context(context):
-        known = plain.get(current_detector(), text)
+        known = plain.get(text, owner=current_detector())
         if known is not None:
             return known
     loop = asyncio.get_running_loop()
@@ -100,57 +99,7 @@ async def assess(text: str, context: Context | None = None) -> Assessment:
     return await assessor.assess(text, context)
 
 
-class _Remembered:
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[uuid.UUID, Assessment] = OrderedDict()
-        self._lock = threading.Lock()  # the app may run on more than one loop (tests do)
-
-    def get(self, key: uuid.UUID) -> Assessment | None:
-        with self._lock:
-            return self._items.get(key)
-
-    def put(self, key: uuid.UUID, value: Assessment) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-remembered = _Remembered(CACHE_SIZE)
-
-
-class _PlainCache:
-    """Context-free assessments by text, valid for one detector (pinning another clears it)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._detector: CrisisDetector | None = None
-        self._items: OrderedDict[str, Assessment] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, detector: CrisisDetector, text: str) -> Assessment | None:
-        with self._lock:
-            found = self._items.get(text) if detector is self._detector else None
-            if found is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(text)
-            self.hits += 1
-            return found
-
-    def put(self, detector: CrisisDetector, text: str, value: Assessment) -> None:
-        with self._lock:
-            if detector is not self._detector:
-                self._detector = detector
-                self._items.clear()
-            self._items[text] = value
-            self._items.move_to_end(text)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-plain = _PlainCache(PLAIN_CACHE_SIZE)
+# Assessments by message id (no owner: a message's assessment does not depend on the detector
+# that is current later) and context-free ones by text, valid for the detector that made them.
+remembered: LRU[uuid.UUID, Assessment] = LRU(CACHE_SIZE)
+plain: LRU[str, Assessment] = LRU(PLAIN_CACHE_SIZE)

@@ -50,3 +50,20 @@ def test_message_analyses_are_shared_only_for_the_same_content() -> None:
     fresh = analysis.analyse(reloaded, text)
     assert fresh is not analysis.analyse(content, text)
     assert fresh == analysis.analyse(content, text)  # same content files: the same reading
+
+
+def test_lru_is_bounded_keeps_the_recently_used_and_belongs_to_one_owner() -> None:
+    from hp_agent.lru import LRU
+
+    first, second = object(), object()
+    cache: LRU[str, int] = LRU(2)
+    cache.put("a", 1, owner=first)
+    cache.put("b", 2, owner=first)
+    assert cache.get("a", owner=first) == 1  # "a" is now the most recently used
+    cache.put("c", 3, owner=first)
+    assert cache.get("b", owner=first) is None  # the least recently used went
+    assert (cache.get("a", owner=first), cache.get("c", owner=first)) == (1, 3)
+    assert cache.get("a", owner=second) is None  # another owner finds nothing
+    cache.put("d", 4, owner=second)
+    assert cache.get("a", owner=first) is None  # and a put from it drops the first owner's items
+    assert cache.get("d", owner=second) == 4

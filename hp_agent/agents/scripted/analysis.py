@@ -4,11 +4,10 @@ and the clause worth reflecting back in the person's own words."""
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from hp_agent.agents.scripted.content import DialogueContent, Distortion
+from hp_agent.lru import LRU
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _CLAUSE_SPLIT = re.compile(
@@ -226,47 +225,18 @@ def _clause(
     return (swapped or None), critical
 
 
-class _AnalysisCache:
-    """Analyses by message text, for one content object (the process's content is loaded once).
-
-    The engine rebuilds its memory from the whole history on every turn, so without this each
-    reply re-reads every earlier message (a few milliseconds each). ``Analysis`` is immutable
-    and depends only on the content and the text, so sharing it changes no reply.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._content: DialogueContent | None = None
-        self._items: OrderedDict[str, Analysis] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, content: DialogueContent, raw: str) -> Analysis | None:
-        with self._lock:
-            if content is not self._content:
-                return None
-            found = self._items.get(raw)
-            if found is not None:
-                self._items.move_to_end(raw)
-            return found
-
-    def put(self, content: DialogueContent, raw: str, analysis: Analysis) -> None:
-        with self._lock:
-            if content is not self._content:
-                self._content = content
-                self._items.clear()
-            self._items[raw] = analysis
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-_analyses = _AnalysisCache(4096)
+# Analyses by message text, for one content object (the process's content is loaded once). The
+# engine rebuilds its memory from the whole history on every turn, so without this each reply
+# re-reads every earlier message (a few milliseconds each). ``Analysis`` is immutable and depends
+# only on the content and the text, so sharing it changes no reply.
+_analyses: LRU[str, Analysis] = LRU(4096)
 
 
 def analyse(content: DialogueContent, raw: str) -> Analysis:
-    cached = _analyses.get(content, raw)
+    cached = _analyses.get(raw, owner=content)
     if cached is None:
         cached = _analyse(content, raw)
-        _analyses.put(content, raw, cached)
+        _analyses.put(raw, cached, owner=content)
     return cached
 
 
