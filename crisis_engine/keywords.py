@@ -284,8 +284,8 @@ class KeywordScorer:
             walk(roots[words[i]], i + 1, i, 0, True)
         return hits
 
-    def _regex_hits(self, text: str, words: Sequence[str]) -> list[_Hit]:
-        """Hits of the regex entries whose trigger words are among ``words`` (in lexicon order)."""
+    def _regex_entries(self, words: Sequence[str]) -> list[int]:
+        """The regex entries whose trigger words are among ``words``, in lexicon order."""
         if not self._untriggered and self._trigger_words.isdisjoint(words):
             return []
         by_trigger = self._by_trigger
@@ -294,13 +294,13 @@ class KeywordScorer:
             found = by_trigger.get(w)
             if found is not None:
                 todo.update(found)
-        if not todo:
-            return []
-        spans = [m.span() for m in TOKEN_RE.finditer(text)]
+        return sorted(todo)
+
+    def _regex_hits(self, text: str, entries: list[int], spans: list[tuple[int, int]]) -> list[_Hit]:
         starts = [s for s, _ in spans]
         ends = [e for _, e in spans]
         hits: list[_Hit] = []
-        for k in sorted(todo):
+        for k in entries:
             pattern, entry, _ = self._regexes[k]
             for m in pattern.finditer(text):
                 first = next((t for t, e in enumerate(ends) if e > m.start()), None)
@@ -319,14 +319,20 @@ class KeywordScorer:
             return EMPTY_SIGNAL
         words, fixed = self._words(tokens)
         hits = self._phrase_hits(words, fixed)
-        if self._regexes:
-            hits += self._regex_hits(text.text, words)
+        # Token spans only when something needs them (most messages match nothing), and once.
+        spans: list[tuple[int, int]] | None = None
+        regex_entries = self._regex_entries(words) if self._regexes else []
+        if regex_entries:
+            spans = [m.span() for m in TOKEN_RE.finditer(text.text)]
+            hits += self._regex_hits(text.text, regex_entries, spans)
         if not context_risk and all(self._entries[h.entry].requires_context for h in hits):
             return EMPTY_SIGNAL  # only timing or means words, and nothing they could qualify
         hits = self._dedupe(hits)
         # The full layout (clauses, idioms, quotes) is only worth building when something matched.
         idiom_words = {w for h in hits for w in words[h.first : h.last + 1]} & IDIOM_WORDS
-        lay = layout(text.text, bool(idiom_words), [m.span() for m in TOKEN_RE.finditer(text.text)])
+        if spans is None:
+            spans = [m.span() for m in TOKEN_RE.finditer(text.text)]
+        lay = layout(text.text, bool(idiom_words), spans)
 
         pairs: list[tuple[Match, LexiconEntry]] = []
         cue_cache: dict[int, list[tuple[str, int, int]]] = {}
