@@ -14,7 +14,7 @@ n-gram model whose logit is averaged into ``risk`` when the texts are given.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -50,6 +50,9 @@ class ClassifierRow:
     # Words in the whole text: a message of a few words ("maybe", "see you tomorrow then") has no
     # meaning of its own for the classifier to read; fusion leaves it to the conversation.
     words: int = 1_000
+    # The window's sentence embedding, kept so callers (the scripted agents' intent reader) reuse
+    # it instead of encoding the text a second time.
+    embedding: FloatArray | None = field(default=None, repr=False, compare=False)
 
     @property
     def level(self) -> RiskLevel:

@@ -222,10 +222,10 @@ class CrisisDetector:
             )
         )
         if todo:
-            emb = self._model.encoder.encode(todo, min_rows=2 if cfg.exact_batches else 1)
-            out = self._model.classifier.predict(np.asarray(emb), texts=todo)
+            emb = np.asarray(self._model.encoder.encode(todo, min_rows=2 if cfg.exact_batches else 1))
+            out = self._model.classifier.predict(emb, texts=todo)
             for i, chunk in enumerate(todo):
-                cache[chunk] = out.row(i)
+                cache[chunk] = replace(out.row(i), embedding=emb[i].copy())
 
     def _classify(self, text: str, cache: dict[str, ClassifierRow]) -> ClassifierRow:
         """The riskiest window's row (all windows are in ``cache`` after ``_prefill``)."""
@@ -309,6 +309,7 @@ class CrisisDetector:
             context_adjusted=final > single.level,
             engine_version=self.version,
             details=details,
+            embedding=single.classifier.embedding if single.classifier is not None else None,
         )
 
     def _score_floor(self, level: RiskLevel) -> float:

@@ -114,6 +114,9 @@ class Assessment:
     context_adjusted: bool = False
     engine_version: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    # The message's sentence embedding (384 floats, L2-normalised; the riskiest window of a long
+    # text), None in keyword-only mode. Not part of ``to_dict``: it is for in-process reuse.
+    embedding: Any = field(default=None, repr=False, compare=False)
 
     @property
     def needs_attention(self) -> bool:
