@@ -29,6 +29,12 @@ def _validation_details(exc: RequestValidationError) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
+    from hp_agent.api.guard import EdgeGuard
+
+    # Added before the app factory's other middleware, so it sits inside them (inside the body
+    # size limit: what it buffers is bounded) and sees every request and handshake first.
+    app.add_middleware(EdgeGuard)
+
     @app.exception_handler(HPError)
     async def _hp_error(request: Request, exc: HPError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
@@ -53,7 +59,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        # The type only (EdgeGuard normally answers first): messages can quote SQL parameters.
+        log.error("unhandled error on %s: %s", request.method, type(exc).__name__)
         return JSONResponse(
             error_body("internal_error", "Something went wrong on our side."), status_code=500
         )

@@ -97,6 +97,9 @@ def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any
 
 class Database:
     def __init__(self, url: str, **engine_kw: Any) -> None:
+        # hide_parameters: a database error's message would otherwise quote the bound values,
+        # which are what people typed, into any log line that prints it.
+        engine_kw.setdefault("hide_parameters", True)
         self.engine: AsyncEngine | None = create_async_engine(async_url(url), **engine_kw)
         event.listen(self.engine.sync_engine, "checkin", _note_checkin)
         event.listen(self.engine.sync_engine, "checkout", _ping_if_idle)
