@@ -33,6 +33,7 @@ class DetectionSource(str, enum.Enum):
     GRATITUDE = "gratitude"
     ASSESSMENT = "assessment"
     OTHER = "other"
+    HOMEWORK = "homework"  # a patient's answer to therapy homework (added in migration 0007)
 
 
 RISK_LEVEL = pg_enum(RiskLevel, "crisis_risk_level")

@@ -366,6 +366,10 @@ class HomeworkAssignment(UUIDPk, Timestamps, Base):
     assigned_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
     due_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
+    # The crisis screening of the patient's response (like journal entries), when it found risk.
+    crisis_detection_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("crisis_detections.id", ondelete="SET NULL"), index=True
+    )
 
     __table_args__ = (
         CheckConstraint("status <> 'completed' OR completed_at IS NOT NULL", name="completed_has_time"),
