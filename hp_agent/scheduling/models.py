@@ -6,11 +6,11 @@ history intact). Availability belongs to the therapist and is not readable by pa
 RLS: free slots are computed by the booking service in the system context, which returns times,
 never the rows.
 
-Double booking of a therapist at the same start is stopped by a partial unique index on
-(therapist_id, starts_at) over live appointments, not by an EXCLUDE constraint (btree_gist is not
-available in the embedded PostgreSQL). Overlaps with different start times, and a patient's own
-overlapping bookings, are checked by the booking service in the same transaction while holding
-a transaction-level advisory lock on the therapist id, so concurrent bookings serialise.
+Double booking is refused by the database: exclusion constraints on live appointments keep a
+therapist's (and a patient's) time ranges from overlapping, and one on active availability keeps
+a therapist's weekly windows apart. ``btree_gist`` (which gives uuids a gist ``=``) is not in the
+embedded PostgreSQL, so the constraints compare ``sched_uuid_inet(id)``: the same 128 bits as an
+IPv6 address, whose ``inet_ops`` gist class is built in. Migration 0006 creates the function.
 """
 
 from __future__ import annotations
@@ -28,14 +28,17 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
     Time,
     UniqueConstraint,
     func,
+    literal_column,
     text,
 )
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hp_agent.db.base import CURRENCY_CHECK, MONEY, USERS_ID, Base, Timestamps, UUIDPk, pg_enum, rls
@@ -107,6 +110,8 @@ class VideoProvider(str, enum.Enum):
     TWILIO = "twilio"
     ZOOM = "zoom"
     JITSI = "jitsi"
+    # A room id filled into HP_VIDEO_URL_TEMPLATE: no provider API is called.
+    URL_TEMPLATE = "url_template"
 
 
 class VideoSessionStatus(str, enum.Enum):
@@ -161,6 +166,24 @@ CANCELLATION_REASON = pg_enum(CancellationReason, "appointment_cancellation_reas
 LIVE_APPOINTMENT_SQL = (
     "status IN ('requested', 'scheduled', 'confirmed', 'checked_in', 'in_progress', 'completed')"
 )
+LIVE_STATUSES = frozenset(
+    {
+        AppointmentStatus.REQUESTED,
+        AppointmentStatus.SCHEDULED,
+        AppointmentStatus.CONFIRMED,
+        AppointmentStatus.CHECKED_IN,
+        AppointmentStatus.IN_PROGRESS,
+        AppointmentStatus.COMPLETED,
+    }
+)
+
+
+def _person(column: str) -> Any:
+    # A uuid as an IPv6 inet, so the built-in inet_ops gist class can compare it with "=".
+    return literal_column(f"sched_uuid_inet({column}) inet_ops")
+
+
+_APPOINTMENT_RANGE = literal_column("tstzrange(starts_at, ends_at)")
 
 
 class AppointmentType(UUIDPk, Timestamps, Base):
@@ -227,6 +250,22 @@ class TherapistAvailability(UUIDPk, Timestamps, Base):
             "therapist_id",
             "weekday",
             postgresql_where=text("is_active"),
+        ),
+        # Overlapping weekly windows of one therapist are refused (same weekday, overlapping
+        # times and overlapping validity dates).
+        ExcludeConstraint(
+            (_person("therapist_id"), "="),
+            (literal_column("int4range(weekday, weekday, '[]')"), "&&"),
+            (
+                literal_column(
+                    "numrange(EXTRACT(epoch FROM start_time), EXTRACT(epoch FROM end_time))"
+                ),
+                "&&",
+            ),
+            (literal_column("daterange(valid_from, valid_until, '[]')"), "&&"),
+            name="ex_therapist_availability_no_overlap",
+            using="gist",
+            where=text("is_active"),
         ),
         rls("therapist_id", therapist_read=False),
     )
@@ -297,13 +336,20 @@ class Appointment(UUIDPk, Timestamps, Base):
             name="cancelled_has_time",
         ),
         CheckConstraint("status <> 'completed' OR completed_at IS NOT NULL", name="completed_has_time"),
-        # No double booking of a therapist at the same start time.
-        Index(
-            "uq_appointments_therapist_start",
-            "therapist_id",
-            "starts_at",
-            unique=True,
-            postgresql_where=text(f"therapist_id IS NOT NULL AND {LIVE_APPOINTMENT_SQL}"),
+        # No double booking: a therapist's live appointments never overlap, nor a patient's.
+        ExcludeConstraint(
+            (_person("therapist_id"), "="),
+            (_APPOINTMENT_RANGE, "&&"),
+            name="ex_appointments_therapist_no_overlap",
+            using="gist",
+            where=text(f"therapist_id IS NOT NULL AND {LIVE_APPOINTMENT_SQL}"),
+        ),
+        ExcludeConstraint(
+            (_person("patient_id"), "="),
+            (_APPOINTMENT_RANGE, "&&"),
+            name="ex_appointments_patient_no_overlap",
+            using="gist",
+            where=text(LIVE_APPOINTMENT_SQL),
         ),
         # Calendars: a therapist's or a patient's appointments in a time range.
         Index("ix_appointments_therapist_starts", "therapist_id", "starts_at"),
@@ -487,4 +533,25 @@ class AppointmentCancellation(UUIDPk, Timestamps, Base):
         Index("ix_appointment_cancellations_patient_created", "patient_id", "created_at"),
         Index("ix_appointment_cancellations_therapist_created", "therapist_id", "created_at"),
         rls("patient_id", also=("therapist_id",)),
+    )
+
+
+class CalendarFeed(UUIDPk, Timestamps, Base):
+    """A secret iCalendar feed URL of one person's appointments (clinician or patient).
+
+    Calendar apps fetch the feed without signing in, so the URL itself is the credential: only
+    the SHA-256 of its 256-bit random secret is stored, and revoking the row kills the URL.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    revoked_at: Mapped[dt.datetime | None]
+    last_fetched_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        # One live feed per person: issuing a new one revokes the old.
+        Index("uq_calendar_feeds_live", "user_id", unique=True, postgresql_where=text("revoked_at IS NULL")),
+        rls("user_id", therapist_read=False),
     )
