@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    # "json": one object per line with request/connection ids (docs/operations.md); "text" for people.
+    log_format: Literal["json", "text"] = "json"
+    # SIGTERM: how long in-flight requests and chat frames may finish before they are cancelled.
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     # ``hp-agent serve --workers``: API processes on one port. More than one needs Redis (chat
     # frames reach a conversation's sockets in other processes through it).
     workers: int = Field(default=1, ge=1, le=64)
@@ -90,6 +94,14 @@ class Settings(BaseSettings):
     deadline_poll_seconds: float = 1.0
     stream_claim_idle_ms: int = 5000
     stream_maxlen: int = 100_000
+
+    # Scheduling (docs/scheduling.md). The video link is this template with the appointment's room
+    # id filled in ({room_id}); no video provider is called.
+    video_url_template: str = "https://video.happypath.invalid/room/{room_id}"
+    # How long a waitlisted patient has to take a freed slot before it goes to the next person.
+    waitlist_offer_minutes: int = 120
+    # How often the worker looks for due reminders and expired waitlist offers.
+    scheduling_poll_seconds: float = 30.0
 
     @field_validator("data_dir", mode="after")
     @classmethod
