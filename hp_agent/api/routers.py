@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from hp_agent.admin.endpoints import router as admin_router
 from hp_agent.agents.endpoints import router as agents_router
 from hp_agent.api.health import router as health_router
 from hp_agent.assessments.endpoints import router as assessments_router
 from hp_agent.auth.endpoints import router as auth_router
+from hp_agent.care.clinician_endpoints import router as clinicians_router
 from hp_agent.care.endpoints import router as care_router
 from hp_agent.chat.endpoints import router as chat_router
 from hp_agent.crisis.endpoints import router as crisis_router
@@ -30,6 +32,8 @@ def all_routers() -> list[APIRouter]:
         assessments_router,
         crisis_router,
         care_router,
+        clinicians_router,
+        admin_router,
         therapist_socket_router,
         therapy_router,
         chat_router,

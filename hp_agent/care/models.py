@@ -169,6 +169,8 @@ class TherapeuticRelationship(UUIDPk, Timestamps, Base):
     consent_to_share_journal: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     consent_to_share_chat: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     consent_to_share_safety_plan: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    consent_to_share_mood: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    consent_to_share_assessments: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # When the patient accepted the relationship; an active row without it was never consented.
     patient_consented_at: Mapped[dt.datetime | None]
     started_at: Mapped[dt.datetime | None]
@@ -441,6 +443,8 @@ class Referral(UUIDPk, Timestamps, Base):
     )
     reason: Mapped[str | None] = mapped_column(EncryptedText)  # clinical justification
     response_note: Mapped[str | None] = mapped_column(EncryptedText)  # e.g. why declined
+    # A referral leaves draft only once the patient agreed to it (and to what it shares).
+    patient_consented_at: Mapped[dt.datetime | None]
     external_reference: Mapped[str | None] = mapped_column(String(128))  # receiving system's id
     sent_at: Mapped[dt.datetime | None]
     responded_at: Mapped[dt.datetime | None]
@@ -569,3 +573,8 @@ class CarePlanTask(UUIDPk, Timestamps, Base):
         ),
         rls("patient_id", also=("assigned_to",)),
     )
+
+
+# Onboarding, practices and invitation codes live in their own module (this one is long enough);
+# imported here so that loading the care models loads them too.
+from hp_agent.care import network_models as network_models  # noqa: E402

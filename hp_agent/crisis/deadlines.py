@@ -16,6 +16,7 @@ import uuid
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from hp_agent.admin.models import Notification, NotificationCategory, NotificationPriority
 from hp_agent.care.models import (
@@ -39,11 +40,16 @@ _TIER_ORDER = {OnCallTier.primary: 0, OnCallTier.backup: 1, OnCallTier.superviso
 
 
 async def backup_of(session: AsyncSession, clinician_id: uuid.UUID | None) -> uuid.UUID | None:
+    """The clinician's backup (set by their practice's lead or an admin) while the backup is an
+    active clinician; a suspended or deactivated backup is skipped, straight to on call."""
     if clinician_id is None:
         return None
+    mine, theirs = ClinicianProfile, aliased(ClinicianProfile)
     return (
         await session.execute(
-            select(ClinicianProfile.backup_clinician_id).where(ClinicianProfile.user_id == clinician_id)
+            select(mine.backup_clinician_id)
+            .join(theirs, theirs.user_id == mine.backup_clinician_id)
+            .where(mine.user_id == clinician_id, theirs.status == ClinicianProfileStatus.active)
         )
     ).scalar_one_or_none()
 
@@ -69,8 +75,16 @@ async def on_call_now(
         .scalars()
         .all()
     )
-    # Primary tier first; within a tier the shift that started last (the latest handover).
-    ranked = sorted(shifts, key=lambda s: (_TIER_ORDER.get(s.tier, 9), -s.starts_at.timestamp()))
+    # Primary tier first; within a tier a shift covering the person's own country before one
+    # covering anywhere (local licensure and crisis services), then the latest handover.
+    ranked = sorted(
+        shifts,
+        key=lambda s: (
+            _TIER_ORDER.get(s.tier, 9),
+            0 if country is not None and s.country_code == country else 1,
+            -s.starts_at.timestamp(),
+        ),
+    )
     candidates = [s.clinician_id for s in ranked]
     flagged = (
         (

@@ -196,7 +196,8 @@ GUARD_TRIGGERS = [
       IF TG_OP = 'INSERT' THEN
         IF NEW.status <> 'pending' OR NEW.patient_consented_at IS NOT NULL
            OR NEW.consent_to_share_journal OR NEW.consent_to_share_chat
-           OR NEW.consent_to_share_safety_plan THEN
+           OR NEW.consent_to_share_safety_plan OR NEW.consent_to_share_mood
+           OR NEW.consent_to_share_assessments THEN
           RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'
             USING ERRCODE = 'insufficient_privilege';
         END IF;
@@ -205,6 +206,8 @@ GUARD_TRIGGERS = [
          OR (NEW.consent_to_share_journal AND NOT OLD.consent_to_share_journal)
          OR (NEW.consent_to_share_chat AND NOT OLD.consent_to_share_chat)
          OR (NEW.consent_to_share_safety_plan AND NOT OLD.consent_to_share_safety_plan)
+         OR (NEW.consent_to_share_mood AND NOT OLD.consent_to_share_mood)
+         OR (NEW.consent_to_share_assessments AND NOT OLD.consent_to_share_assessments)
          OR NEW.patient_id <> OLD.patient_id OR NEW.therapist_id <> OLD.therapist_id THEN
         RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'
           USING ERRCODE = 'insufficient_privilege';
