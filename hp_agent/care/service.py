@@ -336,7 +336,7 @@ async def names(
             ClinicianProfile.user_id.in_(ids)
         )
     )
-    return {uid: name for uid, name in rows.tuples().all() if name}
+    return {uid: name for uid, name in rows.all() if name}
 
 
 async def set_consent(
