@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -13,7 +16,11 @@ from hp_agent.api.limits import BodySizeLimit
 from hp_agent.api.routers import all_routers
 from hp_agent.config import Settings, get_settings
 from hp_agent.db.session import Database
+from hp_agent.observability import metrics
+from hp_agent.observability.middleware import Observability
 from hp_agent.web import install as install_web_client
+
+log = logging.getLogger("hp_agent.app")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
@@ -43,9 +50,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         try:
             yield
         finally:
+            # uvicorn has stopped accepting, closed the sockets with 1012 and waited for their
+            # in-flight frames; what they wrote to the outbox is published before the relay stops.
+            if events.worker is not None:
+                await flush_outbox(app.state.db, app.state.redis, settings)
             await events.close()
             if owned:
                 await app.state.db.dispose()
+            metrics.process_exiting()
 
     app = FastAPI(title="Happy Path", version=__version__, lifespan=lifespan)
     app.state.settings = settings
@@ -54,6 +66,28 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     errors.install(app)
     for router in all_routers():
         app.include_router(router)
+    app.include_router(metrics.router)
     install_web_client(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(Observability)  # outermost: ids and timing cover everything below
     return app
+
+
+async def flush_outbox(db: Database, redis: Any, settings: Settings, *, seconds: float = 10.0) -> int:
+    """Publish what is left in the outbox (bounded): the last thing a stopping relay does."""
+    from hp_agent.events.relay import relay_once
+
+    published = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            n = await relay_once(db, redis, settings)
+        except Exception as exc:  # the database or Redis is gone: the next relay takes over
+            log.warning("outbox flush stopped: %s", type(exc).__name__)
+            break
+        published += n
+        if n == 0:
+            break
+    if published:
+        log.info("outbox flushed at shutdown", extra={"published": published})
+    return published

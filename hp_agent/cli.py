@@ -82,10 +82,36 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM becomes SystemExit, so ``finally`` blocks and atexit run.
+
+    uvicorn handles SIGTERM itself (stop accepting, 1012 to sockets, drain, lifespan shutdown)
+    and then raises it again; with the default action the process would die right there and
+    leave the embedded PostgreSQL and Redis running.
+    """
+    import signal
+
+    def _raise(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _raise)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from hp_agent.db import embedded
+
+    _exit_on_sigterm()
+    try:
+        return _serve(args)
+    finally:
+        embedded.stop_all()  # the servers this process started, whatever ended it
+
+
+def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hp_agent.app import create_app
+    from hp_agent.observability import metrics
 
     settings = get_settings()
     if args.host:
@@ -107,6 +133,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "port": settings.port,
         "log_level": settings.log_level.lower(),
         "ws_per_message_deflate": settings.ws_per_message_deflate,
+        # Logging is ours (JSON, ids, no query strings): uvicorn neither configures it nor
+        # writes its access line (which would carry the raw URL).
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
     }
     if workers <= 1:
         app = create_app(settings)
@@ -115,9 +146,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     # Several processes on one port (uvicorn's supervisor). Each builds its app from the
     # environment, so the resolved servers are handed down as HP_* variables; Redis is what
-    # carries a conversation's live frames between them (hp_agent/chat/hub.py).
+    # carries a conversation's live frames between them (hp_agent/chat/hub.py). Metrics are
+    # written to a shared directory so any worker's /metrics covers all of them.
     os.environ.update(_serve_environment(settings))
-    uvicorn.run("hp_agent.cli:worker_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    metrics_dir = metrics.prepare_multiprocess_dir()
+    try:
+        uvicorn.run("hp_agent.cli:worker_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    finally:
+        metrics.remove_multiprocess_dir(metrics_dir)
     return 0
 
 
@@ -127,8 +163,11 @@ GC_THRESHOLDS = (5_000, 20, 1_000)  # Python's defaults are (700, 10, 10)
 def worker_app() -> object:
     """One ``serve --workers`` process: the app from the environment, warmed up."""
     from hp_agent.app import create_app
+    from hp_agent.observability.logging import configure
 
-    app = create_app(get_settings())
+    settings = get_settings()
+    configure(settings.log_level, settings.log_format)  # a spawned process starts unconfigured
+    app = create_app(settings)
     warm_up()
     return app
 
@@ -170,6 +209,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stop(args: argparse.Namespace) -> int:
+    """Stop embedded servers a killed process left running in ``HP_DATA_DIR``."""
+    from hp_agent.db import embedded
+
+    data_dir = get_settings().data_dir
+    stopped = embedded.stop_leftovers(data_dir)
+    print(f"stopped {len(stopped)} embedded server process(es) in {data_dir}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hp-agent", description="Happy Path service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser(
+        "stop", help="stop embedded PostgreSQL/Redis left running in HP_DATA_DIR by a killed process"
+    ).set_defaults(func=cmd_stop)
     sub.add_parser("worker", help="relay outbox events, notify clinicians, watch deadlines").set_defaults(
         func=cmd_worker
     )
@@ -197,9 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from hp_agent.observability.logging import configure
+
+    settings = get_settings()
+    configure(settings.log_level, settings.log_format)
     args = build_parser().parse_args(argv)
     rc: int = args.func(args)
     return rc

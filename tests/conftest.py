@@ -75,10 +75,11 @@ def pg_server_url() -> Iterator[str]:
     if url:
         yield url
         return
-    from hp_agent.db.embedded import start_postgres, stop_all
+    from hp_agent.db.embedded import start_postgres, stop_postgres
 
-    yield start_postgres(Path(tempfile.mkdtemp(prefix="hp-test-pg-")), cleanup="delete")
-    stop_all()
+    data_dir = Path(tempfile.mkdtemp(prefix="hp-test-pg-"))
+    yield start_postgres(data_dir, cleanup="delete")
+    stop_postgres(data_dir)  # the run leaves no server behind
 
 
 @pytest.fixture(scope="session")
@@ -87,9 +88,11 @@ def redis_url() -> Iterator[str]:
     if url:
         yield url
         return
-    from hp_agent.db.embedded import start_redis
+    from hp_agent.db.embedded import start_redis, stop_redis
 
-    yield start_redis(Path(tempfile.mkdtemp(prefix="hp-test-redis-")))
+    data_dir = Path(tempfile.mkdtemp(prefix="hp-test-redis-"))
+    yield start_redis(data_dir)
+    stop_redis(data_dir)  # the run leaves no server behind
 
 
 @pytest.fixture(scope="session")

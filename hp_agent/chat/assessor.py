@@ -27,6 +27,7 @@ import anyio.to_thread
 from crisis_engine import Assessment, Context, CrisisDetector
 from hp_agent.crisis import engine
 from hp_agent.lru import LRU
+from hp_agent.observability import metrics
 
 MAX_BATCH = 32
 CACHE_SIZE = 50_000
@@ -54,7 +55,9 @@ class BatchAssessor:
             texts = [t for t, _, _ in batch]
             contexts = [c for _, c, _ in batch]
             try:
-                results = await anyio.to_thread.run_sync(detector.assess_batch, texts, contexts)
+                with metrics.Timer() as took:
+                    results = await anyio.to_thread.run_sync(detector.assess_batch, texts, contexts)
+                metrics.observe_engine("chat_batch", took.seconds, [r.level for r in results])
             except Exception as exc:
                 for _, _, fut in batch:
                     if not fut.done():

@@ -33,6 +33,7 @@ from hp_agent.chat.ratelimit import TokenBucket
 from hp_agent.chat.relay import relay_of, reminder_id
 from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.compliance import audit
+from hp_agent.observability import metrics
 
 log = logging.getLogger("hp_agent.chat.ws")
 router = APIRouter()
@@ -323,6 +324,9 @@ class ChatConnection(AuthenticatedSocket):
             await self.send(message_frame(accepted.message, duplicate=True))
             return
         self._convo = Conversation.after_accept(chat_id, prepared, accepted)
+        metrics.CHAT_MESSAGES.labels("user").inc()
+        if accepted.scripted:
+            metrics.CHAT_MESSAGES.labels("scripted").inc(len(accepted.scripted))
         await self.publish([accepted.message, *accepted.scripted])
         if accepted.agent_turn is not None:
             await self._agent_reply(chat_id, frame.client_message_id, accepted.agent_turn, received)
@@ -384,6 +388,7 @@ class ChatConnection(AuthenticatedSocket):
             except PoolTimeout:
                 if attempt == STORE_REPLY_ATTEMPTS - 1:
                     raise
+        metrics.CHAT_MESSAGES.labels("agent").inc()
         await self.send({"type": "typing", "session_id": str(chat_id), "state": "stop", "by": "agent"})
         if self._convo is not None and not self._convo.add([stored]):
             self._convo = None

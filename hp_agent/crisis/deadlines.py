@@ -31,6 +31,7 @@ from hp_agent.crisis import escalations as esc
 from hp_agent.crisis.escalations import EscalationPolicy
 from hp_agent.crisis.models import CrisisEscalation
 from hp_agent.db.session import Database
+from hp_agent.observability import metrics
 from hp_agent.users.models import User
 from hp_agent.users.repository import SYSTEM
 
@@ -136,6 +137,8 @@ async def advance(
     if level == 3 and e.escalated_to_oncall_at is None:
         e.escalated_to_oncall_at = now
     e.ack_deadline = now + policy.level_window(level, e.risk_level)
+    if missed:
+        metrics.DEADLINE_BREACHES.labels(str(from_level)).inc()
     await esc.emit(
         session,
         e,

@@ -8,6 +8,7 @@ import anyio.to_thread
 
 from crisis_engine import Assessment, Context, CrisisDetector
 from hp_agent.config import get_settings
+from hp_agent.observability import metrics
 
 _lock = threading.Lock()
 _detector: CrisisDetector | None = None
@@ -27,6 +28,10 @@ def get_detector() -> CrisisDetector:
 
 async def assess(text: str, context: Context | None = None) -> Assessment:
     detector = get_detector()
-    if len(text) <= _INLINE_MAX_CHARS:
-        return detector.assess(text, context)
-    return await anyio.to_thread.run_sync(detector.assess, text, context)
+    with metrics.Timer() as took:
+        if len(text) <= _INLINE_MAX_CHARS:
+            result = detector.assess(text, context)
+        else:
+            result = await anyio.to_thread.run_sync(detector.assess, text, context)
+    metrics.observe_engine("single", took.seconds, [result.level])
+    return result

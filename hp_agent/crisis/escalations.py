@@ -30,6 +30,7 @@ from hp_agent.crisis.models import (
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, Forbidden, HPError, NotFound
 from hp_agent.events.models import OutboxEvent
+from hp_agent.observability import metrics
 from hp_agent.users.repository import SYSTEM, acting_as
 
 ACTIVE = (
@@ -176,6 +177,8 @@ async def acknowledge(session: AsyncSession, actor: Principal, escalation_id: uu
             level=e.level,
             seconds_to_ack=round((now - e.created_at).total_seconds(), 3),
         )
+        ack_seconds = (now - e.created_at).total_seconds()
+        metrics.ESCALATION_ACK.labels(str(getattr(e.risk_level, "value", e.risk_level))).observe(ack_seconds)
     return e
 
 

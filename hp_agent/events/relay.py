@@ -24,6 +24,7 @@ from hp_agent.config import Settings
 from hp_agent.db.session import Database
 from hp_agent.events import streams
 from hp_agent.events.models import OutboxEvent
+from hp_agent.observability import metrics
 from hp_agent.users.repository import SYSTEM
 
 log = logging.getLogger("hp_agent.relay")
@@ -79,11 +80,13 @@ async def relay_once(
                     seconds=backoff_seconds(row.attempts, settings.relay_max_backoff_seconds)
                 )
                 log.warning("relay: publish failed (%s); %d attempts", type(exc).__name__, row.attempts)
+                metrics.OUTBOX_PUBLISH_FAILURES.inc()
                 break  # Redis is unreachable: the rest of the batch waits for the next round
             if after_publish is not None:
                 after_publish(row)
             row.published_at = dt.datetime.now(dt.UTC)
             row.last_error = None
+            metrics.OUTBOX_LAG.observe(max(0.0, (row.published_at - row.created_at).total_seconds()))
             published += 1
     return published
 
