@@ -16,6 +16,7 @@ from hp_agent.crisis.endpoints import router as crisis_router
 from hp_agent.journal.endpoints import router as journal_router
 from hp_agent.journal.guided_ws import router as guided_socket_router
 from hp_agent.mood.endpoints import router as mood_router
+from hp_agent.scheduling.endpoints import router as scheduling_router
 from hp_agent.therapist.socket import router as therapist_socket_router
 from hp_agent.therapy.endpoints import router as therapy_router
 from hp_agent.users.endpoints import router as me_router
@@ -32,6 +33,7 @@ def all_routers() -> list[APIRouter]:
         assessments_router,
         crisis_router,
         care_router,
+        scheduling_router,
         clinicians_router,
         admin_router,
         therapist_socket_router,

@@ -7,6 +7,9 @@ chat session stores the reminder there as a ``safety`` message with a seq (so ``
 it); two sockets on one session store it once (its ``client_message_id`` is derived from the
 reminder). A socket with no session gets it live, unstored. Pub/sub is live fan-out only: a
 reminder published while nobody is connected is not stored here.
+
+``{"type": "notification", ...}`` frames (appointment reminders and other in-app notifications,
+already stored in ``notifications`` by ``hp_agent/scheduling/tasks.py``) go to every socket as is.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ def reminder_id(data: dict[str, Any]) -> str:
 
 class Receiver(Protocol):
     async def relay_safety(self, data: dict[str, Any]) -> None: ...
+
+    async def send(self, frame: dict[str, Any]) -> bool: ...
 
 
 class UserRelay:
@@ -65,12 +70,21 @@ class UserRelay:
 
     async def _listen(self) -> None:
         async for name, data in json_messages(self.pubsub, lambda: bool(self.local), "user relay"):
-            if data.get("type") != "safety":
+            kind = data.get("type")
+            if kind not in ("safety", "notification"):
                 continue
             for receiver in list(self.local.get(name, ())):
-                task = asyncio.create_task(receiver.relay_safety(data))
+                # In-app notifications (appointment reminders, ...) are stored by their producer
+                # in ``notifications``; the socket only shows the live copy.
+                task = asyncio.create_task(
+                    receiver.relay_safety(data) if kind == "safety" else _send(receiver, data)
+                )
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
+
+
+async def _send(receiver: Receiver, frame: dict[str, Any]) -> None:
+    await receiver.send(frame)
 
 
 def relay_of(state: Any) -> UserRelay | None:

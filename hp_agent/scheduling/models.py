@@ -183,7 +183,7 @@ def _person(column: str) -> Any:
     return literal_column(f"sched_uuid_inet({column}) inet_ops")
 
 
-_APPOINTMENT_RANGE = literal_column("tstzrange(starts_at, ends_at)")
+_APPOINTMENT_RANGE: Any = literal_column("tstzrange(starts_at, ends_at)")
 
 
 class AppointmentType(UUIDPk, Timestamps, Base):
@@ -257,9 +257,7 @@ class TherapistAvailability(UUIDPk, Timestamps, Base):
             (_person("therapist_id"), "="),
             (literal_column("int4range(weekday, weekday, '[]')"), "&&"),
             (
-                literal_column(
-                    "numrange(EXTRACT(epoch FROM start_time), EXTRACT(epoch FROM end_time))"
-                ),
+                literal_column("numrange(EXTRACT(epoch FROM start_time), EXTRACT(epoch FROM end_time))"),
                 "&&",
             ),
             (literal_column("daterange(valid_from, valid_until, '[]')"), "&&"),
