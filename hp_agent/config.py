@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     jwt_algorithm: str = "HS256"
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # Two tabs refreshing at once: a just-rotated refresh token presented again within this many
+    # seconds gets the same new refresh token (and an access token for it) instead of revoking
+    # the family as a replay. Later reuse still revokes (docs: README, "Accounts").
+    refresh_reuse_grace_seconds: float = Field(default=10.0, ge=0, le=120)
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
     max_request_bytes: int = 1_000_000

@@ -5,9 +5,11 @@ Nothing here touches the database; nothing here logs a password or a token.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -119,6 +121,21 @@ def password_problems(password: str, email: str | None = None) -> list[str]:
 
 def new_refresh_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def successor_refresh_token(settings: Settings, token: str) -> str:
+    """The refresh token that replaces ``token`` on rotation: HMAC-SHA256 of it under a key derived
+    from the server secret, so nothing but its digest needs storing.
+
+    Presenting the old token again within the grace window yields this same token (parallel
+    refreshes in two tabs agree instead of looking like a replay); without the server secret
+    it cannot be computed from the old token, and it is as unguessable as a random one.
+    """
+    key = hmac.new(
+        settings.jwt_secret.get_secret_value().encode("utf-8"), b"hp-refresh-rotation-v1", hashlib.sha256
+    ).digest()
+    mac = hmac.new(key, token.encode("utf-8"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
 
 def token_digest(token: str) -> str:

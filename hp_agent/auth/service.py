@@ -27,6 +27,7 @@ from hp_agent.auth.security import (
     needs_rehash,
     new_refresh_token,
     password_problems,
+    successor_refresh_token,
     token_digest,
     verify_password,
 )
@@ -191,9 +192,10 @@ async def _open_session(
     client: ClientInfo,
     settings: Settings,
     now: dt.datetime,
+    refresh_token: str | None = None,
 ) -> tuple[UserSession, TokenOut]:
     assert principal.user_id is not None
-    refresh_token = new_refresh_token()
+    refresh_token = refresh_token or new_refresh_token()
     row = UserSession(
         id=uuid.uuid4(),
         user_id=principal.user_id,
@@ -337,6 +339,19 @@ async def refresh(
     if row.revoked_at is not None:
         return await refused("auth.refresh", "revoked", principal)
     if row.rotated_at is not None:
+        again = await _within_grace(session, principal, row, refresh_token, settings, now)
+        if again is not None:
+            await audit.record(
+                session,
+                "auth.refresh",
+                actor=principal,
+                subject_type="user_session",
+                subject_id=row.replaced_by,
+                ip=client.ip,
+                user_agent=client.user_agent,
+                details={"previous_session_id": str(row.id), "parallel": True},
+            )
+            return again
         # A rotated token came back: the client or a thief holds a copy. Kill the whole family.
         await sessions_repo.revoke_family(session, row.family_id, SessionRevokeReason.reuse_detected, now)
         return await refused(
@@ -348,7 +363,15 @@ async def refresh(
         await sessions_repo.revoke_family(session, row.family_id, SessionRevokeReason.admin, now)
         return await refused("auth.refresh", f"account_{user.status.value}", principal)
 
-    new_row, tokens = await _open_session(session, principal, row.family_id, client, settings, now)
+    new_row, tokens = await _open_session(
+        session,
+        principal,
+        row.family_id,
+        client,
+        settings,
+        now,
+        refresh_token=successor_refresh_token(settings, refresh_token),
+    )
     # After the new row is flushed: replaced_by references it.
     row.rotated_at = now
     row.last_used_at = now
@@ -365,6 +388,52 @@ async def refresh(
         details={"previous_session_id": str(row.id)},
     )
     return tokens
+
+
+async def _within_grace(
+    session: AsyncSession,
+    principal: Principal,
+    row: UserSession,
+    refresh_token: str,
+    settings: Settings,
+    now: dt.datetime,
+) -> TokenOut | None:
+    """The pair a parallel refresh already got, if ``row`` was rotated moments ago.
+
+    Two tabs sharing one refresh token both refresh: the second (serialised behind the first by
+    the row lock) presents a token rotated a moment ago. Within the grace window it gets the same
+    successor refresh token (derived, see ``successor_refresh_token``) and an access token for
+    that session, provided the successor is still the family's live head. Otherwise: None, and
+    the caller treats it as a replay.
+    """
+    assert row.rotated_at is not None
+    if row.replaced_by is None or now - row.rotated_at > dt.timedelta(
+        seconds=settings.refresh_reuse_grace_seconds
+    ):
+        return None
+    successor = await session.get(UserSession, row.replaced_by)
+    token = successor_refresh_token(settings, refresh_token)
+    if (
+        successor is None
+        or successor.token_hash != token_digest(token)
+        or successor.rotated_at is not None
+        or successor.revoked_at is not None
+        or successor.expires_at <= now
+    ):
+        return None
+    assert principal.user_id is not None
+    access, ttl = issue_access_token(
+        settings, user_id=principal.user_id, role=principal.role, session_id=successor.id, now=now
+    )
+    left = int((successor.expires_at - now).total_seconds())
+    return TokenOut(
+        access_token=access,
+        expires_in=ttl,
+        refresh_token=token,
+        refresh_expires_in=left,
+        user_id=principal.user_id,
+        role=UserRole(principal.role),
+    )
 
 
 # -- signed-in sessions ---------------------------------------------------------------------------

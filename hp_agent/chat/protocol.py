@@ -9,11 +9,14 @@ See ``docs/protocol.md`` for the full description of every frame.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter, ValidationError
+
+from hp_agent.api.textcheck import BadText, check_value
 
 PROTOCOL = "hp.chat.v1"
 BEARER_PREFIX = "bearer."
@@ -162,10 +165,16 @@ def decode_frame(raw: str | bytes, adapter: TypeAdapter[Any], known: frozenset[s
         )
     try:
         data = json.loads(raw)
+    except RecursionError:
+        # ``[[[[…`` (even before auth): bad data, not a crash of the socket.
+        raise ProtocolError(
+            Code.INVALID_JSON, "Frames must not nest this deeply.", close=Close.BAD_DATA
+        ) from None
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError(Code.INVALID_JSON, "Frames must be JSON objects.") from None
     if not isinstance(data, dict):
         raise ProtocolError(Code.INVALID_JSON, "Frames must be JSON objects.")
+    _check_text(data)
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError(Code.INVALID_FRAME, "Every frame needs a string 'type'.")
@@ -177,6 +186,28 @@ def decode_frame(raw: str | bytes, adapter: TypeAdapter[Any], known: frozenset[s
         raise ProtocolError(
             Code.INVALID_FRAME, f"Invalid '{kind}' frame.", fields=_problems(exc, known)
         ) from None
+
+
+def _check_text(data: dict[str, Any]) -> None:
+    """NUL, lone surrogates (``"\\ud800"`` cannot be stored or encoded) and deep nesting are the
+    client's bad data: an error frame it must not retry as is, never ``internal_error``."""
+    try:
+        check_value(data)
+    except BadText as bad:
+        if bad.reason == "depth":
+            raise ProtocolError(
+                Code.INVALID_JSON, "Frames must not nest this deeply.", close=Close.BAD_DATA
+            ) from None
+        extra: dict[str, Any] = {}
+        cmid = data.get("client_message_id")
+        if isinstance(cmid, str) and _SAFE_ID.match(cmid):
+            extra["client_message_id"] = cmid  # so the client can mark that message as failed
+        raise ProtocolError(
+            Code.INVALID_FRAME, "The frame contains characters that are not allowed.", **extra
+        ) from None
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def parse_frame(raw: str | bytes) -> InboundFrame:

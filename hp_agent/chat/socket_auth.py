@@ -126,6 +126,29 @@ class AuthenticatedSocket:
         self._validated_at = time.monotonic()
         return True
 
+    async def revalidate(self) -> bool:
+        """Re-read the sign-in behind the token now; False (socket refused, 1008) once it is gone.
+
+        Run by the heartbeat whenever the last check is ``REVALIDATE_SECONDS`` old, so a logout
+        closes an idle socket too, not only one that sends a frame. An expired token is left to
+        the expiry grace (a fresh ``auth`` frame may still come); a database that does not answer
+        is not a sign-out, and the next tick tries again.
+        """
+        if self.token is None or self.token_expired():
+            return True
+        try:
+            principal = await signed_in(self.db, self.settings, self.token)
+        except (HPError, InvalidToken):
+            await self.refuse(
+                p.ProtocolError(p.Code.AUTH_FAILED, "The session has been signed out.", close=p.Close.POLICY)
+            )
+            return False
+        except Exception:
+            return True
+        self.principal = principal
+        self._validated_at = time.monotonic()
+        return True
+
     def token_expired(self) -> bool:
         return self.expires_at is not None and dt.datetime.now(dt.UTC) >= self.expires_at
 
@@ -202,9 +225,14 @@ class AuthenticatedSocket:
         return await self.authenticate(token) if token else await self.wait_for_auth(deadline)
 
     async def heartbeat(self) -> None:
-        """Ping every ``HEARTBEAT_SECONDS``; close (1008) once the token has long expired."""
+        """Ping every ``HEARTBEAT_SECONDS``; re-check the sign-in every ``REVALIDATE_SECONDS``
+        (closing 1008 once it is signed out); close (1008) once the token has long expired."""
+        last_ping = time.monotonic()
         while not self.closed:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            # Ticks a fifth of the shorter period: a check due before the next tick runs now,
+            # so a sign-out reaches the socket within REVALIDATE_SECONDS.
+            tick = min(HEARTBEAT_SECONDS, REVALIDATE_SECONDS) / 5
+            await asyncio.sleep(tick)
             if self.expires_at is not None and dt.datetime.now(dt.UTC) >= self.expires_at + dt.timedelta(
                 seconds=EXPIRED_GRACE_SECONDS
             ):
@@ -212,7 +240,19 @@ class AuthenticatedSocket:
                     p.ProtocolError(p.Code.TOKEN_EXPIRED, "The access token expired.", close=p.Close.POLICY)
                 )
                 return
-            await self.send({"type": "ping", "ts": int(time.time() * 1000)})
+            stale = time.monotonic() - self._validated_at + tick >= REVALIDATE_SECONDS
+            if stale and not await self.revalidate():
+                return
+            if time.monotonic() - last_ping + tick > HEARTBEAT_SECONDS:
+                last_ping = time.monotonic()
+                await self.send({"type": "ping", "ts": int(time.time() * 1000)})
+
+
+async def signed_in(db: Database, settings: Settings, token: str) -> Principal:
+    """The principal of ``token`` if its sign-in session is still live (one short transaction);
+    raises ``Unauthorized`` otherwise. Every socket re-checks through this (therapist included)."""
+    async with db.unit_of_work() as session:
+        return await authenticate_token(session, token, settings)
 
 
 def payload(message: Mapping[str, Any]) -> str | bytes:

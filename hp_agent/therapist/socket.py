@@ -12,6 +12,13 @@ Protocol (JSON text frames):
   with a fresh token before the current one expires (the socket closes 1008 a minute after
   expiry; an auth frame for another account closes it too).
 
+The sign-in behind the token is re-read every ``REVALIDATE_SECONDS`` (the chat socket's period)
+and before every action: after a logout the socket gets ``auth_failed`` and close 1008 within
+that window, no ack is taken on the old token (nor audited as its clinician), and the presence
+key that tells the notifier "this clinician is looking" is no longer refreshed, so the backup
+email goes out. Frames that are not JSON objects, hold a NUL or a lone surrogate, or nest too
+deeply are bad data (an error frame; deep nesting closes 1003), never an internal error.
+
 No database session is held for the socket's life: each step opens its own unit of work.
 """
 
@@ -27,8 +34,9 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from redis.exceptions import RedisError
 
-from hp_agent.auth.dependencies import authenticate_token
+from hp_agent.api.textcheck import BadText, loads_checked
 from hp_agent.auth.security import InvalidToken, decode_access_token
+from hp_agent.chat import socket_auth
 from hp_agent.config import Settings
 from hp_agent.crisis import escalations, repository
 from hp_agent.crisis.escalations import ACTIVE
@@ -69,20 +77,44 @@ def _subprotocol_token(ws: WebSocket) -> str | None:
 
 
 class _Session:
-    """Who is on the socket and until when their token is valid (refreshed by ``auth`` frames)."""
+    """Who is on the socket, with which token, valid until when (refreshed by ``auth`` frames)."""
 
-    def __init__(self, principal: Principal, expires_at: dt.datetime) -> None:
+    def __init__(self, principal: Principal, token: str, expires_at: dt.datetime) -> None:
         self.principal = principal
+        self.token = token
         self.expires_at = expires_at
+        self.signed_out = False
 
     def expired(self) -> bool:
         return dt.datetime.now(dt.UTC) >= self.expires_at
 
 
+class _SignedOut(Exception):
+    """The token's sign-in session is gone (logout, revoked, account disabled)."""
+
+
 async def _verify(db: Database, settings: Settings, token: str) -> tuple[Principal, dt.datetime]:
-    async with db.unit_of_work() as session:
-        principal = await authenticate_token(session, token, settings)
+    principal = await socket_auth.signed_in(db, settings, token)
     return principal, decode_access_token(settings, token).expires_at
+
+
+async def _still_signed_in(db: Database, settings: Settings, state: _Session) -> None:
+    """Raise _SignedOut unless the socket's token still has a live sign-in (read now)."""
+    if state.signed_out:
+        raise _SignedOut
+    try:
+        principal = await socket_auth.signed_in(db, settings, state.token)
+    except (HPError, InvalidToken):
+        state.signed_out = True
+        raise _SignedOut from None
+    if principal != state.principal:  # role changed: the console is for the role it opened with
+        state.signed_out = True
+        raise _SignedOut
+
+
+def _parse(raw: str) -> Any:
+    """One frame as JSON: BadText for NUL, lone surrogates or deep nesting, ValueError if not JSON."""
+    return loads_checked(raw)
 
 
 async def _authenticate(ws: WebSocket, db: Database, settings: Settings) -> _Session | None:
@@ -90,7 +122,10 @@ async def _authenticate(ws: WebSocket, db: Database, settings: Settings) -> _Ses
     await ws.accept(subprotocol="bearer" if token else None)
     if token is None:
         try:
-            first = await asyncio.wait_for(ws.receive_json(), timeout=AUTH_TIMEOUT)
+            first = _parse(await asyncio.wait_for(ws.receive_text(), timeout=AUTH_TIMEOUT))
+        except BadText as bad:
+            await ws.close(UNSUPPORTED_DATA if bad.reason == "depth" else POLICY_VIOLATION, "bad data")
+            return None
         except (TimeoutError, ValueError, KeyError):
             await ws.close(POLICY_VIOLATION, "authentication required")
             return None
@@ -106,7 +141,7 @@ async def _authenticate(ws: WebSocket, db: Database, settings: Settings) -> _Ses
     if principal.role != "therapist" or principal.user_id is None:
         await ws.close(POLICY_VIOLATION, "clinicians only")
         return None
-    return _Session(principal, expires_at)
+    return _Session(principal, token, expires_at)
 
 
 async def _queue(db: Database, principal: Principal) -> list[dict[str, Any]]:
@@ -116,15 +151,17 @@ async def _queue(db: Database, principal: Principal) -> list[dict[str, Any]]:
     return [EscalationOut.model_validate(r).model_dump(mode="json") for r in rows]
 
 
-async def _presence(ws: WebSocket, settings: Settings, therapist_id: uuid.UUID) -> None:
-    """Tell the notifier worker this clinician is looking (so it does not also email them)."""
+async def _presence(ws: WebSocket, settings: Settings, therapist_id: uuid.UUID, state: _Session) -> None:
+    """Tell the notifier worker this clinician is looking (so it does not also email them);
+    never for a socket whose sign-in is gone or whose token has expired."""
     redis = getattr(ws.app.state, "redis", None)
     if redis is None:
         return
     key = streams.presence_key(settings, therapist_id)
-    while True:
-        with contextlib.suppress(RedisError, OSError):
-            await redis.set(key, "1", ex=PRESENCE_TTL)
+    while not state.signed_out:
+        if not state.expired():
+            with contextlib.suppress(RedisError, OSError):
+                await redis.set(key, "1", ex=PRESENCE_TTL)
         await asyncio.sleep(PRESENCE_TTL / 3)
 
 
@@ -144,12 +181,14 @@ async def _handle_frame(db: Database, settings: Settings, state: _Session, frame
             return {"type": "error", "code": "auth_failed", "message": "The token is not valid."}
         if principal != state.principal:
             raise _SwitchedUser
-        state.expires_at = expires_at
+        state.token, state.expires_at = token, expires_at
         return {"type": "authenticated", "expires_at": expires_at.isoformat()}
     if state.expired():
         return {"type": "error", "code": "token_expired", "message": "Send a fresh token in an auth frame."}
     principal = state.principal
     if kind == "ack":
+        # Every action re-reads the sign-in: a signed-out console acts for nobody.
+        await _still_signed_in(db, settings, state)
         try:
             escalation_id = uuid.UUID(str(frame.get("escalation_id")))
         except ValueError:
@@ -179,15 +218,34 @@ class _SwitchedUser(Exception):
     """An auth frame for another account: the socket is closed rather than re-bound."""
 
 
-async def _expiry_watch(ws: WebSocket, state: _Session) -> None:
-    # A socket outliving its token (or a signed-out session) stops receiving alerts.
+async def _watch(ws: WebSocket, sink: SocketSink, db: Database, settings: Settings, state: _Session) -> None:
+    """Close the socket once its token has long expired or its sign-in is gone (logout)."""
     while True:
         left = (state.expires_at - dt.datetime.now(dt.UTC)).total_seconds() + EXPIRED_GRACE_SECONDS
         if left <= 0:
             with contextlib.suppress(Exception):
                 await ws.close(POLICY_VIOLATION, "token expired")
             return
-        await asyncio.sleep(min(left, 60.0))
+        period = socket_auth.REVALIDATE_SECONDS
+        await asyncio.sleep(min(left, period))
+        if state.expired():
+            continue  # the expiry grace decides; a fresh auth frame may still come
+        try:
+            await _still_signed_in(db, settings, state)
+        except _SignedOut:
+            await _close_signed_out(ws, sink)
+            return
+        except Exception:
+            continue  # the database did not answer: not a sign-out; try again next period
+
+
+async def _close_signed_out(ws: WebSocket, sink: SocketSink) -> None:
+    with contextlib.suppress(Exception):
+        await sink.send_json(
+            {"type": "error", "code": "auth_failed", "message": "The session has been signed out."}
+        )
+    with contextlib.suppress(Exception):
+        await ws.close(POLICY_VIOLATION, "signed out")
 
 
 @router.websocket("/v1/ws/therapist")
@@ -204,15 +262,28 @@ async def therapist_socket(ws: WebSocket) -> None:
     # Register before the backfill, so nothing falls between the two (duplicates are harmless).
     if hub is not None:
         hub.add(principal.user_id, sink)
-    presence = asyncio.create_task(_presence(ws, settings, principal.user_id))
-    watch = asyncio.create_task(_expiry_watch(ws, state))
+    presence = asyncio.create_task(_presence(ws, settings, principal.user_id, state))
+    watch = asyncio.create_task(_watch(ws, sink, db, settings, state))
     try:
         await sink.send_json(
             {"type": "ready", "therapist_id": str(principal.user_id), "queue": await _queue(db, principal)}
         )
         while True:
             try:
-                frame = await ws.receive_json()
+                frame = _parse(await ws.receive_text())
+            except BadText as bad:
+                if bad.reason == "depth":
+                    with contextlib.suppress(Exception):
+                        await ws.close(UNSUPPORTED_DATA, "bad data")
+                    return
+                await sink.send_json(
+                    {
+                        "type": "error",
+                        "code": "bad_frame",
+                        "message": "The frame holds characters that are not allowed.",
+                    }
+                )
+                continue
             except (ValueError, KeyError):
                 await sink.send_json(
                     {"type": "error", "code": "bad_frame", "message": "Frames are JSON text."}
@@ -221,6 +292,8 @@ async def therapist_socket(ws: WebSocket) -> None:
             await sink.send_json(await _handle_frame(db, settings, state, frame))
     except WebSocketDisconnect:
         pass
+    except _SignedOut:
+        await _close_signed_out(ws, sink)
     except _SwitchedUser:
         with contextlib.suppress(Exception):
             await ws.close(POLICY_VIOLATION, "switched user")
@@ -233,6 +306,8 @@ async def therapist_socket(ws: WebSocket) -> None:
             hub.remove(principal.user_id, sink)
         presence.cancel()
         watch.cancel()
+        # Wait for the presence writer to stop, so its last SET cannot land after the DELETE.
+        await asyncio.gather(presence, return_exceptions=True)
         redis = getattr(ws.app.state, "redis", None)
         if redis is not None and (hub is None or not hub.connected(principal.user_id)):
             with contextlib.suppress(RedisError, OSError):

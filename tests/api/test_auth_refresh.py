@@ -57,11 +57,22 @@ async def test_refresh_rotates_within_the_family(client: httpx.AsyncClient, owne
     assert actions.count("auth.refresh") == 2
 
 
+async def _past_grace(owner_db: AsyncSession, user_id: str) -> None:
+    """Move the family's rotations back beyond the parallel-refresh grace window."""
+    await owner_db.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.rotated_at.is_not(None))
+        .values(rotated_at=UserSession.rotated_at - dt.timedelta(minutes=5))
+    )
+    await owner_db.commit()
+
+
 async def test_reusing_a_rotated_token_revokes_the_family(
     client: httpx.AsyncClient, owner_db: AsyncSession
 ) -> None:
     _, first = await signed_in(client)
     second = (await _refresh(client, first["refresh_token"])).json()
+    await _past_grace(owner_db, first["user_id"])
 
     r = await _refresh(client, first["refresh_token"])  # replayed (stolen?) token
     assert r.status_code == 401
@@ -88,6 +99,7 @@ async def test_reuse_detection_leaves_other_devices_alone(
     email, phone = await signed_in(client)
     laptop = (await login(client, email)).json()
     await _refresh(client, phone["refresh_token"])
+    await _past_grace(owner_db, phone["user_id"])
     assert (await _refresh(client, phone["refresh_token"])).status_code == 401
     assert (await _refresh(client, laptop["refresh_token"])).status_code == 200
 
