@@ -67,20 +67,17 @@ async def run_due(db: Database, settings: Settings, now: dt.datetime | None = No
     async with db.unit_of_work(SYSTEM) as session:
         r = AppointmentReminder
         rows = (
-            (
-                await session.execute(
-                    select(r, Appointment)
-                    .join(Appointment, Appointment.id == r.appointment_id)
-                    .where(r.status == ReminderStatus.SCHEDULED, r.remind_at <= now)
-                    .order_by(r.remind_at)
-                    .limit(BATCH)
-                    .with_for_update(of=r, skip_locked=True)
-                )
+            await session.execute(
+                select(r, Appointment)
+                .join(Appointment, Appointment.id == r.appointment_id)
+                .where(r.status == ReminderStatus.SCHEDULED, r.remind_at <= now)
+                .order_by(r.remind_at)
+                .limit(BATCH)
+                .with_for_update(of=r, skip_locked=True)
             )
-            .tuples()
-            .all()
-        )
-        for reminder, appt in rows:
+        ).all()
+        for row in rows:
+            reminder, appt = row[0], row[1]
             reminder.attempt_count += 1
             if appt.status not in _OPEN or appt.starts_at <= now:
                 reminder.status = ReminderStatus.CANCELLED  # cancelled, moved or already begun

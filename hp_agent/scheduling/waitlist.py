@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -76,17 +75,21 @@ async def join(session: AsyncSession, actor: Principal, body: WaitlistIn) -> Wai
 
 async def mine(session: AsyncSession, actor: Principal) -> list[WaitlistOut]:
     w = WaitlistEntry
-    rows = (
-        await session.execute(
-            select(w, Appointment)
-            .outerjoin(Appointment, Appointment.id == w.offered_appointment_id)
-            .where(
-                w.patient_id == actor.user_id, w.status.in_((WaitlistStatus.WAITING, WaitlistStatus.OFFERED))
-            )
-            .order_by(w.created_at)
-        )
-    ).all()
-    return [to_out(e, a) for e, a in rows]
+    open_ = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+    stmt = select(w).where(w.patient_id == actor.user_id, w.status.in_(open_)).order_by(w.created_at)
+    entries = (await session.execute(stmt)).scalars().all()
+    # The offered time belongs to someone else's cancelled appointment, hidden by RLS: read it
+    # as the system actor and show only its start.
+    ids = [e.offered_appointment_id for e in entries if e.offered_appointment_id is not None]
+    offered: dict[uuid.UUID, Appointment] = {}
+    if ids:
+        async with acting_as(session, SYSTEM):
+            rows = (await session.execute(select(Appointment).where(Appointment.id.in_(ids)))).scalars()
+            offered = {a.id: a for a in rows}
+    return [
+        to_out(e, offered.get(e.offered_appointment_id) if e.offered_appointment_id else None)
+        for e in entries
+    ]
 
 
 async def _own(session: AsyncSession, actor: Principal, entry_id: uuid.UUID) -> WaitlistEntry:
@@ -164,20 +167,17 @@ async def offer_slot(
         # Someone already booked the time (or holds an offer on it): nothing to offer.
         if await _time_taken(session, freed):
             return None
-        candidates: Sequence[tuple[WaitlistEntry, AppointmentType]] = (
-            (
-                await session.execute(
-                    select(w, AppointmentType)
-                    .join(AppointmentType, AppointmentType.id == w.appointment_type_id)
-                    .where(w.therapist_id == freed.therapist_id, w.status == WaitlistStatus.WAITING)
-                    .order_by(w.priority, w.created_at)
-                    .limit(50)
-                    .with_for_update(of=w, skip_locked=True)
-                )
+        rows = (
+            await session.execute(
+                select(w, AppointmentType)
+                .join(AppointmentType, AppointmentType.id == w.appointment_type_id)
+                .where(w.therapist_id == freed.therapist_id, w.status == WaitlistStatus.WAITING)
+                .order_by(w.priority, w.created_at)
+                .limit(50)
+                .with_for_update(of=w, skip_locked=True)
             )
-            .tuples()
-            .all()
-        )
+        ).all()
+        candidates = [(row[0], row[1]) for row in rows]
         entry = next(
             (e for e, t in candidates if e.patient_id != freed.patient_id and _fits(e, t, freed)), None
         )
