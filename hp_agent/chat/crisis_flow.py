@@ -42,6 +42,7 @@ from hp_agent.chat.crisis_followup import intent_reply as intent_reply
 from hp_agent.chat.crisis_followup import joined as joined
 from hp_agent.crisis import service as crisis_service
 from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.models import CrisisDetection
 from hp_agent.crisis.safety import safety_payload
 
 SCREENER_CODE = "cssrs_screener"
@@ -191,8 +192,19 @@ async def active_screener(
 
 
 async def screener_done(session: AsyncSession, user_id: uuid.UUID, chat_session_id: uuid.UUID) -> bool:
-    for status in (AdministrationStatus.COMPLETED, AdministrationStatus.ABANDONED):
-        if await _administrations(session, user_id, chat_session_id, status):
+    """Completed or declined in this conversation. One the person stepped out of ("that's not
+    what I meant") does not count: risk raised after it gets the whole flow again."""
+    if await _administrations(session, user_id, chat_session_id, AdministrationStatus.COMPLETED):
+        return True
+    for admin in await _administrations(session, user_id, chat_session_id, AdministrationStatus.ABANDONED):
+        if admin.crisis_detection_id is None:
+            return True
+        retracted = await session.scalar(
+            select(CrisisDetection.false_alarm_reported_at).where(
+                CrisisDetection.id == admin.crisis_detection_id
+            )
+        )
+        if retracted is None:
             return True
     return False
 
@@ -328,6 +340,14 @@ async def finish(
 
 async def decline(session: AsyncSession, screener: Screener) -> None:
     screener.administration.status = AdministrationStatus.ABANDONED
+    await session.flush()
+
+
+async def step_out(session: AsyncSession, screener: Screener, detection_id: uuid.UUID | None) -> None:
+    """The person stepped out ("that's not what I meant"): ended, and linked to the detection that
+    started it, now marked as a self-reported false alarm (``screener_done`` reads the link)."""
+    screener.administration.status = AdministrationStatus.ABANDONED
+    screener.administration.crisis_detection_id = detection_id
     await session.flush()
 
 

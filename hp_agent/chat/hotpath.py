@@ -46,7 +46,8 @@ WHERE cs.id = :session_id AND cs.user_id = :user_id
 ).columns(content=EncryptedText())
 
 # Read right after the session lock, in one round trip: the message already stored under this
-# client id (a resend that raced this one), and whether a screener is in progress. A statement
+# client id (a resend that raced this one), whether a screener is in progress and whether a
+# one-question check is waiting for its answer (docs/crisis-engine.md, "Graded response"). A statement
 # of its own, not part of the lock's: only a snapshot taken after the lock sees a duplicate that
 # committed while this transaction waited for it.
 _AFTER_LOCK = text(
@@ -56,6 +57,11 @@ SELECT EXISTS (
           WHERE user_id = :user_id AND chat_session_id = :session_id
             AND source = 'crisis_flow' AND status = 'in_progress'
        ) AS screener_open,
+       EXISTS (
+         SELECT 1 FROM crisis_detections
+          WHERE user_id = :user_id AND chat_session_id = :session_id
+            AND check_asked_at IS NOT NULL AND check_answer IS NULL
+       ) AS check_open,
        m.*
   FROM (VALUES (1)) AS one (x)
   LEFT JOIN LATERAL (
@@ -135,12 +141,13 @@ async def recent_or_duplicate(
 class AfterLock:
     duplicate: ChatMessage | None
     screener_open: bool
+    check_open: bool = False
 
 
 async def after_lock(
     session: AsyncSession, session_id: uuid.UUID, user_id: uuid.UUID, client_message_id: str
 ) -> AfterLock:
-    """The duplicate (if any) and the screener state, read under the session lock."""
+    """The duplicate (if any), the screener and check state, read under the session lock."""
     row = (
         await session.execute(
             _AFTER_LOCK,
@@ -148,7 +155,7 @@ async def after_lock(
         )
     ).one()
     found = _message(row) if row._mapping["id"] is not None else None
-    return AfterLock(found, bool(row._mapping["screener_open"]))
+    return AfterLock(found, bool(row._mapping["screener_open"]), bool(row._mapping["check_open"]))
 
 
 @dataclass(slots=True)

@@ -15,15 +15,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crisis_engine import Assessment, Context, ContextMessage, RiskLevel
 from hp_agent.agents.models import AIAgentConfiguration
 from hp_agent.chat import crisis_flow as flow
-from hp_agent.chat import hotpath, sentiment
+from hp_agent.chat import crisis_turn, hotpath, sentiment
 from hp_agent.chat import repository as repo
 from hp_agent.chat.assessor import assess, remembered
+from hp_agent.chat.crisis_turn import whereabouts
 from hp_agent.chat.frames import display_text, encode
 from hp_agent.chat.models import ChatMessage, ChatSession, MessageRole, SessionStatus
 from hp_agent.chat.protocol import Code, ProtocolError
@@ -31,7 +31,6 @@ from hp_agent.chat.sequencing import SessionGone, SessionRef, append
 from hp_agent.crisis import service as crisis_service
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.db.session import Principal
-from hp_agent.users.models import User, UserPreferences
 
 # A conversation as the writers see it: a loaded row, or the row locked by the message path.
 Conversation = ChatSession | hotpath.LockedSession
@@ -44,32 +43,6 @@ def _user_id(principal: Principal) -> uuid.UUID:
     if principal.user_id is None:
         raise ProtocolError(Code.NOT_AUTHENTICATED, "Authentication required.")
     return principal.user_id
-
-
-@dataclass(frozen=True, slots=True)
-class Where:
-    """Where the person is, for choosing crisis lines."""
-
-    country_code: str | None
-    locale: str | None
-
-
-async def whereabouts(session: AsyncSession, user_id: uuid.UUID) -> Where:
-    user = await session.get(User, user_id)
-    prefs = (
-        await session.execute(select(UserPreferences).where(UserPreferences.user_id == user_id))
-    ).scalar_one_or_none()
-    country = user.country_code if user else None
-    locale = user.locale if user else None
-    override = prefs.crisis_lines_locale if prefs else None
-    if override:
-        # "GB" names a country; "en-GB" a language and a country (someone travelling).
-        parts = override.replace("_", "-").split("-")
-        if len(parts) == 1 and len(parts[0]) == 2 and parts[0].isalpha():
-            country = parts[0].upper()
-        elif len(parts) >= 2 and len(parts[-1]) == 2:
-            country, locale = parts[-1].upper(), override
-    return Where(country, locale)
 
 
 # -- sessions -------------------------------------------------------------------------------------
@@ -146,6 +119,7 @@ class AgentTurn:
     history: list[tuple[str, str]]  # (role, text), oldest first, ending with the user's message
     tools_allowed: tuple[str, ...]
     context: Any = None  # the agents runtime's UserContext
+    embedding: Any = None  # the message's sentence embedding from its assessment (intent reading)
 
 
 @dataclass(slots=True)
@@ -264,14 +238,22 @@ async def accept(
         new_escalation=_opened(outcome),
     )
     accepted = Accepted(message, duplicate=False, level=level, base_seq=base_seq)
-    screener = await flow.active_screener(session, user_id, chat.id) if found.screener_open else None
-    if screener is not None or level >= RiskLevel.MODERATE:
-        accepted.scripted = await _crisis_reply(session, chat, text, level, screener)
+    crisis = await crisis_turn.respond(
+        session,
+        chat,
+        text=text,
+        outcome=outcome,
+        screener_open=found.screener_open,
+        check_open=found.check_open,
+    )
+    accepted.scripted = crisis.frames
+    if not crisis.agent_answers:
         return accepted
-    history = [*prepared.recent, message][-HISTORY_MESSAGES:]
+    history = _agent_memory([*prepared.recent, message], crisis.answer_to)
     turn = AgentTurn(
         history=[("user" if m.role == MessageRole.USER else "agent", display_text(m)) for m in history],
         tools_allowed=tools_allowed,
+        embedding=assessment.embedding,
     )
     if load_context is not None:
         turn.context = await load_context(session, user_id, tools_allowed)
@@ -279,95 +261,21 @@ async def accept(
     return accepted
 
 
+def _agent_memory(turns: list[ChatMessage], answer_to: uuid.UUID | None) -> list[ChatMessage]:
+    """What the agent remembers: the recent turns, ending at ``answer_to`` when the crisis layer
+    hands a conversation back (after "no" to the check, or a way out of the screener) so the
+    agent takes up what the person was talking about rather than answering "no"."""
+    if answer_to is not None:
+        at = next((i for i, m in enumerate(turns) if m.id == answer_to), None)
+        if at is not None:
+            turns = turns[: at + 1]
+    return turns[-HISTORY_MESSAGES:]
+
+
 def _opened(outcome: crisis_service.CrisisOutcome) -> bool:
     """True when this detection opened a new escalation (not attached to an active one)."""
     esc, det = outcome.escalation, outcome.detection
     return esc is not None and det is not None and esc.detection_id == det.id
-
-
-# -- the crisis flow ------------------------------------------------------------------------------
-
-
-async def _safety(session: AsyncSession, chat: Conversation, body: dict[str, Any]) -> ChatMessage:
-    return await append(
-        session, chat, role=MessageRole.SAFETY, content=encode(body), model_name="crisis_flow"
-    )
-
-
-async def _resources(session: AsyncSession, chat: Conversation, level: RiskLevel) -> ChatMessage:
-    where = await whereabouts(session, chat.user_id)
-    body = await flow.resources_body(session, chat.user_id, level, where.country_code, where.locale)
-    return await _safety(session, chat, body)
-
-
-async def _crisis_reply(
-    session: AsyncSession, chat: Conversation, text: str, level: RiskLevel, screener: flow.Screener | None
-) -> list[ChatMessage]:
-    out: list[ChatMessage] = []
-    if screener is None:
-        if await flow.screener_done(session, chat.user_id, chat.id):
-            # Asked already in this conversation: answer this message (by level, and any request
-            # for secrecy or about methods) and show help, do not re-screen.
-            reply = await flow.follow_up(session, chat.user_id, chat.id, text, level)
-            out.append(await _safety(session, chat, flow.text_body("acknowledge", reply)))
-            out.append(await _resources(session, chat, level))
-            return out
-        # A request for secrecy or about methods is answered first, whatever the level.
-        lead = await flow.intent_reply(session, chat.id, text)
-        ack = flow.joined(lead, flow.acknowledge_text(level))
-        out.append(await _safety(session, chat, flow.text_body("acknowledge", ack)))
-        out.append(await _resources(session, chat, level))
-        screener = await flow.start_screener(session, chat.user_id, chat.id)
-        item = flow.next_item(screener.items, screener.answers)
-        assert item is not None
-        out.append(
-            await _safety(
-                session, chat, flow.question_body(screener, item, intro=flow.flow_text().screener_intro)
-            )
-        )
-        return out
-
-    # A screener is in progress: this message answers the current question. A request for
-    # secrecy or about methods in it is answered before whatever comes next.
-    item = flow.next_item(screener.items, screener.answers)
-    answer = flow.parse_answer(text)
-    lead = await flow.intent_reply(session, chat.id, text)
-    if level >= RiskLevel.HIGH:
-        # The answer itself carries high risk: the lines come first, whatever it says.
-        out.append(await _resources(session, chat, level))
-    if item is None or answer == "decline":
-        await flow.decline(session, screener)
-        out.append(
-            await _safety(
-                session,
-                chat,
-                flow.text_body("screener_declined", flow.joined(lead, flow.flow_text().declined)),
-            )
-        )
-        if level < RiskLevel.HIGH:
-            out.append(await _resources(session, chat, max(level, RiskLevel.MODERATE)))
-        return out
-    if answer == "unclear":
-        out.append(
-            await _safety(
-                session, chat, flow.question_body(screener, item, intro=lead or flow.flow_text().clarify)
-            )
-        )
-        return out
-    await flow.record_answer(session, screener, item, 1 if answer == "yes" else 0)
-    upcoming = flow.next_item(screener.items, screener.answers)
-    if upcoming is not None and not flow.is_high_now(screener):
-        out.append(await _safety(session, chat, flow.question_body(screener, upcoming, intro=lead)))
-        return out
-    result = await flow.finish(session, screener, chat_session_id=chat.id, early=upcoming is not None)
-    body = flow.text_body(
-        "screener_result", flow.joined(lead, flow.result_text(result.severity, screener.template))
-    )
-    body["result"] = {"severity": result.severity, "risk_level": result.risk.value}
-    out.append(await _safety(session, chat, body))
-    if result.risk >= RiskLevel.MODERATE or level >= RiskLevel.MODERATE:
-        out.append(await _resources(session, chat, max(result.risk, level)))
-    return out
 
 
 # -- agent replies --------------------------------------------------------------------------------

@@ -164,11 +164,16 @@ async def risk_timeline(
         patient_id=patient_id,
         points=[
             TimelinePoint(
+                detection_id=d.id,
                 detected_at=d.detected_at,
                 risk_level=d.risk_level,
                 score=d.score,
                 source=d.source.value,
                 categories=d.categories,
+                check_asked_at=d.check_asked_at,
+                check_answer=d.check_answer,
+                check_answered_at=d.check_answered_at,
+                false_alarm_reported_at=d.false_alarm_reported_at,
             )
             for d in reversed(rows)
         ],

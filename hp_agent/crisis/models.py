@@ -116,6 +116,14 @@ class ReviewLabel(str, enum.Enum):
     UNCERTAIN = "uncertain"
 
 
+class CheckAnswer(str, enum.Enum):
+    """The person's answer to the one-question check (docs/crisis-engine.md, "Graded response")."""
+
+    YES = "yes"
+    NO = "no"
+    UNCLEAR = "unclear"  # neither: read as yes (the full crisis flow follows)
+
+
 class CrisisDetection(UUIDPk, Timestamps, Base):
     """One engine assessment worth keeping (the service decides which levels it records)."""
 
@@ -150,9 +158,21 @@ class CrisisDetection(UUIDPk, Timestamps, Base):
     reviewed_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
     )
+    # Graded response (migration 0004): on uncertain evidence the chat asks one direct question
+    # instead of the screener; when, and what the person answered. Never cleared afterwards.
+    check_asked_at: Mapped[dt.datetime | None]
+    check_answer: Mapped[CheckAnswer | None] = mapped_column(pg_enum(CheckAnswer, "crisis_check_answer"))
+    check_answered_at: Mapped[dt.datetime | None]
+    # The person stepped out of the screener ("that's not what I meant"): a self-reported false
+    # alarm, shown to the clinician beside the detection (which is kept, never deleted).
+    false_alarm_reported_at: Mapped[dt.datetime | None]
 
     __table_args__ = (
         CheckConstraint("jsonb_typeof(categories) = 'array'", name="categories_array"),
+        CheckConstraint("check_answer IS NULL OR check_asked_at IS NOT NULL", name="check_answer_after_ask"),
+        CheckConstraint(
+            "(check_answer IS NULL) = (check_answered_at IS NULL)", name="check_answer_with_time"
+        ),
         CheckConstraint("jsonb_typeof(matches) = 'array'", name="matches_array"),
         # Defence in depth: Match.to_dict() carries matched_text, which must not be stored.
         CheckConstraint("NOT jsonb_path_exists(matches, '$[*].matched_text')", name="matches_without_text"),
@@ -166,6 +186,12 @@ class CrisisDetection(UUIDPk, Timestamps, Base):
             postgresql_where=text(ELEVATED_RISK_SQL),
         ),
         Index("ix_crisis_detections_source", "source", "source_id"),
+        # The check a conversation is waiting on (read under the session lock on every message).
+        Index(
+            "ix_crisis_detections_open_check",
+            "chat_session_id",
+            postgresql_where=text("check_asked_at IS NOT NULL AND check_answer IS NULL"),
+        ),
         rls(),
     )
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crisis_engine import RiskLevel
 from crisis_engine.types import Category
-from hp_agent.crisis.models import EscalationOutcome, EscalationStatus
+from hp_agent.crisis.models import CheckAnswer, EscalationOutcome, EscalationStatus
 
 
 class EscalationOut(BaseModel):
@@ -87,7 +87,18 @@ class ContextMessage(BaseModel):
     is_trigger: bool
 
 
-class DetectionOut(BaseModel):
+class PersonSaid(BaseModel):
+    """What the person said about a detection (docs/crisis-engine.md, "Graded response"): the
+    one-question check and its answer, and whether they stepped out of the screener calling it a
+    false alarm. The detection itself is kept either way."""
+
+    check_asked_at: dt.datetime | None = None
+    check_answer: CheckAnswer | None = None
+    check_answered_at: dt.datetime | None = None
+    false_alarm_reported_at: dt.datetime | None = None
+
+
+class DetectionOut(PersonSaid):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -107,7 +118,8 @@ class EscalationContextOut(BaseModel):
     messages: list[ContextMessage]
 
 
-class TimelinePoint(BaseModel):
+class TimelinePoint(PersonSaid):
+    detection_id: uuid.UUID | None = None
     detected_at: dt.datetime
     risk_level: RiskLevel
     score: float

@@ -22,3 +22,22 @@ def keyword_engine() -> Iterator[None]:
     assessor.pin_detector(CrisisDetector.load(classifier=False))
     yield
     assessor.pin_detector(None)
+
+
+# Texts the stand-in classifier is sure about (``engines.SureClassifierDetector``): ordinary
+# messages that the issue's live run saw put at moderate by the classifier alone.
+UNCERTAIN_TEXTS = (
+    "my roommate keeps leaving dishes everywhere and i'm fed up",
+    "is it normal to still be crying about it?",
+)
+
+
+@pytest.fixture
+def uncertain_engine() -> Iterator[None]:
+    """The engine with a classifier stand-in sure about ``UNCERTAIN_TEXTS`` (see engines.py)."""
+    from hp_agent.chat import assessor
+    from tests.chat.engines import SureClassifierDetector
+
+    assessor.pin_detector(SureClassifierDetector(UNCERTAIN_TEXTS))
+    yield
+    assessor.pin_detector(None)
