@@ -23,7 +23,7 @@ from hp_agent.agents.providers import ProviderError, build_chat_model
 
 # The system message carries the context as data under this key for the scripted engine; other
 # providers read the same context as text.
-from hp_agent.agents.scripted import CONTEXT_KEY
+from hp_agent.agents.scripted import CONTEXT_KEY, EMBEDDING_KEY
 from hp_agent.agents.scripted.model import ScriptedChatModel
 from hp_agent.errors import HPError
 
@@ -260,7 +260,9 @@ class AgentRuntime:
             log.warning("agent %s model failed: %s", self.spec.slug, type(exc).__name__)
             raise AgentUnavailable("The agent could not reply just now.") from exc
 
-    async def draft(self, history: Sequence[ChatTurn], context: UserContext) -> AsyncIterator[str]:
+    async def draft(
+        self, history: Sequence[ChatTurn], context: UserContext, embedding: Any = None
+    ) -> AsyncIterator[str]:
         """The reply for a caller that checks it as a whole before showing any of it (the chat).
 
         Same text as :meth:`stream_reply`. The offline scripted model writes its reply in one go,
@@ -274,8 +276,14 @@ class AgentRuntime:
             return
         if not history or history[-1].role != "user":
             raise HPError("A reply needs a user message to answer.", 422, code="no_user_message")
+        messages = self.build_messages(history, context)
+        if embedding is not None:
+            # The crisis engine's embedding of the last message: the scripted engine reads intent
+            # and topic from it instead of encoding the text again (scripted only: other providers
+            # would send additional_kwargs on to their server).
+            messages[-1].additional_kwargs[EMBEDDING_KEY] = embedding
         try:
-            message = await self.model.ainvoke(self.build_messages(history, context))
+            message = await self.model.ainvoke(messages)
         except HPError:
             raise
         except Exception as exc:

@@ -94,5 +94,7 @@ class AgentBridge:
         runtime = self.runtime()
         history = [ChatTurn("user" if role == "user" else "agent", text) for role, text in turn.history]
         # ``draft``: the whole reply is checked before any of it is sent (replies.py).
-        async for chunk in runtime.draft(history, turn.context or UserContext()):
+        # The crisis engine's embedding of the message, when the service kept it (intent reading).
+        embedding = getattr(turn, "embedding", None)
+        async for chunk in runtime.draft(history, turn.context or UserContext(), embedding):
             yield chunk

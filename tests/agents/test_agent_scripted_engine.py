@@ -33,11 +33,15 @@ async def converse(
     return replies
 
 
-async def test_reflection_uses_the_persons_own_words() -> None:
+async def test_reflection_paraphrases_and_names_the_feeling() -> None:
     (reply,) = await converse(["My presentation at work went badly and I feel embarrassed"])
     lower = reply.lower()
-    assert "your presentation at work went badly" in lower  # their words, turned to "you"
+    # Not their sentence with the pronouns flipped (that reads as parroting, issue #21) ...
+    assert "presentation at work went badly" not in lower
     assert "my presentation" not in lower
+    # ... but the feeling named and the gist said in the engine's own words.
+    assert "ashamed" in lower or "embarrassed" in lower
+    assert "work" in lower
     assert reply.rstrip().endswith("?")  # and one question to keep the conversation going
 
 
@@ -110,7 +114,7 @@ async def test_remembers_people_and_things_from_earlier_turns() -> None:
         ],
         slug="listener",
     )
-    assert "Maya" in replies[0] or "your sister" in replies[0]
+    assert "someone close to you" in replies[0] or "relationship" in replies[0]
     assert "your sister" in replies[2] or "Maya" in replies[2] or "your kids" in replies[2], replies[2]
 
 
@@ -295,9 +299,9 @@ async def test_being_told_it_got_it_wrong() -> None:
 @pytest.mark.parametrize(
     ("message", "expected", "unexpected"),
     [
-        ("I AM SO ANGRY AT MY DAD", "you are so angry at your dad", "ANGRY"),
-        # "Dr." does not end the sentence being reflected.
-        ("My therapist Dr. Smith said I'm doing OK", "dr. smith said you're doing ok", "My therapist"),
+        ("I AM SO ANGRY AT MY DAD", "angry", "ANGRY"),
+        # Nothing felt or heavy to name: a question, not a guessed feeling or their words back.
+        ("My therapist Dr. Smith said I'm doing OK", "?", "dr. smith said"),
         ("Je suis très triste aujourd'hui", "?", "je suis"),
         ("", "?", "It sounds like"),
     ],
@@ -326,7 +330,7 @@ async def test_motivational_interviewing_dialogue_works_with_ambivalence() -> No
         reply = model.invoke(history).text
         history.append(AIMessage(reply))
         replies.append(reply)
-    assert "part of you" in replies[0].lower() or "weighing" in replies[0].lower()
+    assert "part of you" in replies[0].lower() or "weighing" in replies[0].lower(), replies[0]
     # After two turns, ambivalence gets an MI tool rather than advice.
     assert "importance ruler" in replies[2].lower() or "pros and cons" in replies[2].lower(), replies[2]
     # It reflects their own "I should", but never tells them what they should do.

@@ -7,6 +7,12 @@ import re
 from dataclasses import dataclass
 
 from hp_agent.agents.scripted.content import DialogueContent, Distortion
+from hp_agent.agents.scripted.understanding import (
+    MIN_INTENT_CONFIDENCE,
+    MIN_TOPIC_CONFIDENCE,
+    Reading,
+    default_heads,
+)
 from hp_agent.lru import LRU
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
@@ -71,6 +77,10 @@ class Analysis:
     painful: bool  # something painful is described, with or without a feeling word
     asks_question: bool
     word_count: int
+    # From the crisis engine's embedding of the message (None: not available for this message).
+    reading: Reading | None = None
+    theme: str | None = None  # sleep, exams_work, relationships, ... (understanding/topics.yaml)
+    patterned: tuple[str, ...] = ()  # the intents the lexicon's patterns matched, whatever the head said
 
     def has(self, intent: str) -> bool:
         return intent in self.intents
@@ -232,19 +242,118 @@ def _clause(
 _analyses: LRU[str, Analysis] = LRU(4096)
 
 
-def analyse(content: DialogueContent, raw: str) -> Analysis:
+def analyse(content: DialogueContent, raw: str, embedding: object = None) -> Analysis:
+    """The reading of ``raw``; with ``embedding`` (the crisis engine's vector for it) intent and
+    topic come from the understanding heads, else from the lexicon's patterns. An analysis made
+    with an embedding replaces one made without, so later turns remember the better reading."""
     cached = _analyses.get(raw, owner=content)
-    if cached is None:
-        cached = _analyse(content, raw)
-        _analyses.put(raw, cached, owner=content)
+    if cached is None or (embedding is not None and cached.reading is None):
+        reading = None
+        heads = default_heads() if embedding is not None else None
+        if heads is not None:
+            reading = heads.read(embedding)
+        fresh = _analyse(content, raw, reading)
+        if cached is None or fresh.reading is not None:
+            cached = fresh
+            _analyses.put(raw, cached, owner=content)
     return cached
 
 
-def _analyse(content: DialogueContent, raw: str) -> Analysis:
+# Head intents -> the engine's intent names (lexicon.yaml uses the same names for its patterns).
+HEAD_INTENTS = {
+    "agree": "agrees",
+    "disagree": "declines",
+    "thanks": "thanks_goodbye",
+    "goodbye": "thanks_goodbye",
+    "greeting": "greeting",
+    "unsure": "unsure",
+    "ask_advice": "asks_advice",
+    "ask_plan": "asks_plan",
+    "ask_exercise": "asks_exercise",
+    "ask_info": "asks_info",
+    "ask_listen": "asks_listen",
+    "about_agent": "asks_about_agent",
+    "venting": "venting",
+}
+# Decided by patterns only, whatever the embedding says: safety and boundaries never depend on a
+# nearest neighbour, and a request named in so many words ("a revision timetable") is a request.
+PATTERN_ONLY = frozenset(
+    {
+        "risk",
+        "asks_means",
+        "asks_medication",
+        "asks_diagnosis",
+        "asks_secrecy",
+        "asks_human",
+        "misunderstood",
+        "asks_plan",
+        "asks_exercise",
+        "asks_info",
+        "asks_listen",
+        "pause",
+        "resume",
+    }
+)
+# Without a confident reading, a theme is inferred from the lexicon's topics and feelings.
+_THEME_FROM_TOPIC = {
+    "sleep": "sleep",
+    "work": "exams_work",
+    "study": "exams_work",
+    "self_worth": "self_esteem",
+    "relationships": "relationships",
+    "family": "relationships",
+    "friends": "relationships",
+}
+_THEME_FROM_EMOTION = {
+    "angry": "anger",
+    "anxious": "worry_panic",
+    "worried": "worry_panic",
+    "lonely": "loneliness",
+    "sad": "low_mood",
+    "numb": "low_mood",
+    "hopeless": "low_mood",
+    "exhausted": "low_mood",
+    "stressed": "exams_work",
+    "overwhelmed": "exams_work",
+}
+_GRIEF = re.compile(
+    r"\b(?:died|passed away|passed on|funeral|grie(?:f|ving)|bereave\w*|lost my (?:mum|mom|dad|nan|"
+    r"gran\w*|grand\w*|friend|brother|sister|son|daughter|husband|wife|partner|dog|cat))\b"
+)
+
+
+def _intents(matched: tuple[str, ...], reading: Reading | None) -> tuple[str, ...]:
+    if reading is None or reading.intent_confidence < MIN_INTENT_CONFIDENCE:
+        return matched
+    kept = [name for name in matched if name in PATTERN_ONLY]
+    head = HEAD_INTENTS.get(reading.intent)
+    if head and head not in kept:
+        kept.append(head)
+    return tuple(kept)
+
+
+def _theme(
+    lower: str, topics: tuple[str, ...], emotions: tuple[str, ...], reading: Reading | None
+) -> str | None:
+    if _GRIEF.search(lower):
+        return "grief"
+    if reading is not None and reading.topic and reading.topic_confidence >= MIN_TOPIC_CONFIDENCE:
+        return reading.topic
+    for t in topics:
+        if t in _THEME_FROM_TOPIC:
+            return _THEME_FROM_TOPIC[t]
+    for e in emotions:
+        if e in _THEME_FROM_EMOTION:
+            return _THEME_FROM_EMOTION[e]
+    return None
+
+
+def _analyse(content: DialogueContent, raw: str, reading: Reading | None = None) -> Analysis:
     text = normalise(raw)
     lower = text.lower()
     lex = content.lexicon
-    intents = tuple(name for name, patterns in lex.intents.items() if _match_any(patterns, lower))
+    patterned = tuple(name for name, ps in lex.intents.items() if _match_any(ps, lower))
+    intents = _intents(patterned, reading)
     emotions = tuple(label for label, patterns in lex.emotions.items() if _match_any(patterns, lower))
     topics = tuple(label for label, patterns in lex.topics.items() if _match_any(patterns, lower))
     traps: list[TrapHit] = []
@@ -275,13 +384,17 @@ def _analyse(content: DialogueContent, raw: str) -> Analysis:
         painful=bool(traps) or any(p.search(lower) for p in lex.painful),
         asks_question=text.rstrip().endswith("?"),
         word_count=len(_WORD.findall(text)),
+        reading=reading,
+        patterned=patterned,
+        theme=_theme(lower, topics, emotions, reading),
     )
 
 
 def _quote(text: str, match: re.Match[str]) -> str:
-    """The matched words extended to the end of their clause, at most about ten words."""
+    """The matched words extended to the end of their clause, at most five words."""
     start, end = match.span()
     rest = re.split(r"[,.;!?]", text[end:], maxsplit=1)[0]
     quote = (text[start:end] + rest).strip()
     words = quote.split()
-    return " ".join(words[:10])
+    # A few words are enough to point at the thought; more would read as an echo.
+    return " ".join(words[:5])

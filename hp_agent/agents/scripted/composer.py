@@ -10,6 +10,7 @@ import random
 import re
 from collections.abc import Sequence
 
+from hp_agent.agents.scripted import requests as rq
 from hp_agent.agents.scripted.analysis import Analysis, analyse
 from hp_agent.agents.scripted.content import Approach, DialogueContent, Technique
 from hp_agent.agents.scripted.memory import ContextView, Memory, build_memory
@@ -22,6 +23,7 @@ from hp_agent.agents.scripted.phrasing import (
     stem,
     truncate_sentences,
 )
+from hp_agent.agents.scripted.talk import Talk, default_talk
 
 # Checked in this order; the first that matches replaces the whole reply.
 _REDIRECT_INTENTS = (
@@ -57,18 +59,26 @@ class Composer:
         self.agent_name = agent_name
         self.max_chars = max_chars
         self.questions_per_turn = max(1, questions_per_turn)
+        self.talk: Talk = default_talk()
+        self.history: list[tuple[str, str]] = []
 
     # -- entry point ---------------------------------------------------------------------------
 
-    def compose(self, history: Sequence[tuple[str, str]], context: ContextView, seed: int) -> str:
-        """The reply to the last (user) turn of ``history``; deterministic given history and seed."""
+    def compose(
+        self, history: Sequence[tuple[str, str]], context: ContextView, seed: int, embedding: object = None
+    ) -> str:
+        """The reply to the last (user) turn of ``history``; deterministic given history, seed and
+        the embedding of the last message (the crisis engine's, when the service has it)."""
         memory = build_memory(self.content, list(history[:-1]))
-        current = analyse(self.content, history[-1][1])
+        current = analyse(self.content, history[-1][1], embedding)
+        self.history = list(history)
         reply = ""
+        previous = _opening(memory.last_reply or "")
         for attempt in range(8):
             rng = random.Random(stable_seed(seed, memory.turn, current.text, attempt))
             reply = self._render(self._plan(current, memory, context, Picker(rng, memory)))
-            if reply not in memory.agent_replies:
+            # Never the same reply twice, and never two replies in a row that open the same way.
+            if reply not in memory.agent_replies and (attempt >= 6 or _opening(reply) != previous):
                 return reply
         # Every phrasing has been used with these exact words: say so plainly rather than repeat.
         return (
@@ -86,12 +96,16 @@ class Composer:
                 if intent in ("asks_human", "asks_secrecy"):
                     reply.add("question", pick.pick(approach.lines("questions")))
                 return reply
+        if self._requests(a, memory, pick, reply):
+            return reply
         if a.has("greeting") and a.word_count <= 4:
             name_part = f", {ctx.display_name}" if ctx.display_name else ""
             reply.add("greeting", pick.pick(approach.lines("greeting_reply"), name_part=name_part))
             return reply
-        if a.has("thanks_goodbye") and a.word_count <= 12:
-            reply.add("closing", pick.pick(self.content.redirects.get("thanks_goodbye", ())))
+        if a.has("thanks_goodbye") and a.word_count <= 16 and not memory.active_technique:
+            reply.add(
+                "closing", pick.pick(self.talk.closing, self.content.redirects.get("thanks_goodbye", ()))
+            )
             return reply
         if self._continue_technique(a, memory, pick, reply):
             return reply
@@ -114,9 +128,10 @@ class Composer:
             return reply
 
         if a.emotions and not negative and not a.traps:
-            reply.add("reflection", self._reflection(a, "", pick))
             reply.add("question", pick.pick(approach.lines("positive")))
             return reply
+
+        summary = self._summary(a, memory, pick)
 
         reflection = self._reflection(a, emotion, pick)
         if reflection is None and a.word_count < 4:
@@ -127,7 +142,9 @@ class Composer:
             reply.add("context", self._context_remark(a, memory, ctx, pick))
             reply.add("question", pick.pick(approach.lines("fallbacks"), approach.lines("questions")))
             return reply
-        reply.add("reflection", reflection)
+        reply.add("summary", summary)
+        if summary is None:
+            reply.add("reflection", reflection)
         if negative and (memory.turn == 0 or pick.rng.random() < 0.5):
             reply.add("validation", pick.pick(approach.lines("validations")))
         trap = next((t for t in a.traps if t.distortion.id not in memory.traps_named), None)
@@ -149,7 +166,11 @@ class Composer:
             )
 
         asked = a.has("asks_advice")
-        technique = self._choose_technique(a, memory, distressed=False, asked=asked)
+        technique = (
+            None
+            if memory.listening_only and not asked
+            else self._choose_technique(a, memory, distressed=False, asked=asked)
+        )
         # Naming a trap is enough for one turn unless the person asked for help.
         if technique is not None and (trap is None or asked):
             if approach.offer_techniques == "when_asked":
@@ -174,25 +195,110 @@ class Composer:
         )
 
     def _reflection(self, a: Analysis, emotion: str, pick: Picker) -> str | None:
+        """A paraphrase that names the feeling, in the engine's words: never the person's own
+        sentence turned around (that reads as parroting)."""
         approach = self.approach
         if a.clause and a.self_critical and approach.lines("reflections.self_critical"):
             return pick.pick(approach.lines("reflections.self_critical"))
-        if a.clause:
-            # "You feel anxious, and that's left you feeling anxious" says nothing twice.
-            named = emotion and not _mentions_emotion(self.content, a.clause, emotion)
-            if named:
-                key = "reflections.with_emotion"
-            elif a.traps and approach.lines("reflections.thought"):
-                # A thinking trap is reflected as a thought, not affirmed as a fact.
-                key = "reflections.thought"
-            elif (a.painful or emotion) and approach.lines("reflections.heavy"):
-                key = "reflections.heavy"
+        theme = a.theme or "none"
+        if not emotion and theme == "none" and not a.painful:
+            return None  # nothing felt or heavy to name: a question serves better than a guess
+        if "torn" in a.emotions:
+            emotion, theme = "torn", "torn"
+        feeling = emotion or self.talk.theme_feeling.get(theme, "unsettled")
+        gist = pick.pick(self.talk.gist.get(theme) or self.talk.gist["none"]) or ""
+        return pick.pick(self.talk.reflect, gist=gist, feeling=feeling)
+
+    def _summary(self, a: Analysis, memory: Memory, pick: Picker) -> str | None:
+        """Every fourth turn, what has been said so far, tied together."""
+        if memory.turn < 3 or memory.turn % 4 != 3:
+            return None
+        turns = [*memory.user_turns, a]
+        themes = list(dict.fromkeys(t.theme for t in turns if t.theme and t.theme in self.talk.summary_theme))
+        feelings = list(dict.fromkeys(e for t in turns for e in t.emotions if e not in _POSITIVE))
+        if not feelings:
+            feelings = [self.talk.theme_feeling[t] for t in themes[:2]]
+        if not themes or not feelings:
+            return None
+        return pick.pick(
+            self.talk.summary,
+            themes=_join([self.talk.summary_theme[t] for t in themes[:3]]),
+            feelings=_join(feelings[:3]),
+        )
+
+    def _start_technique(self, technique: Technique, pick: Picker, reply: Reply) -> None:
+        reply.add("ack", pick.pick(self.talk.exercise["start"], technique=technique.name))
+        reply.add("step", technique.steps[0] if technique.steps else None)
+
+    def _requests(self, a: Analysis, memory: Memory, pick: Picker, reply: Reply) -> bool:
+        """Plans, exercises, information, listening, questions about the agent: answered, not
+        reflected. Mid-exercise only requests named in so many words interrupt it."""
+        talk = self.talk
+        stage = rq.plan_stage(talk, memory.last_reply)
+        if stage is not None and not a.has("declines"):
+            kind, step = stage
+            if step == "subjects":
+                reply.add("plan", talk.plans[kind].ask_hours)
             else:
-                key = "reflections.plain"
-            return pick.pick(approach.lines(key), clause=a.clause, clause_cap=cap(a.clause), emotion=emotion)
-        if emotion:
-            return pick.pick(approach.lines("reflections.emotion_only"), emotion=emotion)
-        return None
+                reply.add("plan", rq.build_plan(talk, kind, self.history))
+            return True
+        active = memory.active_technique is not None
+        says = a.patterned if active else a.intents
+        if active and a.has("pause"):
+            technique = self.content.techniques[memory.active_technique or ""]
+            reply.add(
+                "ack",
+                pick.pick(
+                    talk.exercise["paused"],
+                    technique=technique.name,
+                    step=str(memory.active_step + 1),
+                    steps=str(len(technique.steps)),
+                ),
+            )
+            return True
+        if a.has("resume"):
+            if memory.paused is None:
+                reply.add("ack", pick.pick(talk.exercise["nothing_paused"]))
+                return True
+            technique = self.content.techniques[memory.paused[0]]
+            reply.add("ack", pick.pick(talk.exercise["resumed"], technique=technique.name))
+            reply.add("step", technique.steps[max(0, min(memory.paused[1], len(technique.steps) - 1))])
+            return True
+        if "asks_plan" in says:
+            reply.add("plan", talk.plans[rq.plan_kind(a.text)].ask_subjects)
+            return True
+        if "asks_exercise" in says:
+            wanted = rq.named_technique(self.content, a.text) or rq.fitting_technique(
+                self.content, self.approach, a.theme or _recent_theme(memory), set(memory.completed)
+            )
+            if wanted is not None:
+                self._start_technique(wanted, pick, reply)
+                return True
+        if active:
+            return False
+        if "asks_info" in says:
+            info = rq.choose_info(talk, a.text, a.theme or _recent_theme(memory))
+            if info is not None and not memory.said(info.text[:60]):
+                reply.add("info", info.text)
+                reply.add("question", pick.pick(talk.info_offer))
+                return True
+        if "asks_listen" in says:
+            reply.add("listen", pick.pick(talk.listen))
+            return True
+        if "asks_about_agent" in says:
+            reply.add("about", pick.pick(talk.about_agent, name=self.agent_name))
+            return True
+        # Yes to an offered technique is handled by _continue_technique; yes to an information
+        # answer starts the exercise that fits.
+        last = memory.last_reply or ""
+        if a.has("agrees") and a.word_count <= 10 and any(o[:40] in last for o in talk.info_offer):
+            fitting = rq.fitting_technique(
+                self.content, self.approach, _recent_theme(memory), set(memory.completed)
+            )
+            if fitting is not None:
+                self._start_technique(fitting, pick, reply)
+                return True
+        return False
 
     def _continue_technique(self, a: Analysis, memory: Memory, pick: Picker, reply: Reply) -> bool:
         approach = self.approach
@@ -208,19 +314,11 @@ class Composer:
             technique = self.content.techniques[memory.active_technique]
             nxt = memory.active_step + 1
             if nxt < len(technique.steps):
-                if a.clause and a.word_count > 3:
-                    reply.add(
-                        "reflection",
-                        pick.pick(
-                            ("So {clause}.", "Okay, {clause}.", "Thank you. {clause_cap}."),
-                            clause=a.clause,
-                            clause_cap=cap(a.clause),
-                        ),
-                    )
-                else:
-                    reply.add("reflection", pick.pick(("Thank you.", "Okay, good.", "That's fine.")))
+                reply.add("ack", pick.pick(self.talk.exercise["step_ack"]))
                 reply.add("step", technique.steps[nxt])
                 return True
+            reply.add("done", pick.pick(self.talk.exercise["done"], technique=technique.name))
+            return True
         return False
 
     def _choose_technique(
@@ -345,6 +443,9 @@ class Composer:
 
     def _render(self, reply: Reply) -> str:
         parts = list(reply.parts)
+        if reply.kinds() & {"plan", "info"}:
+            # A plan or an explanation is the answer itself: shown whole, lines kept.
+            return "\n".join(t for _, t in parts)
         for kind in _DROP_ORDER:
             if len(" ".join(t for _, t in parts)) <= self.max_chars:
                 break
@@ -377,3 +478,15 @@ def _content_words(text: str) -> set[str]:
 
 
 # Parts written as a whole (a technique offer or step, a boundary redirect) keep all their sentences.
+
+
+def _opening(text: str) -> str:
+    return " ".join(re.findall(r"[a-z']+", text.lower())[:2])
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _recent_theme(memory: Memory) -> str | None:
+    return next((t.theme for t in reversed(memory.user_turns) if t.theme), None)

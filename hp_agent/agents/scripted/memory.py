@@ -7,11 +7,15 @@ which thinking traps it named and which phrasings it has used.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from hp_agent.agents.scripted.analysis import Analysis, analyse
 from hp_agent.agents.scripted.content import DialogueContent
+from hp_agent.agents.scripted.talk import default_talk
+
+_PAUSED = re.compile(r"we'll pause (.+?) here, at step (\d+) of")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,13 @@ class Memory:
     active_technique: str | None = None
     active_step: int = -1
     last_offer: str | None = None  # technique offered in the immediately previous reply
+    listening_only: bool = False  # the person asked to be listened to: no unasked-for exercises
+    paused: tuple[str, int] | None = None  # (technique, step shown when it was paused)
+    completed: list[str] = field(default_factory=list)  # techniques walked through to the end
+
+    @property
+    def last_reply(self) -> str | None:
+        return self.agent_replies[-1] if self.agent_replies else None
 
     def said(self, fragment: str) -> bool:
         """Whether an earlier reply contains ``fragment`` (case-insensitive)."""
@@ -78,6 +89,19 @@ def build_memory(content: DialogueContent, turns: list[tuple[str, str]]) -> Memo
         memory.agent_replies.append(text)
         lower = text.lower()
         memory.last_offer = None
+        talk = default_talk()
+        if any(line[:40].lower() in lower for line in talk.listen):
+            memory.listening_only = True
+        paused = _PAUSED.search(text)
+        if paused:
+            named = next((t for t in content.techniques.values() if t.name == paused.group(1)), None)
+            if named is not None:
+                memory.paused = (named.id, int(paused.group(2)) - 1)
+        openers = [d.split("{technique}")[0].lower() for d in talk.exercise["done"]]
+        for technique in content.techniques.values():
+            name = technique.name.lower()
+            if technique.id not in memory.completed and any(o + name in lower for o in openers):
+                memory.completed.append(technique.id)
         offered_now: str | None = None
         for technique in content.techniques.values():
             if any(m.lower() in lower for m in technique.markers) and any(
@@ -93,11 +117,19 @@ def build_memory(content: DialogueContent, turns: list[tuple[str, str]]) -> Memo
         # A step only counts inside a technique the person was offered (a DBT question can read
         # like a step of opposite action without anyone having started it).
         if step is not None and step[0] not in memory.techniques_offered:
-            step = None
+            # ... or one the person asked for and the engine started ("Let's do X together").
+            if content.techniques[step[0]].name.lower() in lower:
+                memory.techniques_offered.append(step[0])
+            else:
+                step = None
         if step is not None:
             memory.active_technique, memory.active_step = step
             memory.techniques_practised.add(step[0])
+            if memory.paused and memory.paused[0] == step[0]:
+                memory.paused = None  # resumed
         elif offered_now is None:
+            memory.active_technique, memory.active_step = None, -1
+        if paused:
             memory.active_technique, memory.active_step = None, -1
         memory.last_offer = offered_now
     return memory

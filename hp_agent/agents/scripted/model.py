@@ -20,6 +20,8 @@ from hp_agent.agents.scripted.memory import ContextView
 
 # The key under which the runtime's system message carries the structured user context.
 CONTEXT_KEY = "hp_user_context"
+# The key under which the last user message carries the crisis engine's embedding of it.
+EMBEDDING_KEY = "hp_embedding"
 _WORDS = re.compile(r"\S+\s*")
 
 
@@ -74,6 +76,7 @@ class ScriptedChatModel(BaseChatModel):
     def compose(self, messages: list[BaseMessage]) -> str:
         history: list[tuple[str, str]] = []
         payload: dict[str, Any] | None = None
+        embedding: Any = None
         for message in messages:
             if isinstance(message, SystemMessage):
                 extra = message.additional_kwargs.get(CONTEXT_KEY)
@@ -81,8 +84,10 @@ class ScriptedChatModel(BaseChatModel):
                     payload = extra
             elif isinstance(message, HumanMessage):
                 history.append(("user", message.text))
+                embedding = message.additional_kwargs.get(EMBEDDING_KEY)
             elif isinstance(message, AIMessage):
                 history.append(("agent", message.text))
+                embedding = None
         if not history or history[-1][0] != "user":
             raise ValueError("the last message must be the person's")
         content = self._content()
@@ -93,7 +98,7 @@ class ScriptedChatModel(BaseChatModel):
             max_chars=self.max_reply_chars,
             questions_per_turn=self.questions_per_turn,
         )
-        return composer.compose(history, ContextView.from_payload(payload), self.seed)
+        return composer.compose(history, ContextView.from_payload(payload), self.seed, embedding)
 
     def _generate(
         self,
