@@ -47,7 +47,8 @@ async def search_directory(
 async def accept_invitation(body: AcceptInvitationIn, db: DbSession) -> ClinicianOut:
     """Redeem an admin's invitation: creates the account (sign in next) and a profile that waits
     for an administrator to verify the licence."""
-    return clinician_out(await clinicians.accept_invitation(db, body))
+    profile, email = await clinicians.accept_invitation(db, body)
+    return clinician_out(profile, email)
 
 
 @router.get("/me", response_model=ClinicianOut)

@@ -101,8 +101,9 @@ async def invite(
     return inv, token
 
 
-async def accept_invitation(session: AsyncSession, body: AcceptInvitationIn) -> ClinicianProfile:
-    """Redeem the token: create the clinician's account and profile (pending verification)."""
+async def accept_invitation(session: AsyncSession, body: AcceptInvitationIn) -> tuple[ClinicianProfile, str]:
+    """Redeem the token: create the clinician's account and profile (pending verification);
+    returns the profile and the account's email (to sign in with)."""
     missing = [c.value for c in REQUIRED_CONSENTS if c not in body.consents]
     if missing:
         raise HPError(
@@ -175,7 +176,7 @@ async def accept_invitation(session: AsyncSession, body: AcceptInvitationIn) -> 
         subject_id=inv.id,
         details={"license_country": body.license_country},
     )
-    return profile
+    return profile, user.email
 
 
 async def get_profile(

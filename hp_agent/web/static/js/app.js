@@ -1,6 +1,7 @@
 // Entry point: sign-in and sign-up, the navigation between screens, and session restore.
 import { currentUser, on, refresh, signIn, signOut, signUp } from "./api.js";
 import { enterAssess, initAssess } from "./assess.js";
+import { enterAdmin, enterCare, enterClinic, initCare } from "./care.js";
 import { enterChat, initChat, stopChat } from "./chat.js";
 import { helpNow, hideCrisis } from "./crisis.js";
 import { $, $$, busy } from "./dom.js";
@@ -16,6 +17,9 @@ const ENTER = {
   assess: enterAssess,
   plan: enterPlan,
   console: enterConsole,
+  care: enterCare,
+  clinic: enterClinic,
+  admin: enterAdmin,
 };
 
 function show(view, focus = true) {
@@ -44,7 +48,7 @@ function signedIn(user, focus = true) {
   const nav = $("#nav");
   nav.hidden = false;
   for (const item of $$("li[data-role]", nav)) item.hidden = item.dataset.role !== user.role;
-  show(user.role === "therapist" ? "console" : "chat", focus);
+  show({ therapist: "console", admin: "admin" }[user.role] || "chat", focus);
 }
 
 function signedOut() {
@@ -95,6 +99,7 @@ async function boot() {
   initAssess();
   initPlan();
   initConsole();
+  initCare((user) => signedIn(user));
   for (const button of $$("#nav button[data-view]")) button.addEventListener("click", () => show(button.dataset.view));
   $("#sign-out").addEventListener("click", () => signOut());
   $("#help-now").addEventListener("click", () => helpNow());
