@@ -1,0 +1,93 @@
+"""Committed people for the scheduling tests that need real concurrency or a live server: what
+these write stays in the run's database, so every person is new (unique emails)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from hp_agent.app import create_app
+from hp_agent.auth.service import create_user
+from hp_agent.care.models import (
+    ClinicianProfile,
+    ClinicianProfileStatus,
+    RelationshipStatus,
+    TherapeuticRelationship,
+)
+from hp_agent.config import Settings
+from hp_agent.db.session import Database
+from hp_agent.db.urls import app_database_url
+from hp_agent.users.models import UserRole
+from hp_agent.users.repository import SYSTEM
+from tests.api.auth_helpers import PASSWORD, new_email
+
+
+async def user(db: Database, role: UserRole) -> tuple[uuid.UUID, str]:
+    email = new_email(role.value)
+    async with db.unit_of_work(SYSTEM) as s:
+        u = await create_user(s, email, PASSWORD, role, actor=SYSTEM)
+        return u.id, email
+
+
+async def verified_clinician(db: Database, tz: str = "UTC") -> tuple[uuid.UUID, str]:
+    clinician_id, email = await user(db, UserRole.therapist)
+    async with db.unit_of_work(SYSTEM) as s:
+        s.add(
+            ClinicianProfile(
+                user_id=clinician_id,
+                status=ClinicianProfileStatus.active,
+                display_name="Dr Live",
+                license_number=uuid.uuid4().hex[:12],
+                license_country="US",
+                license_verified_at=dt.datetime.now(dt.UTC),
+                accepting_new_patients=True,
+                timezone=tz,
+            )
+        )
+    return clinician_id, email
+
+
+async def link(db: Database, patient_id: uuid.UUID, clinician_id: uuid.UUID) -> None:
+    now = dt.datetime.now(dt.UTC)
+    async with db.unit_of_work(SYSTEM) as s:
+        s.add(
+            TherapeuticRelationship(
+                patient_id=patient_id,
+                therapist_id=clinician_id,
+                status=RelationshipStatus.active,
+                is_primary=True,
+                patient_consented_at=now,
+                started_at=now,
+            )
+        )
+
+
+async def headers(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    r = await client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@asynccontextmanager
+async def pooled_app(settings: Settings, pool_size: int) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
+    """The real app on its own connection pool (each request its own transaction, committed)."""
+    db = Database(app_database_url(settings), pool_size=pool_size, max_overflow=0)
+    app = create_app(settings, database=db)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=60
+        ) as c:
+            yield c, db
+    finally:
+        await db.dispose()
+
+
+def slot_start(weekday: int, hour: int, *, days_ahead: int = 7) -> dt.datetime:
+    day = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days_ahead)
+    while day.isoweekday() != weekday:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
