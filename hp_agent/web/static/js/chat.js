@@ -140,6 +140,16 @@ function onSafety(frame) {
     const parts = [frame.intro, frame.text].filter(Boolean).join(" ");
     bubble("safety", parts || "");
     quickReplies(q.options);
+  } else if (frame.kind === "check") {
+    // One direct question on uncertain evidence: a message bubble with Yes / No buttons (a typed
+    // answer works too), no crisis panel (docs/protocol.md, safety frames).
+    bubble("safety", [frame.text, frame.hint].filter(Boolean).join(" "));
+    quickReplies(frame.options);
+  } else if (frame.kind === "screener_exit") {
+    // Out of the screener: back to the conversation, the lines kept one tap away in the log.
+    bubble("safety", frame.text || "");
+    resourcesCard(frame.payload);
+    quickReplies([]);
   } else if (frame.text) {
     bubble("safety", frame.text);
   }
