@@ -7,6 +7,7 @@ import { helpNow, hideCrisis } from "./crisis.js";
 import { $, $$, busy } from "./dom.js";
 import { initMood, loadChart } from "./mood.js";
 import { enterPlan, initPlan } from "./plan.js";
+import { enterBook, enterSchedule } from "./schedule.js";
 import { enterConsole, initConsole, stopConsole } from "./therapist.js";
 import { enterThought } from "./thought.js";
 
@@ -20,6 +21,8 @@ const ENTER = {
   care: enterCare,
   clinic: enterClinic,
   admin: enterAdmin,
+  book: enterBook,
+  schedule: enterSchedule,
 };
 
 function show(view, focus = true) {
