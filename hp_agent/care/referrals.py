@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.care import repository
+from hp_agent.care import notify, repository
 from hp_agent.care.models import (
     CareRole,
     Referral,
@@ -145,6 +145,13 @@ async def respond(
             session.add(rel)
             await session.flush()
             rel_id = rel.id
+            await notify.in_app(
+                session,
+                r.patient_id,
+                f"care_offer:{rel.id}",
+                "A clinician offered to start care with you",
+                rel.id,
+            )
     await _audit(
         session,
         "care.referral.accepted" if accept else "care.referral.declined",

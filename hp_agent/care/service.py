@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.care import repository
+from hp_agent.care import notify, repository
 from hp_agent.care.clinicians import digest
 from hp_agent.care.models import (
     CareRole,
@@ -167,6 +167,7 @@ async def request(
     session.add(rel)
     await session.flush()
     await _audit(session, "care.relationship.requested", patient, rel, role=body.role.value)
+    await notify.request_waiting(session, body.clinician_id, rel.id)
     return rel
 
 
@@ -278,6 +279,8 @@ async def accept(
         async with acting_as(session, SYSTEM):
             await _activate(session, rel)
     await _audit(session, "care.relationship.accepted", actor, rel)
+    other = rel.patient_id if actor.user_id == rel.therapist_id else rel.therapist_id
+    await notify.answered(session, other, rel.id, accepted=True)
     return rel
 
 
@@ -292,6 +295,8 @@ async def decline(session: AsyncSession, actor: Principal, rel_id: uuid.UUID) ->
     rel.end_reason = reason
     await session.flush()
     await _audit(session, f"care.relationship.{reason}", actor, rel)
+    if reason == "declined":
+        await notify.answered(session, rel.created_by or rel.patient_id, rel.id, accepted=False)
     return rel
 
 

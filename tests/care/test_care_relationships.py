@@ -12,9 +12,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.admin.models import Notification
 from hp_agent.care.models import TherapeuticRelationship
 from hp_agent.care.network_models import CareInviteCode
 from hp_agent.compliance.models import AuditLog
+from hp_agent.events.models import EmailOutbox
 from hp_agent.users.models import UserRole
 from tests.care.conftest import Care, auth
 
@@ -82,6 +84,22 @@ async def test_request_accept_end_keeps_history_and_audits(
         ).scalars()
     )
     assert actions == ["care.relationship.requested", "care.relationship.accepted", "care.relationship.ended"]
+
+    # The request reached the clinician (email + in-app), the answer reached the patient; neither
+    # says who the patient is.
+    mails = (
+        (await owner_db.execute(select(EmailOutbox).where(EmailOutbox.recipient_user_id == cid)))
+        .scalars()
+        .all()
+    )
+    assert [m.template for m in mails] == ["care_request"]
+    assert str(pid) not in mails[0].body_text
+    notes = (
+        await owner_db.execute(
+            select(Notification.user_id, Notification.title).where(Notification.resource_id == rows[0].id)
+        )
+    ).all()
+    assert sorted(notes) == sorted([(cid, "New care request"), (pid, "Your care request was accepted")])
 
 
 async def test_request_to_unverified_clinician_is_refused_and_nothing_stored(

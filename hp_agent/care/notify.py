@@ -1,0 +1,77 @@
+"""Telling the other side of a care relationship that something needs their answer.
+
+Emails go through ``email_outbox`` and in-app notices through ``notifications``, both in the
+caller's transaction, so they exist exactly when the change they announce commits. Their text is
+non-sensitive by contract (it can reach a lock screen): it says that something happened, never
+who the patient is or why.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hp_agent.admin.models import Notification, NotificationCategory
+from hp_agent.events.models import EmailOutbox
+from hp_agent.users.models import User
+from hp_agent.users.repository import SYSTEM, acting_as
+
+
+async def email(session: AsyncSession, user_id: uuid.UUID, key: str, subject: str, body: str) -> None:
+    async with acting_as(session, SYSTEM):  # an account's email is readable by its owner only
+        address = (await session.execute(select(User.email).where(User.id == user_id))).scalar_one_or_none()
+        if address is None:
+            return
+        await session.execute(
+            insert(EmailOutbox)
+            .values(
+                id=uuid.uuid4(),
+                recipient_user_id=user_id,
+                to_address=address,
+                template=key.split(":", 1)[0],
+                subject=subject,
+                body_text=body,
+                idempotency_key=key,
+            )
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+
+
+async def in_app(
+    session: AsyncSession, user_id: uuid.UUID, key: str, title: str, relationship_id: uuid.UUID
+) -> None:
+    async with acting_as(session, SYSTEM):
+        session.add(
+            Notification(
+                user_id=user_id,
+                category=NotificationCategory.care_team,
+                title=title,
+                action_url="/care",
+                resource_type="therapeutic_relationship",
+                resource_id=relationship_id,
+                dedupe_key=key,
+            )
+        )
+
+
+async def request_waiting(session: AsyncSession, clinician_id: uuid.UUID, relationship_id: uuid.UUID) -> None:
+    await email(
+        session,
+        clinician_id,
+        f"care_request:{relationship_id}",
+        "A patient asked to start care with you in Happy Path",
+        "Someone asked to start care with you. Sign in to Happy Path to accept or decline.",
+    )
+    await in_app(
+        session, clinician_id, f"care_request:{relationship_id}", "New care request", relationship_id
+    )
+
+
+async def answered(
+    session: AsyncSession, user_id: uuid.UUID, relationship_id: uuid.UUID, *, accepted: bool
+) -> None:
+    title = "Your care request was accepted" if accepted else "Your care request was declined"
+    await in_app(session, user_id, f"care_answer:{relationship_id}", title, relationship_id)
