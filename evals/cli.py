@@ -121,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     from evals.agent_safety.live import add_arguments
 
     add_arguments(a)
+    q = sub.add_parser(
+        "agent-quality", help="play the everyday personas against the real service and score the dialogue"
+    )
+    from evals.agent_quality.live import add_arguments as add_quality_arguments
+
+    add_quality_arguments(q)
     return parser
 
 
@@ -357,6 +363,13 @@ def main(argv: Sequence[str] | None = None, factories: Mapping[str, DetectorFact
             "\n".join(suggest(json.loads(args.report.read_text(encoding="utf-8")), args.system, args.margin))
         )
         return 0
+    if args.command == "agent-quality":
+        from evals.agent_quality.live import run_live as run_quality
+
+        if not args.live:
+            print("error: agent-quality needs --live", file=sys.stderr)
+            return 2
+        return run_quality(args, argv)
     if args.live:
         if args.transcripts:
             print("error: give transcripts or --live, not both", file=sys.stderr)

@@ -264,7 +264,7 @@ class Composer:
             reply.add("ack", pick.pick(talk.exercise["resumed"], technique=technique.name))
             reply.add("step", technique.steps[max(0, min(memory.paused[1], len(technique.steps) - 1))])
             return True
-        if "asks_plan" in says:
+        if "asks_plan" in says and _asked(a, "asks_plan"):
             reply.add("plan", talk.plans[rq.plan_kind(a.text)].ask_subjects)
             return True
         if "asks_exercise" in says:
@@ -276,7 +276,7 @@ class Composer:
                 return True
         if active:
             return False
-        if "asks_info" in says:
+        if "asks_info" in says and _asked(a, "asks_info"):
             info = rq.choose_info(talk, a.text, a.theme or _recent_theme(memory))
             if info is not None and not memory.said(info.text[:60]):
                 reply.add("info", info.text)
@@ -490,3 +490,14 @@ def _join(items: list[str]) -> str:
 
 def _recent_theme(memory: Memory) -> str | None:
     return next((t.theme for t in reversed(memory.user_turns) if t.theme), None)
+
+
+_ASKING = re.compile(
+    r"^\W*(?:can|could|would|will|what|why|how|is|are|do|does|explain|tell|help|make|i need|i want)\b", re.I
+)
+
+
+def _asked(a: Analysis, intent: str) -> bool:
+    """A plan or an explanation is only started for a request: named by the patterns, or read by
+    the head from a message that asks (a statement about procrastinating is not a plan request)."""
+    return intent in a.patterned or a.asks_question or bool(_ASKING.match(a.text))

@@ -1,0 +1,1 @@
+"""``python -m evals agent-quality --live``: everyday personas against the real service (#21)."""
