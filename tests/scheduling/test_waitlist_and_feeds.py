@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.admin.models import Notification
+from hp_agent.config import Settings
 from hp_agent.db.session import Database
+from hp_agent.scheduling import tasks
 from hp_agent.scheduling.models import CalendarFeed
 from tests.scheduling.conftest import Person, add_window, clinician, next_weekday, patient, relate, type_id
 
@@ -155,3 +157,32 @@ async def test_calendar_feeds_are_secret_and_revocable(
     assert (await client.get("/v1/calendar/feeds/" + "x" * 43 + ".ics")).status_code == 404
     # The clinician's feed is untouched by the patient's revocation.
     assert (await client.get(urls[doc.id].removeprefix("http://test"))).status_code == 200
+
+
+async def test_an_unanswered_offer_expires_and_moves_on(
+    client: httpx.AsyncClient, app_db: Database, settings: Settings
+) -> None:
+    doc = await clinician(client, app_db)
+    assert (await add_window(client, doc, 1, "09:00", "10:00")).status_code == 201
+    first, a, b = [await patient(client) for _ in range(3)]
+    for p in (first, a, b):
+        await relate(app_db, p.id, doc.id)
+    tid = await type_id(client, first)
+    booked = (await _book(client, first, doc, tid, at(next_weekday(1), 9))).json()
+    for p in (a, b):
+        await client.post(
+            "/v1/waitlist", json={"clinician_id": str(doc.id), "appointment_type_id": tid}, headers=p.headers
+        )
+    await client.post(f"/v1/appointments/{booked['id']}/cancel", json={}, headers=first.headers)
+    offer = (await client.get("/v1/waitlist", headers=a.headers)).json()[0]
+    expires = dt.datetime.fromisoformat(offer["offer_expires_at"])
+    assert expires - dt.datetime.now(dt.UTC) <= dt.timedelta(minutes=settings.waitlist_offer_minutes)
+
+    # Before the expiry the worker leaves it alone; after it, the next person gets the offer.
+    assert (await tasks.run_due(app_db, settings, now=expires - dt.timedelta(minutes=1)))[1] == 0
+    assert (await tasks.run_due(app_db, settings, now=expires + dt.timedelta(seconds=1)))[1] == 1
+    assert (await client.get("/v1/waitlist", headers=a.headers)).json() == []
+    taken = await client.post(f"/v1/waitlist/{offer['id']}/accept", headers=a.headers)
+    assert taken.status_code == 409
+    assert taken.json()["error"]["code"] == "no_offer"
+    assert (await client.get("/v1/waitlist", headers=b.headers)).json()[0]["status"] == "offered"
