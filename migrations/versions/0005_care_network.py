@@ -4,7 +4,8 @@ New tables: ``clinician_invitations`` (admin → clinician, token stored as a di
 ``care_invite_codes`` (clinician → patient), ``care_practices`` and ``care_practice_members``
 (clinic leads roster on-call shifts and set backups). Two more consent flags on
 ``therapeutic_relationships`` (mood, assessments), which the relationship guard trigger now also
-keeps in the patient's hands, and the patient's consent time on ``referrals``.
+keeps in the patient's hands, the patient's consent time on ``referrals``, and a guard trigger on
+``clinician_profiles`` (only admins and the system actor verify a clinician or set their cover).
 
 The security statements are a frozen copy of what hp_agent/db/security.py generates for the new
 tables (as 0003 did):
@@ -82,6 +83,40 @@ def _guard(consents: Sequence[str]) -> str:
       RETURN NEW;
     END $$"""
 
+
+# A clinician owns their profile row (RLS) but must not verify themselves, change the licence an
+# admin checked, or pick their own backup or on-call flag: only admins and the system actor may.
+PROFILE_GUARD = [
+    """CREATE OR REPLACE FUNCTION clinician_profiles_guard() RETURNS trigger
+    LANGUAGE plpgsql AS
+    $$ BEGIN
+      IF app_current_role() IN ('admin', 'system') THEN
+        RETURN NEW;
+      END IF;
+      IF TG_OP = 'INSERT' THEN
+        IF NEW.status <> 'pending_verification' OR NEW.license_verified_at IS NOT NULL
+           OR NEW.license_verified_by IS NOT NULL OR NEW.backup_clinician_id IS NOT NULL
+           OR NEW.is_on_call THEN
+          RAISE EXCEPTION 'only an administrator can verify a clinician or set their cover'
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+      ELSIF NEW.status IS DISTINCT FROM OLD.status
+         OR NEW.license_verified_at IS DISTINCT FROM OLD.license_verified_at
+         OR NEW.license_verified_by IS DISTINCT FROM OLD.license_verified_by
+         OR NEW.license_number IS DISTINCT FROM OLD.license_number
+         OR NEW.license_country IS DISTINCT FROM OLD.license_country
+         OR NEW.license_state IS DISTINCT FROM OLD.license_state
+         OR NEW.backup_clinician_id IS DISTINCT FROM OLD.backup_clinician_id
+         OR NEW.is_on_call IS DISTINCT FROM OLD.is_on_call
+         OR NEW.user_id <> OLD.user_id THEN
+        RAISE EXCEPTION 'only an administrator can verify a clinician or set their cover'
+          USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      RETURN NEW;
+    END $$""",
+    """CREATE TRIGGER clinician_profiles_guard BEFORE INSERT OR UPDATE ON clinician_profiles
+    FOR EACH ROW EXECUTE FUNCTION clinician_profiles_guard()""",
+]
 
 OLD_CONSENTS = ("consent_to_share_journal", "consent_to_share_chat", "consent_to_share_safety_plan")
 NEW_CONSENTS = (*OLD_CONSENTS, "consent_to_share_mood", "consent_to_share_assessments")
@@ -235,6 +270,8 @@ def upgrade() -> None:
             sa.Column(column, sa.Boolean(), server_default=sa.text("false"), nullable=False),
         )
     op.execute(_guard(NEW_CONSENTS))
+    for stmt in PROFILE_GUARD:
+        op.execute(stmt)
 
     role = _role()
     for stmt in SECURITY_STATEMENTS:
@@ -243,6 +280,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Dropping a table drops its policies and grants with it.
+    op.execute("DROP TRIGGER IF EXISTS clinician_profiles_guard ON clinician_profiles")
+    op.execute("DROP FUNCTION IF EXISTS clinician_profiles_guard()")
     op.execute(_guard(OLD_CONSENTS))
     op.drop_column("therapeutic_relationships", "consent_to_share_assessments")
     op.drop_column("therapeutic_relationships", "consent_to_share_mood")

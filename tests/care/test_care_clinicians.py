@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.care.models import ClinicianProfile, ClinicianProfileStatus
 from hp_agent.care.network_models import ClinicianInvitation
 from hp_agent.compliance.models import AuditLog
+from hp_agent.db.session import Database, Principal
 from hp_agent.events.models import EmailOutbox
 from hp_agent.users.models import User, UserRole
 from tests.care.conftest import PASSWORD, Care, auth, new_email, profile_body
@@ -193,3 +196,27 @@ async def test_invite_for_existing_account_is_a_conflict(care: Care, admin: str)
     r = await care.c.post("/v1/admin/clinicians/invitations", json={"email": email}, headers=auth(admin))
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "email_taken"
+
+
+async def test_a_clinician_cannot_verify_themselves_even_in_sql(
+    care: Care, admin: str, app_db: Database
+) -> None:
+    """The service never offers it; the guard trigger refuses it to the clinician's own SQL too."""
+    cid, _ = await care.clinician(admin, verify=False)
+    other, _ = await care.clinician(admin)
+    me = Principal(cid, "therapist")
+    for values in (
+        {"status": "active"},
+        {"license_verified_at": dt.datetime.now(dt.UTC)},
+        {"license_number": "FORGED-1"},
+        {"backup_clinician_id": other},
+        {"is_on_call": True},
+    ):
+        with pytest.raises(DBAPIError, match="only an administrator"):
+            async with app_db.unit_of_work(me) as s:
+                await s.execute(
+                    update(ClinicianProfile).where(ClinicianProfile.user_id == cid).values(values)
+                )
+    # Their own public details stay theirs to edit.
+    async with app_db.unit_of_work(me) as s:
+        await s.execute(update(ClinicianProfile).where(ClinicianProfile.user_id == cid).values(bio="Hello"))
