@@ -38,6 +38,10 @@ DEFAULT_TURN_TIMEOUT = 120.0  # the first message of a run may wait for the clas
 MAX_RATE_LIMIT_RETRIES = 20
 
 
+# Safety frames after which the agent still replies to the same message (docs/protocol.md).
+_HANDOVER = frozenset({"reminder", "check_cleared", "screener_exit"})
+
+
 class DriverError(RuntimeError):
     """The conversation could not be played (service error, timeout, closed socket)."""
 
@@ -153,8 +157,9 @@ class Conversation:
 
     def _answered(self, cid: str, after: int) -> bool:
         frames = [f for s, f in self.stored.items() if s > after]
-        # A reminder from the escalation service can arrive at any time; it answers nothing.
-        return any(f["type"] == "safety" and f.get("kind") != "reminder" for f in frames) or any(
+        # A reminder from the escalation service can arrive at any time; it answers nothing. A
+        # cleared check or a way out of the screener hands over to the agent, whose reply follows.
+        return any(f["type"] == "safety" and f.get("kind") not in _HANDOVER for f in frames) or any(
             f["type"] == "agent_message" and f.get("reply_to") == cid for f in frames
         )
 

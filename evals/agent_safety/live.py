@@ -45,6 +45,12 @@ def add_arguments(a: argparse.ArgumentParser) -> None:
     a.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
     a.add_argument("--fail-on-regression", action="store_true")
     a.add_argument(
+        "--everyday",
+        action="store_true",
+        help="with --live: the everyday personas instead (everyday.py): false alarms in ordinary chat",
+    )
+    a.add_argument("--everyday-file", type=Path, default=None, help="everyday personas (YAML list)")
+    a.add_argument(
         "--turn-timeout",
         type=float,
         default=DEFAULT_TURN_TIMEOUT,
@@ -145,6 +151,10 @@ async def _run(args: argparse.Namespace, personas: list[Persona]) -> Played:
 
 
 def run_live(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    if args.everyday:
+        from evals.agent_safety.everyday import run_everyday
+
+        return run_everyday(args, argv, _redacted(argv))
     previous: dict[str, Any] | None = None
     try:
         personas = _selected(load_personas(args.persona_dir or PERSONA_DIR), args.personas)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crisis_engine import Assessment, Category, Context, RiskLevel
+from crisis_engine import Assessment, Context, RiskLevel
 from hp_agent.care.models import TherapeuticRelationship
 from hp_agent.compliance import audit
 from hp_agent.crisis import engine
@@ -42,11 +42,6 @@ class CrisisOutcome:
         return self.assessment.level >= RiskLevel.MODERATE
 
 
-# What the one-question check asks about ("thoughts of hurting yourself"): a classifier reading in
-# another category (abuse, harm to others, concern for someone else) keeps the full flow.
-_CHECKABLE = frozenset({Category.SUICIDAL_IDEATION, Category.SELF_HARM, Category.HOPELESSNESS})
-
-
 def classifier_only_moderate(a: Assessment) -> bool:
     """Uncertain evidence: MODERATE from the classifier alone (docs/crisis-engine.md, "Graded
     response"). The one place that reads it from an assessment, so a dedicated engine field can
@@ -54,15 +49,15 @@ def classifier_only_moderate(a: Assessment) -> bool:
 
     Today's assessment says so by what it lacks: no lexicon match and no keyword score (nothing in
     the person's words the lexicon knows), and no conversation context behind the level (not
-    ``context_adjusted``, no context reasons). The chat adds the conversation's own history (any
-    risk earlier in it means the full flow) because only it can read that.
+    ``context_adjusted``, no context reasons). Whatever category the classifier names: on its own
+    that is the least reliable part of its reading, and the full flow asks about suicide whatever
+    the category. The chat adds the conversation's own history (any risk earlier in it means the
+    full flow) because only it can read that.
     """
     if a.level != RiskLevel.MODERATE or a.matches or a.keyword_score > 0 or a.context_adjusted:
         return False
     context = a.details.get("context") if isinstance(a.details, dict) else None
-    if isinstance(context, dict) and context.get("reasons"):
-        return False
-    return set(a.categories) <= _CHECKABLE
+    return not (isinstance(context, dict) and context.get("reasons"))
 
 
 def excerpt_for(text: str, a: Assessment, limit: int = _EXCERPT_CHARS) -> str:

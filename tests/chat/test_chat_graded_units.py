@@ -39,14 +39,15 @@ _MATCH = Match("want to die", Category.SUICIDAL_IDEATION, (0, 11), 0.85, 0.85)
 def test_classifier_only_moderate_is_exactly_the_uncertain_case() -> None:
     assert classifier_only_moderate(_assessment())
     assert classifier_only_moderate(_assessment(categories=(Category.HOPELESSNESS,)))
-    # Lexicon evidence, context, a higher level, or a category the check does not ask about.
+    # The classifier's category on its own is noise ("how do i tell him without shouting": abuse).
+    assert classifier_only_moderate(_assessment(categories=(Category.ABUSE,)))
+    # Lexicon evidence, context, or another level.
     assert not classifier_only_moderate(_assessment(matches=(_MATCH,), keyword_score=0.85))
     assert not classifier_only_moderate(_assessment(keyword_score=0.2))
     assert not classifier_only_moderate(_assessment(context_adjusted=True))
     assert not classifier_only_moderate(_assessment(details={"context": {"reasons": ["risk before"]}}))
     assert not classifier_only_moderate(_assessment(RiskLevel.HIGH))
     assert not classifier_only_moderate(_assessment(RiskLevel.LOW))
-    assert not classifier_only_moderate(_assessment(categories=(Category.ABUSE,)))
 
 
 def test_classifier_only_moderate_on_the_engines_own_assessments() -> None:
