@@ -20,6 +20,7 @@ from hp_agent.scheduling.endpoints import router as scheduling_router
 from hp_agent.therapist.socket import router as therapist_socket_router
 from hp_agent.therapy.endpoints import router as therapy_router
 from hp_agent.users.endpoints import router as me_router
+from hp_agent.users.notifications import router as notifications_router
 
 
 def all_routers() -> list[APIRouter]:
@@ -27,6 +28,7 @@ def all_routers() -> list[APIRouter]:
         health_router,
         auth_router,
         me_router,
+        notifications_router,
         journal_router,
         guided_socket_router,
         mood_router,

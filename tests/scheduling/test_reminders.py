@@ -136,3 +136,12 @@ async def test_reminder_reaches_the_patients_socket_and_is_kept(
             await chat.ws.close()
         # Kept for the next sign-in, whether or not a socket was open.
         assert (await _state(db, appt, patient))[1] == 1
+        me = await headers(client, email)
+        stored = (await client.get("/v1/me/notifications?unread=true", headers=me)).json()
+        assert [n["title"] for n in stored] == ["Appointment reminder"]
+        assert stored[0]["resource_id"] == str(appt)
+        assert stored[0]["id"] == frame["id"]
+        assert (
+            await client.post(f"/v1/me/notifications/{stored[0]['id']}/read", headers=me)
+        ).status_code == 204
+        assert (await client.get("/v1/me/notifications?unread=true", headers=me)).json() == []
