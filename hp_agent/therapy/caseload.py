@@ -34,7 +34,8 @@ SELECT r.patient_id, r.is_primary, r.started_at AS treating_since, p.display_nam
        coalesce(hw.open_count, 0) AS open_homework, coalesce(hw.overdue, 0) AS overdue_homework,
        GREATEST(mood.at, asmt.at, hwdone.at, risk.detected_at) AS last_activity_at
 FROM therapeutic_relationships r
-LEFT JOIN user_profiles p ON p.user_id = r.patient_id
+LEFT JOIN LATERAL (
+    SELECT up.display_name FROM user_profiles up WHERE up.user_id = r.patient_id) p ON true
 LEFT JOIN LATERAL (
     SELECT d.risk_level, d.detected_at FROM crisis_detections d
     WHERE d.user_id = r.patient_id ORDER BY d.detected_at DESC LIMIT 1) risk ON true
@@ -63,10 +64,21 @@ LEFT JOIN LATERAL (
     SELECT a.created_at AS at FROM user_assessments a
     WHERE a.user_id = r.patient_id ORDER BY a.created_at DESC LIMIT 1) asmt ON true
 LEFT JOIN LATERAL (
-    SELECT max(h.completed_at) AS at FROM homework_assignments h
-    WHERE h.patient_id = r.patient_id AND h.status = 'completed') hwdone ON true
+    SELECT h.completed_at AS at FROM homework_assignments h
+    WHERE h.patient_id = r.patient_id AND h.status = 'completed'
+    ORDER BY h.completed_at DESC LIMIT 1) hwdone ON true
 WHERE r.therapist_id = :therapist AND r.status = 'active'
 """
+)
+
+# Row-level security adds a policy call per row read; its selectivity is unknowable to the planner,
+# which then expects almost no rows, prefers bitmap scans and sorts over the newest-first index
+# scans that stop after a row or two, and prices the query high enough to JIT-compile it (over
+# 100 ms by itself). For this one statement (SET LOCAL: the rest of the transaction is the commit)
+# the index scans are all it needs. Measured in docs/benchmarks.md (caseload).
+PLANNER_SETTINGS = text(
+    "SELECT set_config('jit', 'off', true), set_config('enable_bitmapscan', 'off', true),"
+    " set_config('enable_sort', 'off', true)"
 )
 
 
@@ -146,6 +158,7 @@ async def caseload(session: AsyncSession, principal: Principal) -> CaseloadOut:
     therapist = me(principal)
     if principal.role != "therapist":
         raise Forbidden("Only clinicians have a caseload.")
+    await session.execute(PLANNER_SETTINGS)
     rows = (await session.execute(CASELOAD_SQL, {"therapist": therapist})).all()
     patients = sorted((_patient(r) for r in rows), key=_priority)
     return CaseloadOut(therapist_id=therapist, generated_at=dt.datetime.now(dt.UTC), patients=patients)

@@ -382,6 +382,13 @@ class HomeworkAssignment(UUIDPk, Timestamps, Base):
             "due_at",
             postgresql_where=text("status IN ('assigned', 'in_progress')"),
         ),
+        # The caseload's "last activity": the latest completed homework per patient.
+        Index(
+            "ix_homework_assignments_completed",
+            "patient_id",
+            "completed_at",
+            postgresql_where=text("status = 'completed'"),
+        ),
         rls("patient_id", also=("therapist_id",)),
     )
 

@@ -217,13 +217,17 @@ async def create_note(
 
 async def _authored_note(session: AsyncSession, principal: Principal, note_id: uuid.UUID) -> SessionNote:
     """A note the caller may act on as its author (and still treats the patient)."""
-    note = await repo.get_note(session, note_id, lock=True)
+    note = await repo.get_note(session, note_id)
     if note is None:
         raise NotFound("No such note.")
     await require_treating(session, principal, note.patient_id)
     if note.author_id != principal.user_id:
         raise Forbidden("Only the author of a note can change, sign or amend it.", code="not_note_author")
-    return note
+    # Locked only now: FOR UPDATE sees rows the UPDATE policy allows, i.e. the author's.
+    locked = await repo.get_note(session, note_id, lock=True)
+    if locked is None:
+        raise NotFound("No such note.")
+    return locked
 
 
 async def update_note(

@@ -131,6 +131,13 @@ def upgrade() -> None:
         ["crisis_detection_id"],
         unique=False,
     )
+    op.create_index(
+        "ix_homework_assignments_completed",
+        "homework_assignments",
+        ["patient_id", "completed_at"],
+        unique=False,
+        postgresql_where=sa.text("status = 'completed'"),
+    )
     for table, col in CLINICAL_TABLES.items():
         for stmt in _policies(table, col):
             op.execute(stmt)
@@ -178,6 +185,7 @@ def downgrade() -> None:
     for table, col in CLINICAL_TABLES.items():
         for stmt in _old_owner_policy(table, col):
             op.execute(stmt)
+    op.drop_index("ix_homework_assignments_completed", table_name="homework_assignments")
     op.drop_index(op.f("ix_homework_assignments_crisis_detection_id"), table_name="homework_assignments")
     op.drop_constraint(
         op.f("fk_homework_assignments_crisis_detection_id_crisis_detections"),

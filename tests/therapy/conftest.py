@@ -1,0 +1,13 @@
+"""Clinical therapy tests: patients and clinicians from tests/journal/people.py, the real app over
+httpx, the run's PostgreSQL (each test rolled back)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.api.auth_helpers import use_fast_hasher
+
+    use_fast_hasher(monkeypatch)
