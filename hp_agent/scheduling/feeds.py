@@ -78,7 +78,6 @@ async def render(session: AsyncSession, secret: str, *, base_url: str) -> bytes:
             await session.execute(
                 select(CalendarFeed)
                 .where(CalendarFeed.token_hash == digest(secret), CalendarFeed.revoked_at.is_(None))
-                .with_for_update(skip_locked=True)
             )
         ).scalar_one_or_none()
         if feed is None:

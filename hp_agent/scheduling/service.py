@@ -174,7 +174,9 @@ async def check_time(
         held = await repo.held_offers(session, clinician_id, now, except_patient=patient_id)
         if any(s < end and start < e for s, e in held):
             raise Conflict("This slot is being offered to someone on the waitlist.", code="slot_held")
-        if await repo.busy(session, clinician_id, start, end, ignore=ignore):
+        # The type's buffer stays free on both sides, as the free-slot list leaves it.
+        gap = dt.timedelta(minutes=atype.buffer_minutes)
+        if await repo.busy(session, clinician_id, start - gap, end + gap, ignore=ignore):
             raise slot_taken()
     return end
 

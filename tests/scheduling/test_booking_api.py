@@ -128,6 +128,8 @@ async def test_refusals_have_codes_and_store_nothing(
         (await _book(client, other, doc, tid, at(monday, 9)), 409, "slot_taken"),
         # Overlapping with a different start is a double booking too.
         (await _book(client, other, doc, tid, at(monday, 9, 30)), 409, "slot_taken"),
+        # The 10 minutes after an appointment stay free for the clinician's notes.
+        (await _book(client, other, doc, tid, at(monday, 9, 55)), 409, "slot_taken"),
         # Clinicians do not book themselves in; naive times are refused.
         (await _book(client, doc, doc, tid, at(monday, 11)), 403, "patients_only"),
     ]
