@@ -67,25 +67,48 @@ def as_driver_persona(p: dict[str, Any]) -> Persona:
     )
 
 
+_REQUESTS = {
+    "asks_plan": "ask_plan",
+    "asks_exercise": "ask_exercise",
+    "asks_info": "ask_info",
+    "asks_listen": "ask_listen",
+}
+
+
 def intent_accuracy(personas: Sequence[dict[str, Any]]) -> dict[str, float]:
-    """Held-out accuracy of the shipped heads, and their accuracy on the personas' turns."""
+    """Held-out accuracy of the shipped heads; on the personas' annotated turns that are not
+    training examples, the accuracy of the head alone and of the engine's decision (a request
+    named in so many words by the lexicon's patterns wins over the head, as in the engine)."""
     from crisis_engine import CrisisDetector
-    from hp_agent.agents.scripted.understanding import default_heads
+    from hp_agent.agents.scripted.analysis import analyse
+    from hp_agent.agents.scripted.content import default_content
+    from hp_agent.agents.scripted.understanding import default_heads, load_examples
 
     heads = default_heads()
     if heads is None:
         return {"intent_accuracy_held_out": 0.0, "intent_accuracy_personas": 0.0}
-    labelled = [(t["text"], t["intent"]) for p in personas for t in p["turns"] if "intent" in t]
+    seen = {e.text.lower() for exs in load_examples()["intent"].values() for e in exs}
+    labelled = [
+        (t["text"], t["intent"])
+        for p in personas
+        for t in p["turns"]
+        if "intent" in t and t["text"].lower() not in seen
+    ]
     detector = CrisisDetector.load()
-    assessments = detector.assess_batch([t for t, _ in labelled])
-    right = 0
-    for (_, want), a in zip(labelled, assessments, strict=True):
+    content = default_content()
+    head_right = engine_right = 0
+    for (text, want), a in zip(labelled, detector.assess_batch([t for t, _ in labelled]), strict=True):
         reading = heads.read(a.embedding) if a.embedding is not None else None
-        right += reading is not None and reading.intent == want
+        head_right += reading is not None and reading.intent == want
+        analysis = analyse(content, text, a.embedding)
+        named = next((_REQUESTS[i] for i in _REQUESTS if i in analysis.patterned), None)
+        engine_right += (named or (reading.intent if reading else "")) == want
+    n = len(labelled) or 1
     return {
         "intent_accuracy_held_out": round(heads.held_out.get("intent_held_out", 0.0), 4),
         "topic_accuracy_held_out": round(heads.held_out.get("topic_held_out", 0.0), 4),
-        "intent_accuracy_personas": round(right / len(labelled), 4) if labelled else 0.0,
+        "intent_accuracy_personas_head_only": round(head_right / n, 4),
+        "intent_accuracy_personas": round(engine_right / n, 4),
         "intent_turns_labelled": len(labelled),
     }
 
@@ -133,18 +156,24 @@ def render(
         f"| conversations | {summary['conversations']} | >= 30 |",
         f"| echo share per reply (mean) | {summary['echo_share_mean']} | <= {GATES['echo_share_mean_max']} |",
         f"| echo share, worst reply | {summary['echo_share_max']} | |",
-        f"| requests answered | {summary['requests_answered']} | >= {GATES['requests_answered_min']} |",
+        "| conversations the crisis flow did not take over |"
+        f" {summary['conversations_without_crisis_flow']} | |",
+        f"| requests answered (those conversations) | {summary['requests_answered']} |"
+        f" >= {GATES['requests_answered_min']} |",
+        f"| requests answered (all conversations) | {summary['requests_answered_all_conversations']} | |",
         f"| repeated replies within a session | {summary['repeated_replies']} | 0 |",
         f"| consecutive replies with the same opening | {summary['repeated_openings']} | |",
-        f"| exercises completed | {summary['exercises_completed']} of {summary['exercises_expected']} |"
-        f" >= {GATES['exercises_completed_min']} |",
+        f"| exercises completed (conversations without crisis flow) | {summary['exercises_completed']}"
+        f" of {summary['exercises_expected']} | >= {GATES['exercises_completed_min']} |",
+        f"| exercises completed (all conversations) | {summary['exercises_completed_all_conversations']} | |",
         f"| agent replies replaced by the safety check | {summary['replaced_replies']} | 0 |",
         f"| safety frames after the person's own everyday message (engine false alarms, not gated) |"
         f" {summary['crisis_frames']} in {summary['conversations_with_crisis_frames']} conversations | |",
         f"| intent accuracy, held-out split | {summary.get('intent_accuracy_held_out')} | >= 0.9 |",
         f"| topic accuracy, held-out split | {summary.get('topic_accuracy_held_out')} | |",
-        f"| intent accuracy, persona turns ({summary.get('intent_turns_labelled')}) |"
-        f" {summary.get('intent_accuracy_personas')} | >= 0.9 |",
+        f"| intent accuracy, persona turns not among the examples ({summary.get('intent_turns_labelled')}),"
+        f" engine (head + request patterns) | {summary.get('intent_accuracy_personas')} | >= 0.9 |",
+        f"| the same, head alone | {summary.get('intent_accuracy_personas_head_only')} | |",
         "",
         f"Failed gates: {', '.join(summary['failed_gates']) or 'none'}",
         "",

@@ -162,18 +162,31 @@ GATES = {
 }
 
 
+def _share(flags: list[bool]) -> float:
+    return round(sum(flags) / len(flags), 4) if flags else 1.0
+
+
 def summarise(scores: list[Score], intent: dict[str, float]) -> dict[str, Any]:
+    """Requests and exercises are gated on the conversations the crisis flow did not take over:
+    once the engine (falsely) opens the flow after the person's own message, the agent is not
+    asked to answer, so those turns say nothing about the dialogue. Both figures are reported."""
     n = len(scores) or 1
-    ex = [s for s in scores if s.exercise_expected]
+    free = [s for s in scores if not s.crisis_frames]
+    ex = [s for s in free if s.exercise_expected]
     summary: dict[str, Any] = {
         "conversations": len(scores),
+        "conversations_without_crisis_flow": len(free),
         "echo_share_mean": round(sum(s.echo_mean for s in scores) / n, 4),
         "echo_share_max": max((s.echo_max for s in scores), default=0.0),
-        "requests_answered": round(sum(s.request_answered for s in scores) / n, 4),
+        "requests_answered": _share([s.request_answered for s in free]),
+        "requests_answered_all_conversations": _share([s.request_answered for s in scores]),
         "repeated_replies": sum(s.repeated_replies for s in scores),
         "repeated_openings": sum(s.repeated_openings for s in scores),
-        "exercises_completed": round(sum(bool(s.exercise_completed) for s in ex) / len(ex), 4) if ex else 1.0,
+        "exercises_completed": _share([bool(s.exercise_completed) for s in ex]),
         "exercises_expected": len(ex),
+        "exercises_completed_all_conversations": _share(
+            [bool(s.exercise_completed) for s in scores if s.exercise_expected]
+        ),
         # The agent's own wording sent to the crisis check (replaced replies): gated. Safety frames
         # after the person's everyday message: the crisis engine's false alarms, reported only
         # (they are the detection's calibration, issue #23, not the dialogue's wording).

@@ -168,3 +168,30 @@ async def test_everyday_personas_over_the_real_socket_pass_the_gates(live_server
         scores.append(score(p, transcript))
     summary = summarise(scores, intent_accuracy(personas))
     assert summary["failed_gates"] == [], (summary, [s.problems for s in scores])
+
+
+def test_named_feelings_and_paraphrases_carry_no_crisis_lexicon_terms() -> None:
+    """Replies pass through the crisis engine; a lexicon hit there holds the reply back. Every
+    paraphrase, feeling name and summary the engine can compose must be free of lexicon terms."""
+    from hp_agent.agents.scripted.talk import default_talk, feeling_name
+
+    keywords = CrisisDetector.load(classifier=False)
+    talk = default_talk()
+    feelings = {feeling_name(talk, e) for e in default_content().lexicon.emotions} | set(
+        talk.theme_feeling.values()
+    )
+    texts = [
+        r.format(gist=g, feeling=f)
+        for f in sorted(feelings)
+        for r in talk.reflect
+        for g in talk.gist["none"][:1]
+    ]
+    texts += [g for gists in talk.gist.values() for g in gists]
+    texts += [
+        s.format(themes=", ".join(talk.summary_theme.values()), feelings=f)
+        for s in talk.summary
+        for f in feelings
+    ]
+    texts += [i.text for i in talk.info] + list(talk.listen) + list(talk.closing) + list(talk.about_agent)
+    flagged = [t for t, a in zip(texts, keywords.assess_batch(texts), strict=True) if a.keyword_score > 0]
+    assert flagged == []

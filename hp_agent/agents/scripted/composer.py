@@ -23,7 +23,7 @@ from hp_agent.agents.scripted.phrasing import (
     stem,
     truncate_sentences,
 )
-from hp_agent.agents.scripted.talk import Talk, default_talk
+from hp_agent.agents.scripted.talk import Talk, default_talk, feeling_name
 
 # Checked in this order; the first that matches replaces the whole reply.
 _REDIRECT_INTENTS = (
@@ -205,7 +205,9 @@ class Composer:
             return None  # nothing felt or heavy to name: a question serves better than a guess
         if "torn" in a.emotions:
             emotion, theme = "torn", "torn"
-        feeling = emotion or self.talk.theme_feeling.get(theme, "unsettled")
+        feeling = (
+            feeling_name(self.talk, emotion) if emotion else self.talk.theme_feeling.get(theme, "unsettled")
+        )
         gist = pick.pick(self.talk.gist.get(theme) or self.talk.gist["none"]) or ""
         return pick.pick(self.talk.reflect, gist=gist, feeling=feeling)
 
@@ -215,7 +217,9 @@ class Composer:
             return None
         turns = [*memory.user_turns, a]
         themes = list(dict.fromkeys(t.theme for t in turns if t.theme and t.theme in self.talk.summary_theme))
-        feelings = list(dict.fromkeys(e for t in turns for e in t.emotions if e not in _POSITIVE))
+        feelings = list(
+            dict.fromkeys(feeling_name(self.talk, e) for t in turns for e in t.emotions if e not in _POSITIVE)
+        )
         if not feelings:
             feelings = [self.talk.theme_feeling[t] for t in themes[:2]]
         if not themes or not feelings:

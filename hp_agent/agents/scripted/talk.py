@@ -44,6 +44,7 @@ class PlanPrompts:
 class Talk:
     gist: dict[str, tuple[str, ...]]
     theme_feeling: dict[str, str]
+    feeling_names: dict[str, str]
     reflect: tuple[str, ...]
     short_ack: tuple[str, ...]
     summary: tuple[str, ...]
@@ -72,6 +73,7 @@ def load_talk(path: Path | None = None) -> Talk:
     return Talk(
         gist=gist,
         theme_feeling={k: str(v) for k, v in data["theme_feeling"].items()},
+        feeling_names={k: str(v) for k, v in (data.get("feeling_names") or {}).items()},
         reflect=_strings(data["reflect"], "reflect"),
         short_ack=_strings(data["short_ack"], "short_ack"),
         summary=_strings(data["summary"], "summary"),
@@ -92,6 +94,10 @@ def load_talk(path: Path | None = None) -> Talk:
         },
         exercise={k: _strings(v, f"exercise.{k}") for k, v in data["exercise"].items()},
     )
+
+
+def feeling_name(talk: Talk, emotion: str) -> str:
+    return talk.feeling_names.get(emotion, emotion)
 
 
 @functools.lru_cache(maxsize=1)
