@@ -1,7 +1,8 @@
 """The deadline watcher: nobody acknowledged in time, so the escalation moves on.
 
-Level 1 (the patient's therapist) → level 2 (that therapist's backup clinician) → level 3 (whoever
-is on call now: a scheduled shift, else a clinician flagged on call); at level 3 the on-call
+Level 1 (the patient's therapist) → level 2 (that therapist's backup clinician, else a lead of
+their practice) → level 3 (whoever is on call now: a scheduled shift, else a clinician flagged on
+call); at level 3 the on-call
 clinician is paged again each window until someone acknowledges. Each step is one transaction:
 the escalation row, an audit row, an outbox event (which notifies the new assignee and shows the
 person the crisis lines again) and an in-app notification for the person, so a crash never
@@ -26,6 +27,7 @@ from hp_agent.care.models import (
     OnCallShiftStatus,
     OnCallTier,
 )
+from hp_agent.care.network_models import CarePracticeMember, PracticeMemberRole
 from hp_agent.compliance import audit
 from hp_agent.crisis import escalations as esc
 from hp_agent.crisis.escalations import EscalationPolicy
@@ -41,16 +43,37 @@ _TIER_ORDER = {OnCallTier.primary: 0, OnCallTier.backup: 1, OnCallTier.superviso
 
 
 async def backup_of(session: AsyncSession, clinician_id: uuid.UUID | None) -> uuid.UUID | None:
-    """The clinician's backup (set by their practice's lead or an admin) while the backup is an
-    active clinician; a suspended or deactivated backup is skipped, straight to on call."""
+    """Who covers the clinician at level 2: their backup (set by their practice's lead or an
+    admin), else a lead of a practice they belong to; only an active clinician, never themselves.
+    Nobody → straight to on call."""
     if clinician_id is None:
         return None
     mine, theirs = ClinicianProfile, aliased(ClinicianProfile)
-    return (
+    explicit = (
         await session.execute(
             select(mine.backup_clinician_id)
             .join(theirs, theirs.user_id == mine.backup_clinician_id)
             .where(mine.user_id == clinician_id, theirs.status == ClinicianProfileStatus.active)
+        )
+    ).scalar_one_or_none()
+    if explicit is not None:
+        return explicit
+    me, lead = aliased(CarePracticeMember), aliased(CarePracticeMember)
+    return (
+        await session.execute(
+            select(lead.clinician_id)
+            .join(me, me.practice_id == lead.practice_id)
+            .join(ClinicianProfile, ClinicianProfile.user_id == lead.clinician_id)
+            .where(
+                me.clinician_id == clinician_id,
+                me.left_at.is_(None),
+                lead.left_at.is_(None),
+                lead.role == PracticeMemberRole.lead,
+                lead.clinician_id != clinician_id,
+                ClinicianProfile.status == ClinicianProfileStatus.active,
+            )
+            .order_by(lead.created_at)
+            .limit(1)
         )
     ).scalar_one_or_none()
 

@@ -88,8 +88,17 @@ async def test_lead_manages_backups_of_their_practice_only(
     assert backup == b
     assert await backup_of(owner_db, a) == b
 
-    # A suspended backup is skipped by routing.
+    # A suspended backup is skipped: the practice's lead covers instead.
     r = await care.c.post(f"/v1/admin/clinicians/{b}/suspend", headers=auth(admin))
+    assert r.status_code == 200
+    assert await backup_of(owner_db, a) == lead
+    # The lead, with no backup of their own, is not their own cover; neither is a leaver's lead.
+    assert await backup_of(owner_db, lead) is None
+    r = await care.c.delete(f"/v1/care/practices/{pid}/members/{a}", headers=auth(lead_token))
+    assert r.status_code == 200
+    r = await care.c.put(
+        f"/v1/care/clinicians/{a}/backup", json={"backup_clinician_id": None}, headers=auth(admin)
+    )
     assert r.status_code == 200
     assert await backup_of(owner_db, a) is None
 
