@@ -188,6 +188,13 @@ function connect() {
   });
 }
 
+// What the person said about a detection (graded response, docs/crisis-engine.md).
+function personSaid(p) {
+  if (p.false_alarm_reported_at) return " — they said it was not what they meant";
+  if (p.check_answer) return ` — asked directly, answered ${p.check_answer}`;
+  return p.check_asked_at ? " — asked directly, not answered yet" : "";
+}
+
 async function timeline(patientId) {
   const data = await api(`/v1/patients/${patientId}/risk-timeline?days=30`);
   const section = $("#timeline");
@@ -214,7 +221,7 @@ async function timeline(patientId) {
         ),
         pts.map((p) => svg("circle", { cx: x(p.detected_at), cy: y(p.risk_level), r: 6, class: `dot-${p.risk_level}` }, svg("title", { text: `${shortDate(p.detected_at)}: ${p.risk_level}` }))),
       ),
-      h("ol", { class: "history" }, pts.map((p) => h("li", { text: `${shortDate(p.detected_at)} — ${p.risk_level} (${words(p.source)})` }))),
+      h("ol", { class: "history" }, pts.map((p) => h("li", { text: `${shortDate(p.detected_at)} — ${p.risk_level} (${words(p.source)})${personSaid(p)}` }))),
     );
   }
   section.hidden = false;
