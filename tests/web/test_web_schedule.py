@@ -90,8 +90,16 @@ async def test_schedule_and_booking_in_the_browser(
         await _nav(clin, "Schedule")
         await expect(clin.locator("#schedule-list .appt")).to_have_count(1)
 
-        await pat.locator("#book-list .appt").get_by_role("button", name="Cancel appointment").click()
+        # The clinician cancels: the patient finds the update on the Appointments screen.
+        await clin.locator("#schedule-list .appt").get_by_role("button", name="Cancel appointment").click()
+        await expect(clin.locator("#schedule-list .appt")).to_contain_text("cancelled")
+        await _nav(pat, "Care team")
+        await _nav(pat, "Appointments")
+        await expect(pat.locator("#book-updates")).to_contain_text("Appointment cancelled")
         await expect(pat.locator("#book-list .appt")).to_contain_text("cancelled")
+        await screen(pat, "phone-appointments")
+        await pat.get_by_role("button", name="Dismiss: Appointment cancelled").click()
+        await expect(pat.locator("#book-updates li")).to_have_count(0)
         await pat.get_by_role("button", name="Stop calendar link").click()
         async with httpx.AsyncClient() as c:
             assert (await c.get(url)).status_code == 404

@@ -143,12 +143,29 @@ async function waitlistList(list, reload) {
   }
 }
 
+async function updatesList(list, reload) {
+  const rows = await api("/v1/me/notifications?unread=true&limit=20");
+  clear(list);
+  for (const n of rows) {
+    const li = h("li", { class: "card update" }, h("h3", { text: n.title }), h("p", { text: n.body || "" }));
+    li.append(h("p", { class: "hint", text: shortDate(n.created_at) }));
+    li.append(
+      button(`Dismiss: ${n.title}`, async () => {
+        await api(`/v1/me/notifications/${n.id}/read`, { method: "POST" });
+        await reload();
+      }),
+    );
+    list.append(li);
+  }
+}
+
 export async function enterBook() {
   await loadTypes();
   const rels = (await api("/v1/care/relationships")).filter((r) => r.status === "active");
   const list = $("#book-list");
   const waiting = $("#book-waitlist");
   const reload = async () => {
+    await updatesList($("#book-updates"), reload);
     await appointmentList(list, reload);
     await waitlistList(waiting, reload);
   };
