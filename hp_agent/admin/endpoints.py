@@ -34,6 +34,12 @@ async def invite_clinician(body: InvitationIn, user: Admin, db: DbSession) -> In
     return InvitationOut(id=inv.id, email=inv.email, expires_at=inv.expires_at, token=token)
 
 
+@router.post("/clinicians/invitations/{invitation_id}/revoke", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_invitation(invitation_id: uuid.UUID, user: Admin, db: DbSession) -> None:
+    """The token stops working at once (410 invitation_invalid)."""
+    await clinicians.revoke_invitation(db, user, invitation_id)
+
+
 @router.get("/clinicians", response_model=list[ClinicianOut])
 async def list_clinicians(
     user: Admin,

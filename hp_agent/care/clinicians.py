@@ -101,6 +101,32 @@ async def invite(
     return inv, token
 
 
+async def revoke_invitation(
+    session: AsyncSession, admin: Principal, invitation_id: uuid.UUID
+) -> ClinicianInvitation:
+    """Withdraw an invitation not yet used (e.g. sent to the wrong address)."""
+    _require_admin(admin)
+    inv = (
+        await session.execute(
+            select(ClinicianInvitation).where(ClinicianInvitation.id == invitation_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if inv is None:
+        raise NotFound("No such invitation.")
+    if inv.accepted_at is not None or inv.revoked_at is not None:
+        raise Conflict("This invitation has already been used or revoked.", code="invitation_closed")
+    inv.revoked_at = _now()
+    await session.flush()
+    await audit.record(
+        session,
+        "care.clinician.invitation_revoked",
+        actor=admin,
+        subject_type="clinician_invitation",
+        subject_id=inv.id,
+    )
+    return inv
+
+
 async def accept_invitation(session: AsyncSession, body: AcceptInvitationIn) -> tuple[ClinicianProfile, str]:
     """Redeem the token: create the clinician's account and profile (pending verification);
     returns the profile and the account's email (to sign in with)."""

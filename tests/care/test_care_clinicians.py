@@ -220,3 +220,16 @@ async def test_a_clinician_cannot_verify_themselves_even_in_sql(
     # Their own public details stay theirs to edit.
     async with app_db.unit_of_work(me) as s:
         await s.execute(update(ClinicianProfile).where(ClinicianProfile.user_id == cid).values(bio="Hello"))
+
+
+async def test_revoked_invitation_stops_working(care: Care, admin: str, owner_db: AsyncSession) -> None:
+    email, token = await _invite(care, admin)
+    inv_id = await owner_db.scalar(select(ClinicianInvitation.id).where(ClinicianInvitation.email == email))
+    r = await care.c.post(f"/v1/admin/clinicians/invitations/{inv_id}/revoke", headers=auth(admin))
+    assert r.status_code == 204
+    r = await care.c.post(f"/v1/admin/clinicians/invitations/{inv_id}/revoke", headers=auth(admin))
+    assert r.status_code == 409
+    r = await care.c.post("/v1/clinicians/invitations/accept", json=_accept_body(token))
+    assert r.status_code == 410
+    assert r.json()["error"]["code"] == "invitation_invalid"
+    assert await owner_db.scalar(select(func.count()).select_from(User).where(User.email == email)) == 0
