@@ -1,35 +1,67 @@
-# syntax=docker/dockerfile:1
-# Build stage: a virtualenv with the project and its models; nothing of the toolchain ships.
-FROM python:3.11-slim-bookworm AS build
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 HF_HUB_OFFLINE=1
-# Point this at a CPU-only wheel index to keep the image small (torch from the default
-# index is a CUDA build of several GB). Nothing secret belongs in build args.
+# Two stages: the build stage installs the project (torch included) and exports the crisis
+# engine's sentence encoder to ONNX; the runtime stage gets the virtualenv without torch and the
+# exported graph, and runs as a non-root user.
+#
+#   docker build --network host -t happy-path .
+#   docker build --network host --build-arg BASE_IMAGE=happy-path-base:bookworm-py311 -t happy-path .
+#
+# BASE_IMAGE: any Debian bookworm image with Python 3.11 and ensurepip. Where no registry can be
+# reached, scripts/build_base_image.sh builds one with debootstrap and `docker import`.
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+
+FROM ${BASE_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 HF_HUB_OFFLINE=1 \
+    XDG_CACHE_HOME=/opt/hp-cache
+# Where pip finds a CPU build of torch: the default index has only CUDA builds for Linux (several
+# GB). A wheel index (PIP_EXTRA_INDEX_URL) or a page of links (PIP_FIND_LINKS, e.g. a local
+# directory served over HTTP while building with --network host). Nothing secret belongs here.
 ARG PIP_EXTRA_INDEX_URL=""
-RUN python -m venv /opt/venv
+ARG PIP_FIND_LINKS=""
+RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml README.md ./
+# Dependencies first, from pyproject.toml alone (empty packages stand in for the code), so a code
+# change rebuilds from the COPY below instead of downloading everything again.
+RUN mkdir -p hp_agent crisis_engine && touch hp_agent/__init__.py crisis_engine/__init__.py \
+    && pip install --upgrade pip && pip install "torch==2.13.0" && pip install . \
+    && pip uninstall -y happy-path && rm -rf hp_agent crisis_engine build
 COPY hp_agent ./hp_agent
 COPY crisis_engine ./crisis_engine
-RUN pip install "torch==2.13.0" && pip install .
+RUN pip install --no-deps . && rm -rf build
+# Export the encoder's ONNX graph into the cache the runtime reads (XDG_CACHE_HOME), and check
+# that the service's detector loads from it.
+RUN python -c "from crisis_engine.encoder import SentenceEncoder; print(SentenceEncoder.load(backend='onnx').backend)" \
+    && python -c "from crisis_engine import CrisisDetector; print(CrisisDetector.load().assess('warm-up').level)"
+# The service runs the graph with ONNX Runtime: torch, what only torch needs (sympy, networkx)
+# and the exporter (onnxscript) stay in this stage, with whatever else the export left in the cache.
+RUN pip uninstall -y torch sentence-transformers sympy mpmath networkx onnxscript onnx_ir \
+    && find /opt/hp-cache -mindepth 1 -maxdepth 1 ! -name happy-path -exec rm -rf {} + \
+    && find /opt/venv -name '__pycache__' -type d -prune -exec rm -rf {} + \
+    && python -c "import importlib.util as u, sys; sys.exit(u.find_spec('torch') is not None)"
 
-FROM python:3.11-slim-bookworm
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
+FROM ${BASE_IMAGE}
+# A fixed non-root user (written directly: a minimal base has no useradd).
+RUN echo 'app:x:10001:10001::/home/app:/usr/sbin/nologin' >> /etc/passwd \
+    && echo 'app:x:10001:' >> /etc/group \
+    && mkdir -p /home/app/data && chown -R 10001:10001 /home/app
 COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/hp-cache /opt/hp-cache
 WORKDIR /app
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY prompts ./prompts
 ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1 \
+    XDG_CACHE_HOME=/opt/hp-cache \
     HP_PROJECT_ROOT=/app \
     HP_ENVIRONMENT=production \
     HP_HOST=0.0.0.0 \
     HP_DATA_DIR=/home/app/data
-USER app
-# Bake the ONNX export of the bundled embedding model into the image (the user's cache dir), so
-# start-up neither exports nor fetches anything.
-RUN crisis-engine assess --compact "warm-up" > /dev/null
+USER 10001:10001
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import os,urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('HP_PORT', '8000')).status != 200)"
+# SIGTERM (docker stop) drains: sockets get 1012, in-flight messages finish, the outbox is flushed.
+STOPSIGNAL SIGTERM
 CMD ["hp-agent", "serve"]
