@@ -193,5 +193,10 @@ def test_named_feelings_and_paraphrases_carry_no_crisis_lexicon_terms() -> None:
         for f in feelings
     ]
     texts += [i.text for i in talk.info] + list(talk.listen) + list(talk.closing) + list(talk.about_agent)
+    texts += list(talk.tips.values()) + list(talk.own_idea) + list(talk.tips_question)
     flagged = [t for t, a in zip(texts, keywords.assess_batch(texts), strict=True) if a.keyword_score > 0]
     assert flagged == []
+    # ... and none diagnoses, advises on medication or promises secrecy (the agents' boundaries).
+    from hp_agent.agents.boundaries import check_reply
+
+    assert [t for t in texts if check_reply(t)] == []

@@ -292,6 +292,7 @@ PATTERN_ONLY = frozenset(
         "asks_listen",
         "pause",
         "resume",
+        "own_idea",
     }
 )
 # Without a confident reading, a theme is inferred from the lexicon's topics and feelings.

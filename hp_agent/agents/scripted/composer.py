@@ -273,7 +273,7 @@ class Composer:
             return True
         if "asks_exercise" in says:
             wanted = rq.named_technique(self.content, a.text) or rq.fitting_technique(
-                self.content, self.approach, a.theme or _recent_theme(memory), set(memory.completed)
+                self.content, self.approach, a.theme or _recent_theme(memory), set(memory.completed), a.text
             )
             if wanted is not None:
                 self._start_technique(wanted, pick, reply)
@@ -288,6 +288,15 @@ class Composer:
                 return True
         if "asks_listen" in says:
             reply.add("listen", pick.pick(talk.listen))
+            return True
+        if "asks_advice" in says and not a.has("asks_plan"):
+            tips = talk.tips.get(a.theme or _recent_theme(memory) or "")
+            if tips and not memory.said(tips[:60]):
+                reply.add("info", tips)
+                reply.add("question", pick.pick(talk.tips_question))
+                return True
+        if a.has("own_idea") and not a.has("declines"):
+            reply.add("idea", pick.pick(talk.own_idea))
             return True
         if "asks_about_agent" in says:
             reply.add("about", pick.pick(talk.about_agent, name=self.agent_name))

@@ -105,6 +105,7 @@ def items(text: str, limit: int = 5) -> list[str]:
             item = _ITEM_FILLER.sub("", item).strip()
         if not item or _NOT_ITEM.search(item) or len(item.split()) > 3:
             continue
+        item = re.sub(r"\bmy\b", "your", item)  # the plan speaks to them
         label = item[:1].upper() + item[1:]
         if label not in out:
             out.append(label)
@@ -213,11 +214,19 @@ def named_technique(content: DialogueContent, text: str) -> Technique | None:
     return None
 
 
+_CALMING = re.compile(
+    r"\b(?:calm|relax|settle|panic\w*|breath\w*|overwhelm\w*|fast|quick(?:ly)?|right now)\b", re.I
+)
+CALMING = ("tip_skill", "paced_breathing", "grounding", "stop_skill", "expansion", "feelings_checkin")
+
+
 def fitting_technique(
-    content: DialogueContent, approach: Approach, theme: str | None, done: set[str]
+    content: DialogueContent, approach: Approach, theme: str | None, done: set[str], text: str = ""
 ) -> Technique | None:
     own = [t for t in approach.techniques if t in content.techniques]
-    for tid in PREFERRED.get(theme or "", ()):
+    # "Something to calm down fast" wants a body-first skill whatever the topic.
+    preferred = CALMING if _CALMING.search(text) else PREFERRED.get(theme or "", ())
+    for tid in preferred:
         if tid in own and tid not in done:
             return content.techniques[tid]
     fresh = [t for t in own if t not in done]

@@ -54,6 +54,9 @@ class Talk:
     closing: tuple[str, ...]
     info: tuple[Info, ...]
     info_offer: tuple[str, ...]
+    tips: dict[str, str]
+    tips_question: tuple[str, ...]
+    own_idea: tuple[str, ...]
     plans: dict[str, PlanPrompts]
     exercise: dict[str, tuple[str, ...]]
 
@@ -86,6 +89,9 @@ def load_talk(path: Path | None = None) -> Talk:
             for k, v in data["info"].items()
         ),
         info_offer=_strings(data["info_offer"], "info_offer"),
+        tips={k: " ".join(str(v).split()) for k, v in data["tips"].items()},
+        tips_question=_strings(data["tips_question"], "tips_question"),
+        own_idea=_strings(data["own_idea"], "own_idea"),
         plans={
             k: PlanPrompts(
                 **{f: " ".join(str(v[f]).split()) for f in ("ask_subjects", "ask_hours", "intro", "tips")}
