@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crisis_engine import RiskLevel
+from crisis_engine import Context, RiskLevel
 from hp_agent.chat import crisis_check as check
 from hp_agent.chat import crisis_flow as flow
 from hp_agent.chat import hotpath
@@ -86,7 +86,9 @@ async def respond(
     outcome: crisis_service.CrisisOutcome,
     screener_open: bool,
     check_open: bool,
+    context: Context | None = None,
 ) -> CrisisReply:
+    """``context``: the conversation the engine read the message with (for the evidence)."""
     level = outcome.assessment.level
     if screener_open:
         screener = await flow.active_screener(session, chat.user_id, chat.id)
@@ -101,12 +103,18 @@ async def respond(
     if level < RiskLevel.MODERATE:
         return CrisisReply(agent_answers=True)
     detection = outcome.detection
+    a = outcome.assessment
     if (
         detection is not None
-        and crisis_service.classifier_only_moderate(outcome.assessment)
+        and crisis_service.classifier_only_moderate(a, context)
         and not await checks.earlier_risk(session, chat.user_id, chat.id, exclude=detection.id)
     ):
-        return CrisisReply([await _ask(session, chat, text, detection)])
+        denied = await checks.denied_before(session, chat.user_id, chat.id)
+        if denied and crisis_service.context_raised(a):
+            # Raised only by earlier readings the person has already answered no about: asking
+            # again at once would be asking about the washing-up twice. Recorded, not asked.
+            return CrisisReply(agent_answers=True)
+        return CrisisReply([await _ask(session, chat, text, detection, again=denied)])
     return CrisisReply(await _full_flow(session, chat, text, level))
 
 
@@ -137,9 +145,8 @@ async def _lines(session: AsyncSession, chat: Conversation) -> list[dict[str, An
 
 
 async def _ask(
-    session: AsyncSession, chat: Conversation, text: str, detection: CrisisDetection
+    session: AsyncSession, chat: Conversation, text: str, detection: CrisisDetection, *, again: bool
 ) -> ChatMessage:
-    again = await checks.denied_before(session, chat.user_id, chat.id)
     await checks.ask(session, detection)
     words = check.check_text()
     body = flow.text_body("check", check.question(text, again=again))

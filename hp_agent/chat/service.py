@@ -245,6 +245,7 @@ async def accept(
         outcome=outcome,
         screener_open=found.screener_open,
         check_open=found.check_open,
+        context=_context(prepared.recent, dt.datetime.now(dt.UTC)),
     )
     accepted.scripted = crisis.frames
     if not crisis.agent_answers:

@@ -42,22 +42,34 @@ class CrisisOutcome:
         return self.assessment.level >= RiskLevel.MODERATE
 
 
-def classifier_only_moderate(a: Assessment) -> bool:
+def classifier_only_moderate(a: Assessment, context: Context | None = None) -> bool:
     """Uncertain evidence: MODERATE from the classifier alone (docs/crisis-engine.md, "Graded
     response"). The one place that reads it from an assessment, so a dedicated engine field can
     replace the derivation here without touching the callers.
 
     Today's assessment says so by what it lacks: no lexicon match and no keyword score (nothing in
-    the person's words the lexicon knows), and no conversation context behind the level (not
-    ``context_adjusted``, no context reasons). Whatever category the classifier names: on its own
-    that is the least reliable part of its reading, and the full flow asks about suicide whatever
-    the category. The chat adds the conversation's own history (any risk earlier in it means the
-    full flow) because only it can read that.
+    the person's words the lexicon knows). A level the conversation context raised counts too when
+    no message the engine read with it (``context``) had lexicon evidence either: then the build-up
+    is the classifier's readings of ordinary messages ("3 concerning messages in a row"). Any
+    context message without its assessment makes it not uncertain (it cannot be shown). Whatever
+    category the classifier names: on its own that is the least reliable part of its reading, and
+    the full flow asks about suicide whatever the category. The chat adds the conversation's own
+    record (an uncleared detection at moderate or above earlier means the full flow).
     """
-    if a.level != RiskLevel.MODERATE or a.matches or a.keyword_score > 0 or a.context_adjusted:
+    if a.level != RiskLevel.MODERATE or a.matches or a.keyword_score > 0:
         return False
-    context = a.details.get("context") if isinstance(a.details, dict) else None
-    return not (isinstance(context, dict) and context.get("reasons"))
+    details = a.details.get("context") if isinstance(a.details, dict) else None
+    if not a.context_adjusted and not (isinstance(details, dict) and details.get("reasons")):
+        return True
+    if context is None or context.recent_assessments:
+        return False
+    earlier = [m.assessment for m in context.recent_messages]
+    return all(e is not None and not e.matches and e.keyword_score <= 0 for e in earlier)
+
+
+def context_raised(a: Assessment) -> bool:
+    """Whether the level comes from the conversation rather than the message itself."""
+    return a.context_adjusted
 
 
 def excerpt_for(text: str, a: Assessment, limit: int = _EXCERPT_CHARS) -> str:

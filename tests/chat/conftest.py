@@ -30,6 +30,8 @@ UNCERTAIN_TEXTS = (
     "my roommate keeps leaving dishes everywhere and i'm fed up",
     "is it normal to still be crying about it?",
 )
+# Read as moderate only with the conversation before them (the context stage, no lexicon).
+RAISED_TEXTS = ("how do i bring it up without it turning into a huge fight?",)
 
 
 @pytest.fixture
@@ -38,6 +40,6 @@ def uncertain_engine() -> Iterator[None]:
     from hp_agent.chat import assessor
     from tests.chat.engines import SureClassifierDetector
 
-    assessor.pin_detector(SureClassifierDetector(UNCERTAIN_TEXTS))
+    assessor.pin_detector(SureClassifierDetector(UNCERTAIN_TEXTS, RAISED_TEXTS))
     yield
     assessor.pin_detector(None)

@@ -21,19 +21,45 @@ SURE_SCORE = 0.91
 
 
 class SureClassifierDetector(CrisisDetector):
-    def __init__(self, sure: Iterable[str]) -> None:
+    def __init__(self, sure: Iterable[str], raised: Iterable[str] = ()) -> None:
         base = CrisisDetector.load(classifier=False)
         super().__init__(base.keyword_scorer, None, base.config)
-        self.sure = {" ".join(t.lower().split()) for t in sure}
+        self.sure = {_key(t) for t in sure}
+        # Read as moderate only together with the messages before them ("3 concerning messages
+        # in a row"): the context stage's raise, on the classifier's readings alone.
+        self.raised = {_key(t) for t in raised}
 
     def assess_batch(
         self, texts: Sequence[str], contexts: Sequence[Context | None] | None = None
     ) -> list[Assessment]:
         out = super().assess_batch(texts, contexts)
-        return [self._classified(t, a) for t, a in zip(texts, out, strict=True)]
+        ctxs = list(contexts) if contexts is not None else [None] * len(texts)
+        return [self._classified(t, a, c) for t, a, c in zip(texts, out, ctxs, strict=True)]
 
-    def _classified(self, text: str, a: Assessment) -> Assessment:
-        if " ".join(text.lower().split()) not in self.sure or a.matches or a.level >= RiskLevel.MODERATE:
+    def _classified(self, text: str, a: Assessment, context: Context | None) -> Assessment:
+        if a.matches or a.level >= RiskLevel.MODERATE:
+            return a
+        if _key(text) in self.raised and context is not None and context.recent_messages:
+            return dataclasses.replace(
+                a,
+                level=RiskLevel.MODERATE,
+                score=0.62,
+                categories=(Category.HOPELESSNESS,),
+                classifier_score=0.4,
+                context_adjusted=True,
+                explanation="moderate: read together with the previous messages",
+                details={
+                    **a.details,
+                    "mode": "full",
+                    "context": {
+                        "reasons": ["read together with the previous messages"],
+                        "retraction": False,
+                        "own_level": a.level.value,
+                        "own_categories": [],
+                    },
+                },
+            )
+        if _key(text) not in self.sure:
             return a
         return dataclasses.replace(
             a,
@@ -44,3 +70,7 @@ class SureClassifierDetector(CrisisDetector):
             explanation=f"moderate: classifier {SURE_SCORE:.2f} (no lexicon match)",
             details={**a.details, "mode": "full"},
         )
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())

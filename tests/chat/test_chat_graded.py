@@ -18,7 +18,7 @@ from hp_agent.assessments.models import AdministrationStatus, UserAssessment
 from hp_agent.chat.models import ChatMessage
 from hp_agent.crisis.models import CheckAnswer, CrisisDetection
 from tests.chat.chat_client import Chat, new_user
-from tests.chat.conftest import UNCERTAIN_TEXTS
+from tests.chat.conftest import RAISED_TEXTS, UNCERTAIN_TEXTS
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.usefixtures("seeded", "uncertain_engine")
@@ -84,8 +84,10 @@ async def test_check_answered_no_returns_to_the_conversation(
     assert not reply.get("fallback")
     assert reply["seq"] == answer["seq"] + 2
 
-    # The next message is ordinary conversation: no crisis frames at all.
-    follow = await chat.say("how do i bring it up without it turning into a huge fight?")
+    # The next message is ordinary conversation: no crisis frames at all, even though the
+    # engine reads it at moderate with the conversation before it (the classifier's readings
+    # alone, of a message the person has just said no about).
+    follow = await chat.say(RAISED_TEXTS[0])
     frames = await _until_reply(chat, follow)
     assert _safety(frames) == []
     await chat.close()
@@ -97,6 +99,19 @@ async def test_check_answered_no_returns_to_the_conversation(
     assert det.check_answered_at >= det.check_asked_at
     assert det.false_alarm_reported_at is None
     assert await _screeners(owner_engine, session_id) == []  # the screener never started
+
+
+async def test_a_level_raised_by_the_conversation_alone_gets_the_check(live_server: LiveServer) -> None:
+    user = await new_user(live_server.http_url)
+    chat = await Chat.connect(live_server.ws_url, user["access_token"])
+    await chat.start("listener")
+    first = await chat.say("we had another argument about chores")
+    assert _safety(await _until_reply(chat, first)) == []
+    await chat.say(RAISED_TEXTS[0])
+    check = await chat.expect("safety")
+    assert check["kind"] == "check"
+    assert check["text"].startswith("I want to check something with you")  # no phrase to echo
+    await chat.close()
 
 
 async def test_check_answered_unclearly_starts_the_full_flow(

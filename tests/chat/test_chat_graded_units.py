@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crisis_engine import Assessment, Category, CrisisDetector, Match, RiskLevel
+from crisis_engine import Assessment, Category, Context, ContextMessage, CrisisDetector, Match, RiskLevel
 from hp_agent.chat.crisis_check import echo_phrase, is_exit, question, read_check_answer
 from hp_agent.crisis.service import classifier_only_moderate
 
@@ -44,10 +44,25 @@ def test_classifier_only_moderate_is_exactly_the_uncertain_case() -> None:
     # Lexicon evidence, context, or another level.
     assert not classifier_only_moderate(_assessment(matches=(_MATCH,), keyword_score=0.85))
     assert not classifier_only_moderate(_assessment(keyword_score=0.2))
+    # Raised by the conversation, without the conversation to show it was the classifier's alone.
     assert not classifier_only_moderate(_assessment(context_adjusted=True))
     assert not classifier_only_moderate(_assessment(details={"context": {"reasons": ["risk before"]}}))
     assert not classifier_only_moderate(_assessment(RiskLevel.HIGH))
     assert not classifier_only_moderate(_assessment(RiskLevel.LOW))
+
+
+def test_a_level_raised_by_context_is_uncertain_only_without_lexicon_anywhere() -> None:
+    raised = _assessment(
+        context_adjusted=True, details={"context": {"reasons": ["3 concerning messages in a row"]}}
+    )
+    quiet_before = Context((ContextMessage("i feel low", QUIET), ContextMessage("long day", QUIET)))
+    assert classifier_only_moderate(raised, quiet_before)
+    # An earlier message the lexicon knew, or one whose reading is unknown: not uncertain.
+    lexical = _assessment(RiskLevel.LOW, matches=(_MATCH,), keyword_score=0.4)
+    assert not classifier_only_moderate(raised, Context((ContextMessage("x", lexical),)))
+    assert not classifier_only_moderate(raised, Context((ContextMessage("x", None),)))
+    assert not classifier_only_moderate(raised)
+    assert not classifier_only_moderate(raised, Context((), recent_assessments=(QUIET,)))
 
 
 def test_classifier_only_moderate_on_the_engines_own_assessments() -> None:

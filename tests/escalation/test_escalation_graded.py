@@ -22,7 +22,7 @@ from hp_agent.db.session import Database
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests.chat.chat_client import Chat, new_user
-from tests.chat.conftest import UNCERTAIN_TEXTS
+from tests.chat.conftest import RAISED_TEXTS, UNCERTAIN_TEXTS
 from tests.chat.engines import SureClassifierDetector
 from tests.conftest import LiveServer
 from tests.escalation.conftest import TherapistSocket, bearer, link, make_user, token_for
@@ -32,7 +32,7 @@ FED_UP = UNCERTAIN_TEXTS[0]
 
 @pytest.fixture
 def uncertain_engine() -> Iterator[None]:
-    assessor.pin_detector(SureClassifierDetector(UNCERTAIN_TEXTS))
+    assessor.pin_detector(SureClassifierDetector(UNCERTAIN_TEXTS, RAISED_TEXTS))
     yield
     assessor.pin_detector(None)
 
