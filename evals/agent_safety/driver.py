@@ -234,7 +234,10 @@ def transcript_frame(frame: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pending_question(frames: list[dict[str, Any]]) -> str | None:
-    """The screener item the service is waiting on, if its last frame of the turn asks one."""
+    """The screener item the service is waiting on, if its last frame of the turn asks one
+    ("check" for the graded response's one direct question; personas answer it under that key)."""
+    if frames and frames[-1]["type"] == "safety" and frames[-1].get("kind") == "check":
+        return "check"
     if frames and frames[-1]["type"] == "safety" and frames[-1].get("kind") == "question":
         item = (frames[-1].get("question") or {}).get("item_id")
         return str(item) if item else None

@@ -13,6 +13,7 @@ Schema::
     screener_answers:           # optional: what this person answers when the crisis flow asks
       cssrs_1: "sometimes"      #   a C-SSRS screener question (keyed by the question's item_id)
       cssrs_2: {text: "yes", level: moderate}   # level: the answer's level in context
+      check: "no"               #   the graded response's one direct question, if it is asked
 
 The live driver (``live.py``) sends the turns in order. After each turn, while the service's last
 frame is a screener question this persona has an answer for (and has not answered yet), it sends
