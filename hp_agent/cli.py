@@ -32,12 +32,17 @@ def resolve_servers(settings: Settings, *, redis: bool = True) -> Settings:
 
 
 def _migrate(settings: Settings) -> None:
-    from hp_agent.db.migrate import set_app_role_password, upgrade
+    from hp_agent.db.migrate import ensure_worker_role, set_app_role_password, upgrade
     from hp_agent.db.urls import owner_database_url
 
     url = owner_database_url(settings)
     upgrade(url)
     asyncio.run(set_app_role_password(url, settings.app_db_role, settings.app_db_password.get_secret_value()))
+    # The worker's role, in hp_system (the only members that act as the system on content tables).
+    asyncio.run(ensure_worker_role(url, settings.app_db_role, settings.worker_db_role))
+    asyncio.run(
+        set_app_role_password(url, settings.worker_db_role, settings.worker_db_password.get_secret_value())
+    )
 
 
 def _seed(settings: Settings) -> dict[str, int]:

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # Role the service connects as; migrations run as the URL's own user (the owner).
     app_db_role: str = "hp_app"
     app_db_password: SecretStr = SecretStr("hp_app_dev_password")
+    # Role the worker connects as: the only login role that may act as the system actor on
+    # people's content tables (row-level security checks the role, not a setting; security.py).
+    worker_db_role: str = "hp_worker"
+    worker_db_password: SecretStr = SecretStr("hp_worker_dev_password")
     db_pool_size: int = 10
     db_max_overflow: int = 20
 
@@ -61,6 +65,10 @@ class Settings(BaseSettings):
     refresh_reuse_grace_seconds: float = Field(default=10.0, ge=0, le=120)
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    # Sign-in throttling (hp_agent/auth/throttle.py): login_max_failures counts per address and
+    # client IP; these per IP (any address) and per address (any IP, known IPs exempt).
+    login_ip_max_failures: int = Field(default=50, ge=1)
+    login_address_max_failures: int = Field(default=20, ge=1)
     max_request_bytes: int = 1_000_000
 
     # Application-level encryption of sensitive text: "kid:base64key,kid2:base64key"; the first is current.

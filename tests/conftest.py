@@ -35,6 +35,7 @@ from hp_agent.db import scratch
 from hp_agent.db.session import Database, HPSession, Principal, async_url
 
 APP_ROLE = "hp_app"
+WORKER_ROLE = "hp_worker"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -142,7 +143,11 @@ class OwnerSession(HPSession):
 
 @event.listens_for(AppRoleSession, "after_begin")
 def _as_app_role(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
-    connection.exec_driver_sql(f'SET LOCAL ROLE "{APP_ROLE}"')
+    # A unit of work begun as the system actor is the worker's: it runs as the worker's role, the
+    # only one row-level security lets act as the system on content tables (security.py).
+    principal = session.info.get("principal")
+    role = WORKER_ROLE if principal is not None and principal.role == "system" else APP_ROLE
+    connection.exec_driver_sql(f'SET LOCAL ROLE "{role}"')
 
 
 @event.listens_for(OwnerSession, "after_begin")

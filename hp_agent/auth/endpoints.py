@@ -31,8 +31,9 @@ def _rejection(rejected: service.Rejected) -> JSONResponse:
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisteredOut)
 async def register(body: RegisterIn, db: DbSession, client: Client) -> RegisteredOut:
-    user = await service.register(db, body, client)
-    return RegisteredOut(id=user.id, email=user.email, role=user.role, created_at=user.created_at)
+    """Create a patient account. A taken address gets the same answer (nothing is revealed); its
+    owner is emailed instead."""
+    return await service.register(db, body, client)
 
 
 @router.post("/login", response_model=TokenOut, responses={401: {}, 403: {}, 429: {}})

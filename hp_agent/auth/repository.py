@@ -29,6 +29,20 @@ async def get_with_user(
     return None if row is None else (row[0], row[1])
 
 
+async def signed_in_from(
+    session: AsyncSession, user_id: uuid.UUID, ip: str | None, since: dt.datetime
+) -> bool:
+    """Whether the account signed in from ``ip`` since ``since`` (any session row of it)."""
+    if ip is None:
+        return False
+    stmt = (
+        select(UserSession.id)
+        .where(UserSession.user_id == user_id, UserSession.ip == ip, UserSession.created_at >= since)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
 async def revoke_family(
     session: AsyncSession,
     family_id: uuid.UUID,

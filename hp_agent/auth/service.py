@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.auth import repository as sessions_repo
-from hp_agent.auth.schemas import ClientInfo, RegisterIn, SessionOut, TokenOut
+from hp_agent.auth import throttle
+from hp_agent.auth.schemas import ClientInfo, RegisteredOut, RegisterIn, SessionOut, TokenOut
 from hp_agent.auth.security import (
     burn_verification_time,
     hash_password,
@@ -37,6 +38,7 @@ from hp_agent.compliance.models import AuditOutcome, PrivacySettings
 from hp_agent.config import Settings
 from hp_agent.db.session import Principal, set_principal
 from hp_agent.errors import Conflict, Forbidden, HPError, NotFound, TooManyRequests, Unauthorized
+from hp_agent.events.models import EmailOutbox
 from hp_agent.users import repository as users_repo
 from hp_agent.users.models import (
     ConsentType,
@@ -159,26 +161,64 @@ async def create_user(
     return user
 
 
-async def register(session: AsyncSession, data: RegisterIn, client: ClientInfo) -> User:
-    """Self-service sign-up: always a patient; terms and privacy must be accepted."""
+async def register(session: AsyncSession, data: RegisterIn, client: ClientInfo) -> RegisteredOut:
+    """Self-service sign-up: always a patient; terms and privacy must be accepted.
+
+    The answer does not say whether the address already had an account: a taken address gets
+    the same 201 and body shape (an id that names no account), after the same password hashing,
+    and the address's owner is emailed that someone tried to sign up with it. A new address gets
+    its account at once and can sign in with it.
+    """
     missing = [c.value for c in REQUIRED_CONSENTS if c not in data.consents]
     if missing:
         raise ConsentRequired(
             "You must accept the terms of service and the privacy policy to create an account.",
             details={"missing": missing, "policy_version": CURRENT_POLICY_VERSION},
         )
-    return await create_user(
-        session,
-        data.email,
-        data.password,
-        UserRole.patient,
-        display_name=data.display_name,
-        locale=data.locale,
-        timezone=data.timezone,
-        country_code=data.country_code,
-        consents=data.consents,
-        client=client,
-        audit_action="auth.register",
+    try:
+        user = await create_user(
+            session,
+            data.email,
+            data.password,
+            UserRole.patient,
+            display_name=data.display_name,
+            locale=data.locale,
+            timezone=data.timezone,
+            country_code=data.country_code,
+            consents=data.consents,
+            client=client,
+            audit_action="auth.register",
+        )
+    except Conflict:
+        address = normalise_email(validate_email(data.email, check_deliverability=False).normalized)
+        await _tell_owner_of_signup_attempt(session, address, data.locale)
+        await audit.record(
+            session,
+            "auth.register.address_taken",
+            actor=None,
+            outcome=AuditOutcome.denied,
+            ip=client.ip,
+            user_agent=client.user_agent,
+        )
+        return RegisteredOut(id=uuid.uuid4(), email=address, role=UserRole.patient, created_at=utcnow())
+    return RegisteredOut(id=user.id, email=user.email, role=user.role, created_at=user.created_at)
+
+
+async def _tell_owner_of_signup_attempt(session: AsyncSession, address: str, locale: str | None) -> None:
+    # Core insert without RETURNING: email rows are readable only by the sender (system).
+    await session.execute(
+        insert(EmailOutbox).values(
+            id=uuid.uuid4(),
+            to_address=address,
+            template="signup_address_taken",
+            locale=locale,
+            subject="Someone tried to create a Happy Path account with your address",
+            body_text=(
+                "Someone (perhaps you) tried to create a Happy Path account with this email address.\n"
+                "You already have an account: sign in with it, or reset your password if you have "
+                "forgotten it. If this was not you, you can ignore this message."
+            ),
+        )
     )
 
 
@@ -225,8 +265,8 @@ async def login(
     session: AsyncSession, email: str, password: str, client: ClientInfo, settings: Settings
 ) -> TokenOut | Rejected:
     now = utcnow()
-    async with acting_as(session, SYSTEM):
-        user = await users_repo.get_user_by_email(session, email)
+    address = normalise_email(email)
+    keys = throttle.keys(settings, address, client.ip)
 
     async def failed(reason: str, subject: uuid.UUID | None = None, **extra: object) -> None:
         await audit.record(
@@ -241,37 +281,54 @@ async def login(
             details={"reason": reason, **extra},
         )
 
-    if user is None or user.status == UserStatus.deleted:
+    def refused(until: dt.datetime) -> Rejected:
+        # One answer for every refusal, account or not (see hp_agent/auth/throttle.py).
+        return Rejected(_throttled_error(), retry_after=throttle.retry_after(until, now))
+
+    blocks = await throttle.blocked(session, keys, now)
+    if throttle.PAIR in blocks or throttle.IP in blocks:
+        await failed("throttled")
+        return refused(max(blocks.values()))
+
+    async with acting_as(session, SYSTEM):
+        user = await users_repo.get_user_by_email(session, address)
+        if user is not None and user.status == UserStatus.deleted:
+            user = None
+        # While the address is under a distributed attack, only IPs it signed in from lately pass.
+        if throttle.ADDRESS in blocks and (
+            user is None
+            or not await sessions_repo.signed_in_from(
+                session, user.id, client.ip, now - dt.timedelta(days=throttle.KNOWN_IP_DAYS)
+            )
+        ):
+            user = None
+            address_refusal: dt.datetime | None = blocks[throttle.ADDRESS]
+        else:
+            address_refusal = None
+
+    if address_refusal is not None:
         await asyncio.to_thread(burn_verification_time, password)
-        await failed("unknown_account")
+        await failed("throttled")
+        return refused(address_refusal)
+
+    if user is None or not await asyncio.to_thread(verify_password, user.password_hash, password):
+        if user is None:
+            await asyncio.to_thread(burn_verification_time, password)
+            await failed("unknown_account")
+        else:
+            async with acting_as(session, SYSTEM):
+                failures = await users_repo.increment_failed_logins(session, user.id)
+            await failed("bad_password", user.id, failures=failures)
+        now_blocked = await throttle.record_failure(session, keys, settings, now)
+        if throttle.PAIR in now_blocked or throttle.IP in now_blocked:
+            # The failure that reaches a limit is answered like the ones after it.
+            return refused(max(now_blocked.values()))
         return Rejected(Unauthorized(BAD_CREDENTIALS))
 
     if user.locked_until is not None and user.locked_until > now:
+        # An operator's lock (not set by failed sign-ins): only shown to whoever knows the password.
         await failed("locked_out", user.id)
-        return Rejected(_locked_error(), retry_after=math.ceil((user.locked_until - now).total_seconds()))
-
-    if not await asyncio.to_thread(verify_password, user.password_hash, password):
-        async with acting_as(session, SYSTEM):
-            failures = await users_repo.increment_failed_logins(session, user.id)
-            if failures >= settings.login_max_failures:
-                await users_repo.lock_until(
-                    session, user.id, now + dt.timedelta(seconds=settings.login_lockout_seconds)
-                )
-        await failed("bad_password", user.id, failures=failures)
-        if failures >= settings.login_max_failures:
-            await audit.record(
-                session,
-                "auth.lockout",
-                actor=SYSTEM,
-                subject_type="user",
-                subject_id=user.id,
-                outcome=AuditOutcome.denied,
-                ip=client.ip,
-                user_agent=client.user_agent,
-                details={"failures": failures, "lockout_seconds": settings.login_lockout_seconds},
-            )
-            return Rejected(_locked_error(), retry_after=settings.login_lockout_seconds)
-        return Rejected(Unauthorized(BAD_CREDENTIALS))
+        return refused(user.locked_until)
 
     if user.status != UserStatus.active or user.role == UserRole.system:
         # Only revealed to someone who knows the password. System accounts (service actors that
@@ -283,6 +340,7 @@ async def login(
             Forbidden("This account is not active. Please contact support.", code="account_inactive")
         )
 
+    await throttle.record_success(session, keys)
     principal = Principal(user.id, user.role.value)
     await set_principal(session, principal)
     new_hash = await asyncio.to_thread(hash_password, password) if needs_rehash(user.password_hash) else None
@@ -301,9 +359,9 @@ async def login(
     return tokens
 
 
-def _locked_error() -> TooManyRequests:
+def _throttled_error() -> TooManyRequests:
     return TooManyRequests(
-        "Too many failed sign-in attempts. Please wait before trying again.", code="account_locked_out"
+        "Too many failed sign-in attempts. Please wait before trying again.", code="too_many_attempts"
     )
 
 

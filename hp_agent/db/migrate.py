@@ -66,3 +66,21 @@ async def set_app_role_password(owner_url: str, role: str, password: str) -> Non
             await conn.execute(text(f'ALTER ROLE "{quoted}" WITH LOGIN PASSWORD {literal}'))
     finally:
         await engine.dispose()
+
+
+async def ensure_worker_role(owner_url: str, app_role: str, worker_role: str) -> None:
+    """The worker's login role in ``hp_system`` (migration 0008 makes the configured one; this also
+    covers a role renamed later). Idempotent."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hp_agent.db.security import worker_role_statements
+    from hp_agent.db.session import async_url
+
+    engine = create_async_engine(async_url(owner_url))
+    try:
+        async with engine.begin() as conn:
+            for stmt in worker_role_statements(app_role, worker_role):
+                await conn.execute(text(stmt))
+    finally:
+        await engine.dispose()

@@ -52,6 +52,56 @@ PRINCIPAL_FUNCTIONS.append(
                END) $$"""
 )
 
+# Only a member of this group role (the worker's login role, never the API's) acts as the system
+# actor on the tables in WORKER_ONLY_SYSTEM: the check reads the role the connection logged in
+# as, which SQL run by the API role cannot change, not app.current_role, which it can.
+SYSTEM_GROUP_ROLE = "hp_system"
+PRINCIPAL_FUNCTIONS.append(
+    f"""CREATE OR REPLACE FUNCTION app_is_worker_system() RETURNS boolean
+    LANGUAGE sql STABLE AS
+    $$ SELECT app_current_role() = 'system'
+              AND pg_has_role(current_user, '{SYSTEM_GROUP_ROLE}', 'USAGE') $$"""
+)
+
+# What people wrote and clinical content. The API never needs the system actor on these (it reads
+# them as their owner or a consenting treating therapist), so its role cannot get it at all.
+# Tables outside this set still accept app.current_role = 'system' from the API role: sign-in,
+# care coordination, scheduling and escalation writes run as the system actor there (README).
+WORKER_ONLY_SYSTEM = frozenset(
+    {
+        "assessment_responses",
+        "chat_messages",
+        "chat_sessions",
+        "clinical_outcome_measures",
+        "conversation_analytics",
+        "diagnoses",
+        "gratitude_entries",
+        "guided_sessions",
+        "homework_assignments",
+        "journal_entries",
+        "medication_intake_logs",
+        "medication_side_effect_reports",
+        "mood_entries",
+        "mood_factors",
+        "mood_goals",
+        "mood_insights",
+        "mood_patterns",
+        "safety_plans",
+        "session_notes",
+        "thought_records",
+        "treatment_goals",
+        "treatment_plans",
+        "user_assessments",
+    }
+)
+
+
+def system_policy(table: Table) -> str:
+    t = _q(table.name)
+    check = "app_is_worker_system()" if table.name in WORKER_ONLY_SYSTEM else "app_current_role() = 'system'"
+    return f"CREATE POLICY {_q(table.name + '_system')} ON {t} USING ({check}) WITH CHECK ({check})"
+
+
 AUDIT_TRIGGER_FUNCTION = """CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger
     LANGUAGE plpgsql AS
     $$ BEGIN
@@ -99,8 +149,7 @@ def table_policies(table: Table) -> list[str]:
         f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
         f"CREATE POLICY {_q(table.name + '_owner')} ON {t} USING ({mine}) WITH CHECK ({check})",
-        f"CREATE POLICY {_q(table.name + '_system')} ON {t} "
-        "USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
+        system_policy(table),
     ]
     consent = spec.get("consent")
     if consent is not None:
@@ -142,6 +191,9 @@ CLINICIAN_READ = frozenset({"clinician_on_call_shifts"})
 # Any principal may append (a patient's message produces an escalation event); only the
 # system actor that relays them reads or updates them.
 APPEND_BY_ANYONE = frozenset({"outbox_events", "email_outbox"})
+# Service bookkeeping written before anyone is signed in (sign-in throttle counters, keyed by an
+# HMAC: no address or IP in clear), so every principal may read and write it.
+SERVICE_STATE = frozenset({"login_throttles"})
 _STAFF = "app_current_role() IN ('admin', 'system')"
 
 
@@ -165,6 +217,8 @@ def reference_policies(table: Table) -> list[str]:
         )
     elif name in APPEND_BY_ANYONE:
         stmts.append(f"CREATE POLICY {_q(name + '_append')} ON {t} FOR INSERT WITH CHECK (true)")
+    elif name in SERVICE_STATE:
+        stmts.append(f"CREATE POLICY {_q(name + '_service')} ON {t} USING (true) WITH CHECK (true)")
     return stmts
 
 
@@ -254,6 +308,25 @@ def role_statements(role: str) -> list[str]:
            END $$""",
         f"ALTER ROLE {r} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE",
         f"GRANT USAGE ON SCHEMA public TO {r}",
+    ]
+
+
+def worker_role_statements(app_role: str, worker_role: str) -> list[str]:
+    """The system group (inherits the application role's grants, now and later) and the worker's
+    login role in it. Roles are cluster-wide: creating one that exists is not an error."""
+    group, app, worker = _q(SYSTEM_GROUP_ROLE), _q(app_role), _q(worker_role)
+    return [
+        f"""DO $$ BEGIN
+             CREATE ROLE {group} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+           EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+           END $$""",
+        f"GRANT {app} TO {group}",
+        f"""DO $$ BEGIN
+             CREATE ROLE {worker} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+           EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+           END $$""",
+        f"ALTER ROLE {worker} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE",
+        f"GRANT {group} TO {worker}",
     ]
 
 

@@ -221,10 +221,10 @@ async def run_worker(settings: Settings) -> None:
     """``hp-agent worker``: run until interrupted."""
     import signal
 
-    from hp_agent.db.urls import app_database_url
+    from hp_agent.db.urls import worker_database_url
 
     assert settings.redis_url is not None
-    db = Database(app_database_url(settings), pool_size=5, max_overflow=5)
+    db = Database(worker_database_url(settings), pool_size=5, max_overflow=5)
     redis = streams.client(settings.redis_url)
     worker = Worker(db, redis, settings)
     worker.start()
@@ -248,11 +248,14 @@ class Events:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     worker: Worker | None = None
     fanout: FanoutConsumer | None = None
+    worker_db: Database | None = None  # the in-process worker's own connections (worker role)
 
     async def close(self) -> None:
         self.stop.set()
         if self.worker is not None:
             await self.worker.close()
+        if self.worker_db is not None:
+            await self.worker_db.dispose()
         hub = getattr(self.app.state, "chat_hub", None)
         if hub is not None and hub.remote is not None:
             await hub.remote.close()  # the chat's pub/sub connection (hp_agent/chat/hub.py)
@@ -268,6 +271,19 @@ class Events:
                 await redis.aclose()
 
 
+def _worker_database(app: FastAPI, settings: Settings, events: Events) -> Database:
+    """The in-process worker connects as the worker role, like ``hp-agent worker`` (the API's
+    role cannot act as the system actor on content tables). An app given its database (tests)
+    without a URL keeps using that one."""
+    if settings.database_url is None:
+        db: Database = app.state.db
+        return db
+    from hp_agent.db.urls import worker_database_url
+
+    events.worker_db = Database(worker_database_url(settings), pool_size=3, max_overflow=2)
+    return events.worker_db
+
+
 async def start_events(app: FastAPI, settings: Settings) -> Events:
     esc.configure(settings)
     app.state.hub = TherapistHub()
@@ -280,7 +296,7 @@ async def start_events(app: FastAPI, settings: Settings) -> Events:
     app.state.fanout = events.fanout
     events.tasks.append(asyncio.create_task(events.fanout.run(events.stop), name="fanout"))
     if settings.worker_in_process:
-        events.worker = Worker(app.state.db, app.state.redis, settings)
+        events.worker = Worker(_worker_database(app, settings, events), app.state.redis, settings)
         events.worker.start()
         app.state.worker = events.worker
     return events

@@ -13,6 +13,7 @@ from hp_agent.auth.service import create_user
 from hp_agent.compliance.models import AuditLog, ConsentTracking, PrivacySettings
 from hp_agent.db.session import Database
 from hp_agent.errors import HPError
+from hp_agent.events.models import EmailOutbox
 from hp_agent.users.models import User, UserConsent, UserPreferences, UserProfile, UserRole
 from hp_agent.users.repository import SYSTEM
 from tests.api.auth_helpers import PASSWORD, login, new_email, owner_all, register, use_fast_hasher
@@ -90,17 +91,24 @@ async def test_weak_passwords_are_refused_with_reasons(client: httpx.AsyncClient
         assert password not in r.text
 
 
-async def test_duplicate_email_is_409_case_insensitive(
+async def test_taken_email_gets_the_same_answer_case_insensitive(
     client: httpx.AsyncClient, owner_db: AsyncSession
 ) -> None:
+    """Sign-up does not reveal whether an address has an account (#14): the same 201 and body
+    shape; nothing is created, the original password still signs in, the owner is emailed."""
     email = new_email("dup")
-    assert (await register(client, email)).status_code == 201
+    first = await register(client, email)
+    assert first.status_code == 201
     r = await register(client, email.upper(), password="Another-Strong-Pass-99")
-    assert r.status_code == 409
-    err = r.json()["error"]
-    assert err["code"] == "conflict"
-    assert email not in r.text.lower()
+    assert r.status_code == 201
+    assert set(r.json()) == set(first.json())
+    assert r.json()["email"] == email
+    assert r.json()["id"] != first.json()["id"]  # names no account
     assert len(await owner_all(owner_db, select(User).where(User.email == email))) == 1
+    assert (await login(client, email, "Another-Strong-Pass-99")).status_code == 401
+    assert (await login(client, email)).status_code == 200
+    mails = await owner_all(owner_db, select(EmailOutbox).where(EmailOutbox.to_address == email))
+    assert [m.template for m in mails] == ["signup_address_taken"]
 
 
 async def test_required_consents_must_be_accepted(client: httpx.AsyncClient, owner_db: AsyncSession) -> None:
