@@ -76,8 +76,9 @@ async def render(session: AsyncSession, secret: str, *, base_url: str) -> bytes:
     async with acting_as(session, SYSTEM):
         feed = (
             await session.execute(
-                select(CalendarFeed)
-                .where(CalendarFeed.token_hash == digest(secret), CalendarFeed.revoked_at.is_(None))
+                select(CalendarFeed).where(
+                    CalendarFeed.token_hash == digest(secret), CalendarFeed.revoked_at.is_(None)
+                )
             )
         ).scalar_one_or_none()
         if feed is None:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import Select, or_, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.care.models import ClinicianProfile
@@ -148,3 +149,24 @@ async def cancel_reminders(session: AsyncSession, appointment_id: uuid.UUID) -> 
         )
         .values(status=ReminderStatus.CANCELLED)
     )
+
+
+async def next_appointments(
+    session: AsyncSession, clinician_id: uuid.UUID, patient_ids: Sequence[uuid.UUID], now: dt.datetime
+) -> dict[uuid.UUID, Appointment]:
+    """Each patient's next live appointment with this clinician (for the caseload), one query."""
+    if not patient_ids:
+        return {}
+    a = Appointment
+    stmt = (
+        select(a)
+        .ext(distinct_on(a.patient_id))
+        .where(
+            a.therapist_id == clinician_id,
+            a.patient_id.in_(patient_ids),
+            a.status.in_(LIVE_STATUSES),
+            a.starts_at > now,
+        )
+        .order_by(a.patient_id, a.starts_at)
+    )
+    return {row.patient_id: row for row in (await session.execute(stmt)).scalars()}

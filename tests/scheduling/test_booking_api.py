@@ -346,3 +346,20 @@ async def test_late_cancellation_carries_the_fee(
         .where(AppointmentCancellation.therapist_id == doc.id),
     )
     assert kinds == 2
+
+
+async def test_next_appointment_per_patient_for_the_caseload(
+    client: httpx.AsyncClient, app_db: Database
+) -> None:
+    from hp_agent.scheduling import repository
+    from hp_agent.users.repository import SYSTEM
+
+    doc, pat, tid, monday = await _setup(client, app_db)
+    other = await patient(client)
+    await relate(app_db, other.id, doc.id)
+    later = (await _book(client, pat, doc, tid, at(monday + dt.timedelta(days=7), 9))).json()
+    sooner = (await _book(client, pat, doc, tid, at(monday, 10))).json()
+    async with app_db.unit_of_work(SYSTEM) as s:
+        found = await repository.next_appointments(s, doc.id, [pat.id, other.id], dt.datetime.now(dt.UTC))
+    assert {k: str(v.id) for k, v in found.items()} == {pat.id: sooner["id"]}
+    assert later["id"] != sooner["id"]
