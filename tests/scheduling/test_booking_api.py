@@ -266,6 +266,21 @@ async def test_reschedule_and_cancel(
     doc, pat, tid, monday = await _setup(client, app_db)
     appt = (await _book(client, pat, doc, tid, at(monday, 9))).json()
 
+    # Moving onto someone else's time changes nothing.
+    other = await patient(client)
+    await relate(app_db, other.id, doc.id)
+    assert (await _book(client, other, doc, tid, at(monday, 10))).status_code == 201
+    r = await client.post(
+        f"/v1/appointments/{appt['id']}/reschedule",
+        json={"starts_at": at(monday, 10).isoformat()},
+        headers=pat.headers,
+    )
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "slot_taken"
+    assert (await client.get(f"/v1/appointments/{appt['id']}", headers=pat.headers)).json()[
+        "status"
+    ] == "scheduled"
+
     r = await client.post(
         f"/v1/appointments/{appt['id']}/reschedule",
         json={"starts_at": at(monday, 11).isoformat()},
