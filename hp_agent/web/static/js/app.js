@@ -1,10 +1,12 @@
 // Entry point: sign-in and sign-up, the navigation between screens, and session restore.
 import { currentUser, on, refresh, signIn, signOut, signUp } from "./api.js";
 import { enterAssess, initAssess } from "./assess.js";
+import { enterCaseload, initCaseload } from "./caseload.js";
 import { enterAdmin, enterCare, enterClinic, initCare } from "./care.js";
 import { enterChat, initChat, stopChat } from "./chat.js";
 import { helpNow, hideCrisis } from "./crisis.js";
 import { $, $$, busy } from "./dom.js";
+import { enterHomework } from "./homework.js";
 import { initMood, loadChart } from "./mood.js";
 import { enterPlan, initPlan } from "./plan.js";
 import { enterBook, enterSchedule } from "./schedule.js";
@@ -23,6 +25,8 @@ const ENTER = {
   admin: enterAdmin,
   book: enterBook,
   schedule: enterSchedule,
+  caseload: enterCaseload,
+  homework: enterHomework,
 };
 
 function show(view, focus = true) {
@@ -103,6 +107,7 @@ async function boot() {
   initPlan();
   initConsole();
   initCare((user) => signedIn(user));
+  initCaseload();
   for (const button of $$("#nav button[data-view]")) button.addEventListener("click", () => show(button.dataset.view));
   $("#sign-out").addEventListener("click", () => signOut());
   $("#help-now").addEventListener("click", () => helpNow());
