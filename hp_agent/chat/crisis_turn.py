@@ -165,11 +165,19 @@ async def _check_answer(
     reading = check.read_check_answer(text, outcome.assessment)
     await checks.answer(session, pending, CheckAnswer(reading))
     if reading == "no":
+        own = outcome.detection
+        if own is not None and own.risk_level >= RiskLevel.MODERATE:
+            # The answer itself read as moderate (the classifier alone: a no is never read from a
+            # message with risk of its own). It is the answer to the same question, so it is
+            # cleared with it instead of counting as risk earlier in the conversation.
+            own.check_asked_at = pending.check_asked_at
+            await checks.answer(session, own, CheckAnswer.NO)
         cleared = await _safety(session, chat, flow.text_body("check_cleared", check.check_text().cleared))
         return CrisisReply([cleared], agent_answers=True, answer_to=pending.source_id)
     words = check.check_text()
-    lead = words.after_yes if reading == "yes" else words.after_unclear
     level = max(outcome.assessment.level, RiskLevel.MODERATE)
+    # At high or above the level's own acknowledgement, exactly as without a check.
+    lead = None if level >= RiskLevel.HIGH else words.after_yes if reading == "yes" else words.after_unclear
     return CrisisReply(await _full_flow(session, chat, text, level, lead=lead))
 
 

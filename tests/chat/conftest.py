@@ -29,6 +29,7 @@ def keyword_engine() -> Iterator[None]:
 UNCERTAIN_TEXTS = (
     "my roommate keeps leaving dishes everywhere and i'm fed up",
     "is it normal to still be crying about it?",
+    "nope, i'm just fed up with the mess",  # a no to the check that itself reads moderate
 )
 # Read as moderate only with the conversation before them (the context stage, no lexicon).
 RAISED_TEXTS = ("how do i bring it up without it turning into a huge fight?",)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hp_agent.assessments.models import AdministrationStatus, UserAssessment
 from hp_agent.chat.models import ChatMessage
-from hp_agent.crisis.models import CheckAnswer, CrisisDetection
+from hp_agent.crisis.models import CheckAnswer, CrisisDetection, CrisisEscalation
 from tests.chat.chat_client import Chat, new_user
 from tests.chat.conftest import RAISED_TEXTS, UNCERTAIN_TEXTS
 from tests.conftest import LiveServer
@@ -99,6 +99,51 @@ async def test_check_answered_no_returns_to_the_conversation(
     assert det.check_answered_at >= det.check_asked_at
     assert det.false_alarm_reported_at is None
     assert await _screeners(owner_engine, session_id) == []  # the screener never started
+
+
+async def test_a_no_that_reads_moderate_itself_is_cleared_with_the_check(
+    live_server: LiveServer, owner_engine: AsyncEngine
+) -> None:
+    user = await new_user(live_server.http_url)
+    chat = await Chat.connect(live_server.ws_url, user["access_token"])
+    await chat.start("cbt-coach")
+    await chat.say(FED_UP)
+    assert (await chat.expect("safety"))["kind"] == "check"
+    answer = await chat.say(UNCERTAIN_TEXTS[2])
+    assert [f["kind"] for f in _safety(await _until_reply(chat, answer))] == ["check_cleared"]
+    det = await _detection_of(owner_engine, answer["message_id"])
+    assert det.risk_level.value == "moderate"
+    assert det.check_answer == CheckAnswer.NO  # not left standing as risk earlier in the conversation
+    # Something uncertain later is asked about again (not screened), saying so.
+    await chat.say(UNCERTAIN_TEXTS[1])
+    again = await chat.expect("safety")
+    assert again["kind"] == "check"
+    assert again["text"].startswith("I asked you this earlier")
+    await chat.close()
+
+
+async def test_a_high_risk_answer_to_the_check_gets_todays_high_risk_flow(
+    live_server: LiveServer, owner_engine: AsyncEngine
+) -> None:
+    user = await new_user(live_server.http_url)
+    chat = await Chat.connect(live_server.ws_url, user["access_token"])
+    session_id, _ = await chat.start("listener")
+    await chat.say(FED_UP)
+    assert (await chat.expect("safety"))["kind"] == "check"
+    await chat.say("yes. I'm going to kill myself tonight, I have the pills ready")
+    acknowledge, resources, question = [await chat.expect("safety") for _ in range(3)]
+    assert acknowledge["kind"] == "acknowledge"
+    assert "your safety matters most" in acknowledge["text"] or "make sure you're safe" in acknowledge["text"]
+    assert resources["payload"]["urgent"] is True
+    assert question["question"]["item_id"] == "cssrs_1"
+    await chat.close()
+    async with owner_engine.connect() as conn:
+        escalations = (
+            await conn.execute(
+                select(CrisisEscalation).where(CrisisEscalation.chat_session_id == uuid.UUID(session_id))
+            )
+        ).all()
+    assert len(escalations) == 1
 
 
 async def test_a_level_raised_by_the_conversation_alone_gets_the_check(live_server: LiveServer) -> None:
