@@ -4,8 +4,9 @@ Per user message, inside the frame's one transaction: lock the conversation, ref
 client id (return the stored message instead), assess the text with the crisis engine in the
 context of the person's recent messages, record any detection (and escalation), store the message
 with its seq, risk level and detection, and, when the crisis layer takes over, store the scripted
-crisis-flow replies too. Only after that commits does the caller send the ``ack``. The agent's
-own reply is generated afterwards, outside any transaction (see ``replies.py``).
+crisis-flow replies too (``crisis_turn.py``: the full flow, the one-question check, the way out of
+the screener). Only after that commits does the caller send the ``ack``. The agent's own reply is
+generated afterwards, outside any transaction (see ``replies.py``).
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ from hp_agent.crisis import service as crisis_service
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.db.session import Principal
 
-# A conversation as the writers see it: a loaded row, or the row locked by the message path.
-Conversation = ChatSession | hotpath.LockedSession
 CONTEXT_MESSAGES = 6  # the engine's context window (ContextRules.window)
 HISTORY_MESSAGES = 40  # what the agent remembers of the conversation
 _NOT_FOUND = "No such chat session."
