@@ -193,10 +193,19 @@ def test_named_feelings_and_paraphrases_carry_no_crisis_lexicon_terms() -> None:
         for f in feelings
     ]
     texts += [i.text for i in talk.info] + list(talk.listen) + list(talk.closing) + list(talk.about_agent)
-    texts += list(talk.tips.values()) + list(talk.own_idea) + list(talk.tips_question)
+    texts += list(talk.tips.values()) + list(talk.own_idea) + list(talk.tips_question) + list(talk.plan_later)
     flagged = [t for t, a in zip(texts, keywords.assess_batch(texts), strict=True) if a.keyword_score > 0]
     assert flagged == []
     # ... and none diagnoses, advises on medication or promises secrecy (the agents' boundaries).
     from hp_agent.agents.boundaries import check_reply
 
     assert [t for t in texts if check_reply(t)] == []
+
+
+def test_thanks_while_a_plan_question_waits_is_not_pressed_for_an_answer(detector: CrisisDetector) -> None:
+    replies = chat(
+        detector, ["can you help me make a revision timetable?", "thanks, feeling a bit calmer now"]
+    )
+    assert "which subjects" in replies[0].lower()
+    assert "how many hours" not in replies[1].lower()
+    assert "plan" in replies[1].lower()

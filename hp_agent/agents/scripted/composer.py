@@ -239,7 +239,11 @@ class Composer:
         reflected. Mid-exercise only requests named in so many words interrupt it."""
         talk = self.talk
         stage = rq.plan_stage(talk, memory.last_reply)
-        if stage is not None and not a.has("declines"):
+        if stage is not None and (a.has("thanks_goodbye") or a.has("declines")) and a.word_count <= 12:
+            # Thanks or "no" instead of an answer: the plan waits, the person is not pressed.
+            reply.add("closing", pick.pick(talk.plan_later))
+            return True
+        if stage is not None:
             kind, step = stage
             if step == "subjects":
                 reply.add("plan", talk.plans[kind].ask_hours)
