@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import random
 import resource
 import statistics
@@ -135,9 +136,11 @@ class History:
             d = self.detection(pid, NOW - dt.timedelta(hours=rng.random() * 12), "high")
             self.escalation(pid, d, "open")
         for k in range(24):
-            assigned = NOW - dt.timedelta(days=DAYS - 7 * k)
+            # Weekly; the last one assigned four days ago and due in two. One patient in four has
+            # not done the one before it (overdue).
+            assigned = NOW - dt.timedelta(days=7 * (24 - k) - 3)
             due = assigned + dt.timedelta(days=6)
-            done = k < 22 or (k == 22 and index % 3 == 0)
+            done = k < 22 or (k == 22 and index % 4 != 0)
             self.add(
                 "homework_assignments",
                 patient_id=pid,
@@ -307,10 +310,11 @@ async def main() -> None:
 
 
 async def explain(settings: Settings, therapist: uuid.UUID) -> None:
-    from hp_agent.therapy.caseload import CASELOAD_SQL
+    from hp_agent.therapy.caseload import CASELOAD_SQL, PLANNER_SETTINGS
 
     db = Database(app_database_url(settings), pool_size=1)
     async with db.unit_of_work(Principal(therapist, "therapist")) as s:
+        await s.execute(PLANNER_SETTINGS)
         plan = await s.execute(
             text("EXPLAIN (ANALYZE, BUFFERS) " + CASELOAD_SQL.text), {"therapist": therapist}
         )
@@ -320,7 +324,7 @@ async def explain(settings: Settings, therapist: uuid.UUID) -> None:
 
 async def measure(settings: Settings, therapist: uuid.UUID, patients: int, n: int) -> None:
     from hp_agent.app import create_app
-    from hp_agent.therapy.caseload import CASELOAD_SQL
+    from hp_agent.therapy.caseload import CASELOAD_SQL, PLANNER_SETTINGS
     from hp_agent.users.models import User
 
     db = Database(app_database_url(settings), pool_size=2)
@@ -353,6 +357,7 @@ async def measure(settings: Settings, therapist: uuid.UUID, patients: int, n: in
     for _ in range(n):
         t0 = time.perf_counter()
         async with db.unit_of_work(Principal(therapist, "therapist")) as s:
+            await s.execute(PLANNER_SETTINGS)
             rows = (await s.execute(CASELOAD_SQL, {"therapist": therapist})).all()
         sql_ms.append((time.perf_counter() - t0) * 1000)
         assert len(rows) == patients
@@ -360,6 +365,8 @@ async def measure(settings: Settings, therapist: uuid.UUID, patients: int, n: in
     print(f"GET /v1/therapist/caseload  {summary(http_ms)}")
     print(f"caseload SQL alone          {summary(sql_ms)}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    # The machine is shared: the load says how much of the time above was waiting for a CPU.
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.care.models import RelationshipStatus, TherapeuticRelationship
+from hp_agent.care.repository import has_active_relationship
 from hp_agent.db.session import Principal
 from hp_agent.errors import Forbidden, Unauthorized
 
@@ -25,22 +24,12 @@ def me(principal: Principal) -> uuid.UUID:
     return principal.user_id
 
 
-async def treats(session: AsyncSession, therapist_id: uuid.UUID, patient_id: uuid.UUID) -> bool:
-    r = TherapeuticRelationship
-    stmt = select(
-        exists().where(
-            r.patient_id == patient_id,
-            r.therapist_id == therapist_id,
-            r.status == RelationshipStatus.active,
-        )
-    )
-    return bool((await session.execute(stmt)).scalar())
-
-
 async def require_treating(session: AsyncSession, principal: Principal, patient_id: uuid.UUID) -> uuid.UUID:
-    """The calling clinician's id, if they actively treat ``patient_id``; else 403."""
+    """The calling clinician's id, if they actively treat ``patient_id`` (any care role); else 403.
+
+    The code matches the journal, mood and assessment APIs' refusal of the same case."""
     clinician = me(principal)
-    if principal.role != "therapist" or not await treats(session, clinician, patient_id):
+    if principal.role != "therapist" or not await has_active_relationship(session, clinician, patient_id):
         raise Forbidden(NOT_YOUR_PATIENT, code="no_active_relationship")
     return clinician
 

@@ -10,7 +10,8 @@ therapist_id = me`` for reading and writing). Clinical records need a stricter r
 - a signed note cannot be deleted by anyone through the application role (a draft can, by its
   author); deleting the patient's account still cascades (referential actions bypass RLS);
 - signing is the author's act: the trigger refuses a move to 'signed' whose ``signed_by`` is not
-  the note's author, or that another person performs.
+  the note's author, or that another person performs;
+- a patient updating their homework changes only what completing it changes (trigger).
 
 Crisis detections get a ``homework`` source, and homework rows link their detection.
 
@@ -111,6 +112,26 @@ SIGN_GUARD = """CREATE OR REPLACE FUNCTION session_notes_signed_by_author() RETU
     END $$"""
 SIGN_TRIGGER = """CREATE TRIGGER session_notes_signed_by_author BEFORE INSERT OR UPDATE ON session_notes
     FOR EACH ROW EXECUTE FUNCTION session_notes_signed_by_author()"""
+# The patient may update their homework (policy homework_assignments_patient_update), but only
+# what completing it changes: the assignment itself is the clinician's.
+HOMEWORK_GUARD = """CREATE OR REPLACE FUNCTION homework_assignments_patient_guard() RETURNS trigger
+    LANGUAGE plpgsql AS
+    $$ BEGIN
+      IF app_current_role() NOT IN ('admin', 'system') AND app_current_user_id() = OLD.patient_id
+         AND (NEW.patient_id, NEW.therapist_id, NEW.therapy_session_id, NEW.treatment_goal_id,
+              NEW.homework_type, NEW.title, NEW.instructions, NEW.therapist_feedback,
+              NEW.assigned_at, NEW.due_at)
+             IS DISTINCT FROM
+             (OLD.patient_id, OLD.therapist_id, OLD.therapy_session_id, OLD.treatment_goal_id,
+              OLD.homework_type, OLD.title, OLD.instructions, OLD.therapist_feedback,
+              OLD.assigned_at, OLD.due_at) THEN
+        RAISE EXCEPTION 'a patient can only record their homework response'
+          USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      RETURN NEW;
+    END $$"""
+HOMEWORK_TRIGGER = """CREATE TRIGGER homework_assignments_patient_guard BEFORE UPDATE ON homework_assignments
+    FOR EACH ROW EXECUTE FUNCTION homework_assignments_patient_guard()"""
 
 
 def upgrade() -> None:
@@ -143,6 +164,8 @@ def upgrade() -> None:
             op.execute(stmt)
     op.execute(SIGN_GUARD)
     op.execute(SIGN_TRIGGER)
+    op.execute(HOMEWORK_GUARD)
+    op.execute(HOMEWORK_TRIGGER)
 
 
 def _drop_enum_value(type_name: str, value: str, fallback: str) -> None:
@@ -182,6 +205,8 @@ def _drop_enum_value(type_name: str, value: str, fallback: str) -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS session_notes_signed_by_author ON session_notes")
     op.execute("DROP FUNCTION IF EXISTS session_notes_signed_by_author()")
+    op.execute("DROP TRIGGER IF EXISTS homework_assignments_patient_guard ON homework_assignments")
+    op.execute("DROP FUNCTION IF EXISTS homework_assignments_patient_guard()")
     for table, col in CLINICAL_TABLES.items():
         for stmt in _old_owner_policy(table, col):
             op.execute(stmt)
