@@ -65,7 +65,9 @@ async def test_schedule_and_booking_in_the_browser(
         await link(web_db, await user_id(web_db, pat_email), doc)
         await _nav(pat, "Appointments")
         book = pat.locator("#view-book")
-        await book.get_by_label("Appointment type", exact=True).select_option(label="Individual therapy (50 min)")
+        await book.get_by_label("Appointment type", exact=True).select_option(
+            label="Individual therapy (50 min)"
+        )
         await book.get_by_label("Week starting", exact=True).fill(_next_monday().isoformat())
         await pat.get_by_role("button", name="Show free times").click()
         slots = pat.locator("#book-slots button")
