@@ -43,7 +43,18 @@ from crisis_engine.levels import LevelRules, keyword_level, rule_floor, score_ba
 from crisis_engine.lexicon import Lexicon
 from crisis_engine.modifiers import CUES_VERSION
 from crisis_engine.normalize import NormalizedText, normalize
-from crisis_engine.types import Assessment, Category, Context, Match, Modifier, RiskLevel
+from crisis_engine.types import (
+    EVIDENCE_CLASSIFIER,
+    EVIDENCE_CONTEXT,
+    EVIDENCE_LEXICON,
+    EVIDENCE_ORDER,
+    Assessment,
+    Category,
+    Context,
+    Match,
+    Modifier,
+    RiskLevel,
+)
 
 if TYPE_CHECKING:
     from crisis_engine.classifier import ClassifierRow, RiskClassifier
@@ -88,6 +99,9 @@ class _Single:
     categories: tuple[Category, ...]
     classifier: ClassifierRow | None
     rules: tuple[str, ...]
+    # What supports MODERATE+ on its own (see ``Assessment.evidence``); context is added later.
+    evidence: tuple[str, ...] = ()
+    classifier_probability: float | None = None  # calibrated (``Fusion.calibrated``)
 
 
 def _as_lexicon(source: LexiconSource) -> Lexicon:
@@ -117,6 +131,9 @@ class CrisisDetector:
         ]
         if model is not None:
             parts.append(f"classifier {model.classifier.version}")
+            calibration = model.fusion.config.raw.get("calibration") or {}
+            if "version" in calibration:  # calibration and corroboration memory (issue #23)
+                parts.append(f"calibration {calibration['version']}")
         else:
             parts.append("keywords-only")
         self.version = "; ".join(parts)
@@ -241,7 +258,8 @@ class CrisisDetector:
             level = keyword_level(kw, rules)
             score = score_band(level, kw.score, rules)
             cats = _keyword_categories(kw) if level > RiskLevel.NONE else ()
-            return _Single(norm, kw, level, score, cats, None, ())
+            alone = (EVIDENCE_LEXICON,) if level >= RiskLevel.MODERATE else ()
+            return _Single(norm, kw, level, score, cats, None, (), alone)
         fused = self._model.fusion.combine(kw, row)
         level, score, fired = fused.level, float(fused.score), list(fused.rules)
         floor = rule_floor(kw, rules)
@@ -254,7 +272,20 @@ class CrisisDetector:
         cats = tuple(fused.categories)
         if level > RiskLevel.NONE:
             cats = tuple(dict.fromkeys(cats + _keyword_categories(kw)))
-        return _Single(norm, kw, level, min(max(score, 0.0), 1.0), cats, row, tuple(fired))
+        evidence: list[str] = []
+        if level >= RiskLevel.MODERATE:
+            t_mod = self._model.fusion.moderate_threshold
+            lexicon_rule = any(r in _LEXICON_RULES or r.startswith("keyword_floor_") for r in fired)
+            if lexicon_rule or keyword_level(kw, rules) >= RiskLevel.MODERATE:
+                evidence.append(EVIDENCE_LEXICON)
+            if fused.probabilities[RiskLevel.MODERATE] >= t_mod and not set(fired) & _CAP_RULES:
+                evidence.append(EVIDENCE_CLASSIFIER)
+            if not evidence:  # raised by a keyword floor the keyword level did not reach alone
+                evidence.append(EVIDENCE_LEXICON)
+        return _Single(
+            norm, kw, level, min(max(score, 0.0), 1.0), cats, row, tuple(fired), tuple(evidence),
+            fused.classifier_probability,
+        )  # fmt: skip
 
     def _finish(
         self,
@@ -265,11 +296,16 @@ class CrisisDetector:
         extra_matches: tuple[Match, ...] = (),
         context_reasons: tuple[str, ...] = (),
         retraction: bool = False,
+        context_evidence: bool = False,
     ) -> Assessment:
         final = level if level is not None else single.level
         score = single.score
         if final > single.level:
             score = max(score, self._score_floor(final))
+        evidence = set(single.evidence) | ({EVIDENCE_CONTEXT} if context_evidence else set())
+        if final >= RiskLevel.MODERATE and not evidence:
+            evidence.add(EVIDENCE_CONTEXT)  # only the conversation put it there
+        ordered = tuple(e for e in EVIDENCE_ORDER if e in evidence) if final >= RiskLevel.MODERATE else ()
         categories = tuple(dict.fromkeys(single.categories + extra_categories))
         matches = single.keyword.matches + extra_matches
         clf = single.classifier.risk if single.classifier is not None else None
@@ -282,7 +318,11 @@ class CrisisDetector:
             ),
             "normalization": list(single.norm.changes),
             "rules": list(single.rules),
+            "evidence": list(ordered),
         }
+        if single.classifier_probability is not None:
+            # The classifier's risk before calibration; ``classifier_score`` is calibrated.
+            details["classifier_raw"] = round(single.classifier.risk, 6) if single.classifier else None
         if context_reasons or retraction:
             # What the message said on its own: later messages build up risk from this, not
             # from a level the context gave it, or one risky turn would raise every turn after.
@@ -300,16 +340,19 @@ class CrisisDetector:
             explanation=explain(
                 final,
                 single.keyword.matches,
-                classifier_score=clf,
+                classifier_score=single.classifier_probability if clf is not None else None,
                 context_reasons=context_reasons,
                 retraction=retraction,
             ),
             keyword_score=single.keyword.score,
-            classifier_score=round(clf, 6) if clf is not None else 0.0,
+            classifier_score=round(single.classifier_probability, 6)
+            if single.classifier_probability is not None
+            else 0.0,
             context_adjusted=final > single.level,
             engine_version=self.version,
             details=details,
             embedding=single.classifier.embedding if single.classifier is not None else None,
+            evidence=ordered,
         )
 
     def _score_floor(self, level: RiskLevel) -> float:
@@ -390,6 +433,7 @@ class CrisisDetector:
                     matched_text="",
                 ),
             )
+        history_high = any(a.level >= RiskLevel.HIGH for a in ctx.recent_assessments)
         return self._finish(
             single,
             level=max(result.level, single.level),
@@ -397,7 +441,16 @@ class CrisisDetector:
             extra_matches=extra,
             context_reasons=result.reasons,
             retraction=result.retraction,
+            context_evidence=risky_before or history_high or result.adjusted or result.retraction,
         )
+
+
+# Fusion rules that raise a level because of the lexicon.
+_LEXICON_RULES = frozenset({"first_person_floor", "plan_or_means_raised", "imminent_raised"})
+# Fusion rules that take the classifier's MODERATE+ away (capping at MODERATE keeps it).
+_CAP_RULES = frozenset(
+    {"classifier_only_weak", "short_text_needs_context", "context_lowered", "classifier_uncorroborated"}
+)
 
 
 def _keyword_categories(kw: KeywordSignal) -> tuple[Category, ...]:

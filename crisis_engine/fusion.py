@@ -15,9 +15,21 @@ clinical rules, whose switches and cut-offs all live in ``config/engine.json``:
   first-person statement (and no other unqualified statement) caps the level at LOW, however
   sure the classifier is, unless the message is about someone else at risk (concern for another
   person is third person by nature);
-- the classifier without any lexicon hit needs a risk of at least ``classifier_only_min_risk``
-  (``long_text_min_risk`` for the riskiest window of a long text) to reach MODERATE, and goes
-  above ``classifier_only_max_level`` only at ``classifier_only_high_min_risk``.
+- the classifier without any lexicon hit needs a calibrated probability of at least
+  ``classifier_only_min_risk`` (``long_text_min_risk`` for the riskiest window of a long text)
+  to reach MODERATE, and goes above ``classifier_only_max_level`` only at
+  ``classifier_only_high_min_risk``; the same cap holds when the only lexicon words are weak
+  ("i can't stop crying");
+- corroboration (issue #23): a message of at most ``corroboration_max_words`` words whose
+  MODERATE+ rests on the classifier (no lexicon word at the first-person floor's weight) keeps it
+  only if it lies closer to the written crisis examples than to the ordinary ones by at least
+  ``corroboration_min_margin`` (``crisis_engine.memory``), and stays above MODERATE only at
+  ``corroboration_high_min_margin``.
+
+The classifier's raw risk is over-confident (a head on frozen embeddings gives "my roommate
+keeps leaving dishes everywhere" 0.95), so the classifier-alone cut-offs read a calibrated
+probability: Platt scaling of the raw risk's logit, ``calibration`` in ``engine.json``, fitted
+on out-of-fold predictions (``training/calibration.py``); without that block it is the identity.
 When a rule moves the level, ``score`` is moved to the matching side of the MODERATE threshold
 (halved when a rule judged an alarm false) so that ``level >= MODERATE`` and
 ``score >= thresholds.moderate`` always agree.
@@ -37,6 +49,7 @@ from numpy.typing import NDArray
 
 from crisis_engine.classifier import ClassifierRow
 from crisis_engine.keywords import KeywordSignal
+from crisis_engine.memory import ExampleMemory
 from crisis_engine.types import Category, Modifier, RiskLevel
 
 CONFIG_FILE = "engine.json"
@@ -54,6 +67,13 @@ def _strong_unmodified(kw: KeywordSignal, reducing: set[Modifier]) -> bool:
     """An unqualified statement of some weight (a threat to others, an abuse disclosure) that
     the first-person flag does not cover."""
     return any(m.effective_weight >= 0.5 and not set(m.modifiers) & reducing for m in kw.matches)
+
+
+def _lexicon_support(kw: KeywordSignal, reducing: set[Modifier], cutoff: float) -> bool:
+    """A lexicon hit strong enough to back MODERATE on its own: an unqualified match at the
+    first-person floor's weight or above (weak words such as "i can't stop crying", 0.3, are
+    not)."""
+    return any(m.effective_weight >= cutoff and not set(m.modifiers) & reducing for m in kw.matches)
 
 
 def feature_names() -> list[str]:
@@ -77,6 +97,10 @@ class FusionResult:
     categories: tuple[Category, ...]
     probabilities: dict[RiskLevel, float]  # cumulative P(level >= key) before rules
     rules: tuple[str, ...] = ()  # names of the rules that changed the level
+    classifier_probability: float = 0.0  # calibrated classifier risk (see ``Fusion.calibrated``)
+    # How much closer the message is to written crisis messages than to ordinary ones, when the
+    # corroboration rule asked (``crisis_engine.memory``); None when it did not apply.
+    neighbour_margin: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +112,9 @@ class FusionConfig:
     keyword_category_cutoffs: dict[Category, float]
     rules: dict[str, Any]
     raw: dict[str, Any]
+    # Platt scaling of the classifier's risk logit: p = sigmoid(a * logit(risk) + b); identity
+    # (a=1, b=0) when engine.json has no calibration block.
+    calibration: tuple[float, float] = (1.0, 0.0)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FusionConfig:
@@ -106,25 +133,52 @@ class FusionConfig:
             keyword_category_cutoffs={Category(k): float(v) for k, v in cuts["keyword"].items()},
             rules=dict(data["rules"]),
             raw=data,
+            calibration=_calibration(data.get("calibration")),
         )
 
 
+def _calibration(block: dict[str, Any] | None) -> tuple[float, float]:
+    if block is None:
+        return (1.0, 0.0)
+    if block.get("method") != "platt":
+        raise ValueError(f"engine.json calibration method {block.get('method')!r} is not supported")
+    a, b = float(block["a"]), float(block["b"])
+    if not a > 0:
+        raise ValueError("engine.json calibration slope must be positive (the map must keep the order)")
+    return (a, b)
+
+
+def calibrate(risk: float, a: float, b: float) -> float:
+    """Platt-scaled probability of a raw classifier risk: monotone increasing for a > 0 and in
+    (0, 1). The logit is clipped like the fusion feature, so 0 and 1 map to finite values."""
+    p = min(max(risk, 1e-6), 1 - 1e-6)
+    logit = max(-_LOGIT_CLIP, min(_LOGIT_CLIP, math.log(p / (1 - p))))
+    z = max(-40.0, min(40.0, a * logit + b))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 class Fusion:
-    def __init__(self, config: FusionConfig) -> None:
+    def __init__(self, config: FusionConfig, memory: ExampleMemory | None = None) -> None:
         self.config = config
+        self.memory = memory
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Fusion:
+    def load(cls, path: Path | None = None, memory: ExampleMemory | None = None) -> Fusion:
         if path is None:
             ref = resources.files("crisis_engine").joinpath("config", CONFIG_FILE)
             data = json.loads(ref.read_text("utf-8"))
+            memory = memory if memory is not None else ExampleMemory.load()
         else:
             data = json.loads(path.read_text("utf-8"))
-        return cls(FusionConfig.from_dict(data))
+        return cls(FusionConfig.from_dict(data), memory)
 
     @property
     def moderate_threshold(self) -> float:
         return self.config.thresholds[RiskLevel.MODERATE]
+
+    def calibrated(self, risk: float) -> float:
+        """The classifier's raw risk as a calibrated probability of needing attention."""
+        return calibrate(risk, *self.config.calibration)
 
     def probabilities(self, keyword: KeywordSignal, clf: ClassifierRow) -> dict[RiskLevel, float]:
         z = self.config.weights @ features(keyword, clf) + self.config.biases
@@ -145,7 +199,7 @@ class Fusion:
             if probs[lv] >= cfg.thresholds[lv]:
                 level = lv  # highest level that clears its threshold
         before = level
-        level, fired = self._apply_rules(level, keyword, clf_row)
+        level, fired, vote = self._apply_rules(level, keyword, clf_row)
         score = probs[RiskLevel.MODERATE]
         t_mod = self.moderate_threshold
         if level >= RiskLevel.MODERATE and score < t_mod:
@@ -162,13 +216,16 @@ class Fusion:
             categories=self._categories(level, keyword, clf_row),
             probabilities=probs,
             rules=tuple(fired),
+            classifier_probability=self.calibrated(clf_row.risk),
+            neighbour_margin=vote,
         )
 
     def _apply_rules(
         self, level: RiskLevel, kw: KeywordSignal, clf: ClassifierRow
-    ) -> tuple[RiskLevel, list[str]]:
+    ) -> tuple[RiskLevel, list[str], float | None]:
         rules = self.config.rules
         fired: list[str] = []
+        vote: float | None = None
         reducing = {Modifier(m) for m in rules["reducing_modifiers"]}
         lexicon_hit = bool(kw.matches) or any(v > 0 for v in kw.category_scores.values())
         if not lexicon_hit and level >= RiskLevel.MODERATE:
@@ -176,15 +233,16 @@ class Fusion:
             # words with crisis messages ("i'd like to sleep earlier") close to them, so without
             # any lexicon support it must be very sure, surer still for the riskiest window of a
             # long text, and it reaches HIGH on its own only when near certain.
+            prob = self.calibrated(clf.risk)
             cutoff = rules.get("classifier_only_min_risk", 0.0)
             if clf.windows > 1:
                 cutoff = max(cutoff, rules.get("long_text_min_risk", 0.0))
-            if clf.risk < cutoff:
+            if prob < cutoff:
                 level = RiskLevel.LOW
                 fired.append("classifier_only_weak")
             else:
                 cap = RiskLevel(rules.get("classifier_only_max_level", "imminent"))
-                if level > cap and clf.risk < rules.get("classifier_only_high_min_risk", 0.0):
+                if level > cap and prob < rules.get("classifier_only_high_min_risk", 0.0):
                     level = cap
                     fired.append("classifier_only_capped")
         if not lexicon_hit and level > RiskLevel.LOW and clf.words <= rules.get("short_text_max_words", 0):
@@ -192,6 +250,42 @@ class Fusion:
             # around it means; the context stage reads it with the messages before it.
             level = RiskLevel.LOW
             fired.append("short_text_needs_context")
+        concern = Category.CONCERN_FOR_OTHER
+        supported = _lexicon_support(kw, reducing, rules["first_person_floor_cutoff"]) or (
+            # A worried friend's words are third person by nature ("he keeps saying we'd be
+            # better off without him"): the lexicon backs them all the same.
+            kw.category_score(concern) >= self.config.keyword_category_cutoffs.get(concern, 1.0)
+        )
+        if lexicon_hit and not supported and level >= RiskLevel.MODERATE:
+            # Weak lexicon words only ("i can't stop crying", hopelessness 0.3): the level rests
+            # on the classifier, which goes above MODERATE only when near certain, as without
+            # any lexicon hit.
+            cap = RiskLevel(rules.get("classifier_only_max_level", "imminent"))
+            if level > cap and self.calibrated(clf.risk) < rules.get("classifier_only_high_min_risk", 0.0):
+                level = cap
+                fired.append("classifier_led_capped")
+        if (
+            not supported
+            and level >= RiskLevel.MODERATE
+            and self.memory is not None
+            and clf.embedding is not None
+            and clf.windows == 1
+            and clf.words <= rules.get("corroboration_max_words", 0)
+        ):
+            # No single classifier score decides MODERATE for a short message without other
+            # evidence (issue #23): the message must lie closer to written crisis messages than
+            # to written ordinary ones.
+            vote = self.memory.margin(clf.embedding, int(rules.get("corroboration_k", 5)))
+            if vote < rules.get("corroboration_min_margin", 0.0):
+                level = RiskLevel.LOW
+                fired.append("classifier_uncorroborated")
+            elif level > RiskLevel.MODERATE and vote < rules.get("corroboration_high_min_margin", -1.0):
+                # HIGH from a few words and one model needs the examples to lean to the crisis
+                # side ("i did it just now": margin -0.03, was IMMINENT). Capping every such
+                # message at MODERATE cost a fifth of the curated IMMINENT recall ("i have the
+                # knife in my hand rn"), so it is this bar instead. Context can still raise it.
+                level = RiskLevel.MODERATE
+                fired.append("classifier_only_short_capped")
         if (
             rules["lower_on_context"]
             and kw.modifiers_seen & reducing
@@ -222,7 +316,7 @@ class Fusion:
                 if level < floor:
                     level = floor
                     fired.append("imminent_raised")
-        return level, fired
+        return level, fired, vote
 
     def _about_someone_at_risk(self, kw: KeywordSignal, clf: ClassifierRow) -> bool:
         """Third person is the point of a worried friend's message, not a reason to lower it."""

@@ -102,6 +102,12 @@ class Match:
         }
 
 
+EVIDENCE_LEXICON = "lexicon"
+EVIDENCE_CLASSIFIER = "classifier"
+EVIDENCE_CONTEXT = "context"
+EVIDENCE_ORDER = (EVIDENCE_LEXICON, EVIDENCE_CLASSIFIER, EVIDENCE_CONTEXT)
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
     level: RiskLevel
@@ -117,10 +123,24 @@ class Assessment:
     # The message's sentence embedding (384 floats, L2-normalised; the riskiest window of a long
     # text), None in keyword-only mode. Not part of ``to_dict``: it is for in-process reuse.
     embedding: Any = field(default=None, repr=False, compare=False)
+    # What supports a level of MODERATE or above (empty below MODERATE), in this order:
+    # "lexicon" (the keyword layer on its own puts the message at MODERATE+, or one of its
+    # first-person floors fired), "classifier" (the fused model puts it at MODERATE+ before any
+    # keyword floor), "context" (earlier turns: the level was raised by them, the conversation
+    # was risky in the last turns, or a HIGH+ assessment is in ``recent_assessments``).
+    # ``("classifier",)`` alone is ``classifier_only``: uncertain evidence (issue #23).
+    evidence: tuple[str, ...] = ()
 
     @property
     def needs_attention(self) -> bool:
         return self.level >= RiskLevel.MODERATE
+
+    @property
+    def classifier_only(self) -> bool:
+        """MODERATE or above from the classifier alone: no lexicon support and no risk in the
+        conversation around it. The service answers these with one gentle check, not the
+        screener."""
+        return self.level >= RiskLevel.MODERATE and self.evidence == (EVIDENCE_CLASSIFIER,)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +153,7 @@ class Assessment:
             "classifier_score": round(self.classifier_score, 6),
             "context_adjusted": self.context_adjusted,
             "engine_version": self.engine_version,
+            "evidence": list(self.evidence),
             "details": self.details,
         }
 

@@ -16,6 +16,10 @@ from crisis_engine.types import Category, RiskLevel
 from evals.items import EvalItem
 
 CURATED_DIR = Path(__file__).resolve().parent / "datasets"
+# The everyday false-alarm suite (issue #23): a dataset of its own, not part of "curated", so
+# its ~3,000 ordinary messages do not swamp the risk suites' aggregate figures.
+EVERYDAY_DIR = CURATED_DIR / "everyday_chat"
+EVERYDAY_NAME = "everyday-chat"
 CSSRS_RELATIVE = Path("cssrs-reddit") / "anonymized_dataset" / "500_Reddit_users_posts_labels.csv"
 ALLOWED_KEYS = frozenset(
     {
@@ -181,6 +185,11 @@ def resolve_dataset(
         return "jsonl", list(suites.values())
     if name in suites:
         return "jsonl", [suites[name]]
+    if name == EVERYDAY_NAME:
+        files = sorted(EVERYDAY_DIR.glob("*.jsonl"))
+        if not files:
+            raise DatasetError(f"no everyday suites in {EVERYDAY_DIR} (python -m evals.everyday.build)")
+        return "jsonl", files
     if name == "cssrs-reddit":
         root = data_root if data_root is not None else repo_root.parent / "shared" / "datasets"
         csv_path = root / CSSRS_RELATIVE
@@ -196,5 +205,5 @@ def resolve_dataset(
         return "cssrs", path
     if path.is_dir() and (path / CSSRS_RELATIVE.relative_to("cssrs-reddit")).is_file():
         return "cssrs", path / CSSRS_RELATIVE.relative_to("cssrs-reddit")
-    known = ", ".join(["curated", "cssrs-reddit", *suites])
+    known = ", ".join(["curated", EVERYDAY_NAME, "cssrs-reddit", *suites])
     raise DatasetError(f"unknown dataset {name!r}: use one of {known}, or a .jsonl/.csv path")

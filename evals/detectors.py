@@ -17,6 +17,8 @@ from crisis_engine.types import Assessment, Context, ContextMessage
 from evals.cssrs import aggregate_user
 from evals.items import EvalItem, Prediction
 
+CONTEXT_MESSAGES = 6  # hp_agent.chat.service.CONTEXT_MESSAGES (the engine's ContextRules.window)
+
 
 class Detector(Protocol):
     name: str
@@ -47,6 +49,14 @@ def evidence_of(a: Assessment) -> str:
 
 
 def to_prediction(a: Assessment, latency_ms: float) -> Prediction:
+    extra: dict[str, float] = {}
+    if a.details.get("mode") == "full":
+        # The calibrated classifier probability and the raw risk it came from, for the
+        # reliability table (issue #23).
+        extra["classifier_probability"] = float(a.classifier_score)
+        raw = a.details.get("classifier_raw")
+        if raw is not None:
+            extra["classifier_raw"] = float(raw)
     return Prediction(
         level=a.level,
         score=float(a.score),
@@ -54,6 +64,7 @@ def to_prediction(a: Assessment, latency_ms: float) -> Prediction:
         explanation=a.explanation,
         evidence=evidence_of(a),
         latency_ms=latency_ms,
+        extra=extra,
     )
 
 
@@ -67,10 +78,22 @@ class EngineDetector:
         self.engine = engine
         self.progress = progress
         self.version = ""  # engine_version of the last assessment, for the report header
+        self._chain: dict[tuple[str, ...], Assessment] = {}
 
     def _context(self, conversation: Sequence[str]) -> Context:
-        messages = tuple(ContextMessage(text=t, assessment=self.engine.assess(t)) for t in conversation)
-        return Context(recent_messages=messages)
+        """The context the chat gives the engine (``hp_agent/chat/service.py``): the person's
+        earlier messages, each with the assessment the chat stored for it, which was itself
+        made with the messages before it as context. Memoised by conversation prefix, so the
+        turns of one conversation cost one assessment each."""
+        messages: list[ContextMessage] = []
+        for i, text in enumerate(conversation):
+            key = tuple(conversation[: i + 1])
+            assessment = self._chain.get(key)
+            if assessment is None:
+                ctx = Context(recent_messages=tuple(messages[-CONTEXT_MESSAGES:])) if messages else None
+                assessment = self._chain[key] = self.engine.assess(text, context=ctx)
+            messages.append(ContextMessage(text=text, assessment=assessment))
+        return Context(recent_messages=tuple(messages[-CONTEXT_MESSAGES:]))
 
     def predict_one(self, item: EvalItem) -> Prediction:
         if item.documents:

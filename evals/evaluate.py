@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from crisis_engine.training.calibration import brier, expected_calibration_error, reliability
 from crisis_engine.types import RiskLevel
 from evals.cssrs import LABEL_ORDER, label_confusion
 from evals.items import ALERT_LEVEL, LEVELS, EvalItem, Prediction
@@ -73,6 +74,10 @@ def _group_metrics(
             "range_accuracy": range_accuracy(_golds(its), levels),
             "recall_moderate_plus": alert.recall,
             "fpr_moderate_plus": alert.fpr,
+            # Share of all the group's items at each alert level: for an all-negative group
+            # (the everyday suite's categories) the false-alarm rates the issue #23 gates read.
+            "moderate_plus_rate": ratio(sum(lv >= RiskLevel.MODERATE for lv in levels), len(its)),
+            "high_plus_rate": ratio(sum(lv >= RiskLevel.HIGH for lv in levels), len(its)),
         }
     return out
 
@@ -111,6 +116,8 @@ def system_metrics(
     result: dict[str, Any] = {
         "n_items": len(items),
         "range_accuracy": range_accuracy(golds, levels),
+        "moderate_plus_rate": ratio(sum(lv >= RiskLevel.MODERATE for lv in levels), len(levels)),
+        "high_plus_rate": ratio(sum(lv >= RiskLevel.HIGH for lv in levels), len(levels)),
         "under_call_rate": under,
         "over_call_rate": over,
         "alert": {
@@ -144,6 +151,7 @@ def system_metrics(
         "prevalence_realistic": prevalence,
         "suites": _group_metrics(items, preds, lambda i: (i.suite,)),
         "tags": _group_metrics(items, preds, lambda i: i.tags),
+        "reliability": reliability_tables(items, preds),
     }
     if all(i.source_label in LABEL_ORDER for i in items) and items:
         result["cssrs_label_confusion"] = {
@@ -154,8 +162,36 @@ def system_metrics(
     return result
 
 
+def reliability_tables(items: Sequence[EvalItem], preds: Sequence[Prediction]) -> dict[str, Any]:
+    """Predicted probability against the observed share needing attention, in ten bins, for the
+    engine's score and (full mode) the calibrated and raw classifier probability; items whose
+    range straddles the alert level are left out."""
+    labels = alert_labels(_golds(items))
+    out: dict[str, Any] = {}
+    for name in ("score", "classifier_probability", "classifier_raw"):
+        pairs = [
+            (p.score if name == "score" else p.extra.get(name), lab)
+            for p, lab in zip(preds, labels, strict=True)
+            if lab is not None
+        ]
+        values = [(float(v), bool(lab)) for v, lab in pairs if v is not None]
+        if not values:
+            continue
+        bins = reliability([v for v, _ in values], [lab for _, lab in values])
+        out[name] = {
+            "n": len(values),
+            "ece": expected_calibration_error(bins),
+            "brier": brier([v for v, _ in values], [lab for _, lab in values]),
+            "bins": [
+                {"lo": b.lo, "hi": b.hi, "n": b.n, "mean_predicted": b.mean_predicted, "observed": b.observed}
+                for b in bins
+            ],
+        }
+    return out
+
+
 # Metrics where a smaller number is better; everything else flattened is "higher is better".
-LOWER_IS_BETTER = ("fpr", "under_call_rate", "over_call_rate")
+LOWER_IS_BETTER = ("fpr", "under_call_rate", "over_call_rate", "plus_rate")
 
 
 def lower_is_better(name: str) -> bool:
@@ -169,6 +205,8 @@ def flatten(metrics: dict[str, Any]) -> dict[str, float | None]:
         "under_call_rate": metrics["under_call_rate"],
         "over_call_rate": metrics["over_call_rate"],
         "hard_negative_fpr": metrics["hard_negatives"]["fpr"],
+        "moderate_plus_rate": metrics.get("moderate_plus_rate"),
+        "high_plus_rate": metrics.get("high_plus_rate"),
         "roc_auc": metrics["curves"]["roc_auc"],
         "average_precision": metrics["curves"]["average_precision"],
     }
@@ -186,8 +224,11 @@ def flatten(metrics: dict[str, Any]) -> dict[str, float | None]:
             flat[f"category.{cat}.{key}"] = prf[key]
     for group_kind, prefix in (("suites", "suite"), ("tags", "tag")):
         for name, gm in metrics.get(group_kind, {}).items():
-            for key in ("range_accuracy", "recall_moderate_plus", "fpr_moderate_plus"):
-                value = gm[key]
+            for key in (
+                "range_accuracy", "recall_moderate_plus", "fpr_moderate_plus",
+                "moderate_plus_rate", "high_plus_rate",
+            ):  # fmt: skip
+                value = gm.get(key)
                 flat[f"{prefix}.{name}.{key}"] = None if value is None else float(value)
     return flat
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,13 @@ def classifier_report(val: Sequence[Example], out: ClassifierOutput) -> None:
 def assess_rows(
     fusion: Fusion, scorer: KeywordScorer, texts: Sequence[str], out: ClassifierOutput
 ) -> list[FusionResult]:
-    return [fusion.combine(scorer.score(normalize(t)), out.row(i)) for i, t in enumerate(texts)]
+    results = []
+    for i, t in enumerate(texts):
+        norm = normalize(t)
+        # The length rules read the word count, as at run time.
+        row = replace(out.row(i), words=len(norm.text.split()))
+        results.append(fusion.combine(scorer.score(norm), row))
+    return results
 
 
 def summarise(examples: Sequence[Example], results: Sequence[FusionResult]) -> dict[str, Any]:
@@ -60,6 +67,10 @@ def summarise(examples: Sequence[Example], results: Sequence[FusionResult]) -> d
         "negatives": int(neg.sum()),
         "precision_at_3pct": precision_at_prevalence(recall, fpr_all),
         "by_category": recall_by([e.categories for e in examples], pos, flag),
+        "everyday_pool": (
+            int(sum(f for e, f in zip(examples, flag, strict=True) if e.tag.startswith("everyday_"))),
+            sum(e.tag.startswith("everyday_") for e in examples),
+        ),
         "hard_negative_fp_by_tag": dict(
             Counter(e.tag for e, f, h in zip(examples, flag, hard, strict=True) if f and h)
         ),
@@ -75,6 +86,9 @@ def print_summary(title: str, s: dict[str, Any]) -> None:
         f"(n={s['negatives']})  precision at 3% prevalence {s['precision_at_3pct']:.3f}"
     )
     print("recall by category: " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in s["by_category"].items()))
+    flagged, n_everyday = s["everyday_pool"]
+    if n_everyday:
+        print(f"everyday pool rows flagged: {flagged}/{n_everyday}")
     if s["hard_negative_fp_by_tag"]:
         print(f"hard-negative false positives by tag: {s['hard_negative_fp_by_tag']}")
     print(format_confusion(s["confusion"], NAMES))

@@ -13,6 +13,7 @@ Everything is seeded; two runs give the same arrays.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 from pathlib import Path
 
@@ -79,10 +80,44 @@ def out_of_fold(
     return ClassifierOutput(risk[hand_idx], levels[hand_idx], cats[hand_idx])
 
 
+def _save_reuse(
+    path: Path, fingerprint: str, oof: ClassifierOutput,
+    arrays: dict[str, NDArray[np.generic]], lex: dict[str, NDArray[np.generic]],
+) -> None:  # fmt: skip
+    flat: dict[str, NDArray[np.generic]] = {"fingerprint": np.asarray(fingerprint)}
+    flat.update({"oof_risk": oof.risk, "oof_levels": oof.levels, "oof_categories": oof.categories})
+    flat.update({f"head.{k}": v for k, v in arrays.items()})
+    flat.update({f"lex.{k}": v for k, v in lex.items()})
+    np.savez_compressed(path, **flat)  # type: ignore[arg-type]
+
+
+def _load_reuse(
+    path: Path | None, fingerprint: str
+) -> tuple[ClassifierOutput, dict[str, NDArray[np.generic]], dict[str, NDArray[np.generic]]] | None:
+    if path is None or not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as npz:
+        if str(npz["fingerprint"]) != fingerprint:
+            print(f"{path}: made from other data; refitting")
+            return None
+        oof = ClassifierOutput(npz["oof_risk"], npz["oof_levels"], npz["oof_categories"])
+        arrays = {k[5:]: npz[k] for k in npz.files if k.startswith("head.")}
+        lex = {k[4:]: npz[k] for k in npz.files if k.startswith("lex.")}
+    print(f"reusing heads and out-of-fold outputs from {path}")
+    return oof, arrays, lex
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crisis_engine.training.train", description=__doc__)
     parser.add_argument("--no-cssrs", action="store_true", help="skip the C-SSRS evaluation")
     parser.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        default=None,
+        help="npz of the models and out-of-fold outputs: read it if it exists (and matches the "
+        "data), else write it; for iterating on fusion and calibration without refitting the heads",
+    )
     args = parser.parse_args(argv)
 
     encoder = SentenceEncoder.load()
@@ -100,9 +135,16 @@ def main(argv: list[str] | None = None) -> int:
 
     norm_train = [normalize(e.text).text for e in train]
     norm_val = [normalize(e.text).text for e in val]
-    oof = out_of_fold(x_train, norm_train, t_train, hand)
-    arrays = head_arrays(x_train, t_train, SEED)
-    lex_arrays = lexical_arrays(norm_train, t_train)
+    fingerprint = hashlib.sha256("\n".join([*norm_train, "--", *norm_val]).encode()).hexdigest()
+    cached = _load_reuse(args.reuse, fingerprint)
+    if cached is not None:
+        oof, arrays, lex_arrays = cached
+    else:
+        oof = out_of_fold(x_train, norm_train, t_train, hand)
+        arrays = head_arrays(x_train, t_train, SEED)
+        lex_arrays = lexical_arrays(norm_train, t_train)
+        if args.reuse is not None:
+            _save_reuse(args.reuse, fingerprint, oof, arrays, lex_arrays)
     clf = RiskClassifier(arrays, lexical_model(lex_arrays))
     val_out = clf.predict(x_val, texts=norm_val)
     hand_train = [e for e, h in zip(train, hand, strict=True) if h]
@@ -121,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         config.write()
         written = f"{WEIGHTS_PATH.relative_to(PACKAGE.parent)}, {LEXICAL_PATH.name}"
         print(f"wrote {written} and {config.path_hint()}")
+        # Calibration, the example memory and the corroboration rule read the weights just
+        # written (``training/calibrate.py``, issue #23).
+        from crisis_engine.training.calibrate import run as calibrate_run
+
+        calibrate_run(encoder, write=True)
     return 0
 
 

@@ -95,18 +95,28 @@ def test_fusion_context_modifiers_cap_even_a_confident_classifier(fusion: Fusion
     assert concern.level >= RiskLevel.MODERATE
 
 
+def _raw_for(fusion: Fusion, prob: float) -> float:
+    """The raw classifier risk whose calibrated probability is ``prob`` (the map is monotone)."""
+    lo, hi = 1e-6, 1 - 1e-6
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if fusion.calibrated(mid) < prob else (lo, mid)
+    return (lo + hi) / 2
+
+
 def test_fusion_classifier_alone_needs_a_strong_signal_and_rarely_makes_high(fusion: Fusion) -> None:
+    # The cut-offs are calibrated probabilities; the row carries the raw risk.
     rules = fusion.config.rules
-    weak = _row(max(0.0, rules["classifier_only_min_risk"] - 0.01), level=3)
+    weak = _row(_raw_for(fusion, max(0.0, rules["classifier_only_min_risk"] - 0.01)), level=3)
     out = fusion.combine(_kw(), weak)
     assert out.level <= RiskLevel.LOW
-    sure = _row(min(0.999, max(rules["classifier_only_min_risk"], 0.9)), level=3)
+    sure = _row(_raw_for(fusion, min(0.999, max(rules["classifier_only_min_risk"], 0.9))), level=3)
     capped = fusion.combine(_kw(), sure)
-    if sure.risk < rules["classifier_only_high_min_risk"]:
+    if fusion.calibrated(sure.risk) < rules["classifier_only_high_min_risk"]:
         assert capped.level <= RiskLevel.MODERATE
     # The riskiest window of a long text needs more than a chat message.
     window = ClassifierRow(
-        (rules["classifier_only_min_risk"] + rules["long_text_min_risk"]) / 2,
+        _raw_for(fusion, (rules["classifier_only_min_risk"] + rules["long_text_min_risk"]) / 2),
         weak.level_probs,
         weak.category_probs,
         windows=5,
