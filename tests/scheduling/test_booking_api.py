@@ -136,6 +136,13 @@ async def test_refusals_have_codes_and_store_nothing(
     for r, status, code in cases:
         assert r.status_code == status, r.text
         assert r.json()["error"]["code"] == code
+    # The patient cannot be in two places: another clinician, the same time (only the database's
+    # patient exclusion constraint checks this).
+    second = await clinician(client, app_db)
+    assert (await add_window(client, second, 1, "09:00", "12:00")).status_code == 201
+    r = await _book(client, pat, second, await type_id(client, pat, "intake"), at(monday, 9, 30))
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "patient_busy"
     naive = {
         "clinician_id": str(doc.id),
         "appointment_type_id": tid,
