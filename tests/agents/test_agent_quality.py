@@ -209,3 +209,30 @@ def test_thanks_while_a_plan_question_waits_is_not_pressed_for_an_answer(detecto
     assert "which subjects" in replies[0].lower()
     assert "how many hours" not in replies[1].lower()
     assert "plan" in replies[1].lower()
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (
+            "I have maths on the 12th, physics on the 15th and english lit on the 20th",
+            ["Maths", "Physics", "English lit"],
+        ),
+        ("biology (paper 1 and 2), chemistry next week", ["Biology", "Chemistry"]),
+        ("my exams are psychology and sociology, starting june 3rd", ["Psychology", "Sociology"]),
+        (
+            "a walk, calling my friend and trying a new recipe",
+            ["A walk", "Calling your friend", "Trying a new recipe"],
+        ),
+    ],
+)
+def test_plan_items_are_read_from_free_text_answers(answer: str, expected: list[str]) -> None:
+    from hp_agent.agents.scripted.requests import items
+
+    assert items(answer) == expected
+
+
+def test_a_bedtime_routine_request_gets_sleep_advice_not_a_week_plan(detector: CrisisDetector) -> None:
+    (reply,) = chat(detector, ["what's a good bedtime routine"])
+    assert "body clock" in reply
+    assert "fit into your week" not in reply

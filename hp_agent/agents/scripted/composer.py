@@ -272,7 +272,9 @@ class Composer:
             reply.add("ack", pick.pick(talk.exercise["resumed"], technique=technique.name))
             reply.add("step", technique.steps[max(0, min(memory.paused[1], len(technique.steps) - 1))])
             return True
-        if "asks_plan" in says and _asked(a, "asks_plan"):
+        if "asks_plan" in says and _asked(a, "asks_plan") and rq.about_sleep(a.text):
+            says = (*says, "asks_info")
+        elif "asks_plan" in says and _asked(a, "asks_plan"):
             reply.add("plan", talk.plans[rq.plan_kind(a.text)].ask_subjects)
             return True
         if "asks_exercise" in says:
@@ -284,7 +286,7 @@ class Composer:
                 return True
         if active:
             return False
-        if "asks_info" in says and _asked(a, "asks_info"):
+        if "asks_info" in says and (_asked(a, "asks_info") or rq.about_sleep(a.text)):
             info = rq.choose_info(talk, a.text, a.theme or _recent_theme(memory))
             if info is not None and not memory.said(info.text[:60]):
                 reply.add("info", info.text)

@@ -65,8 +65,8 @@ NAMED = (
     (r"thinking traps?", "thinking_traps"),
     (r"behavioural activation|behavioral activation|activity plan", "behavioural_activation"),
     (r"problem[- ]solving", "problem_solving"),
-    (r"breath", "paced_breathing"),
-    (r"grounding|5[- ]?4[- ]?3[- ]?2[- ]?1", "grounding"),
+    (r"breath|relax", "paced_breathing"),
+    (r"grounding|5[- ]?4[- ]?3[- ]?2[- ]?1|mindful|present moment|senses", "grounding"),
     (r"worry time", "worry_time"),
     (r"\bstop\b", "stop_skill"),
     (r"\btip\b", "tip_skill"),
@@ -79,6 +79,14 @@ NAMED = (
     (r"check[- ]?in", "feelings_checkin"),
     (r"listening", "reflective_listening"),
 )
+
+
+_SLEEP = re.compile(r"\b(?:bed|bedtime|sleep\w*|night-?time|wind[- ]down)\b", re.IGNORECASE)
+
+
+def about_sleep(text: str) -> bool:
+    """A "routine" or "plan" for sleep is answered with what helps sleep, not a week plan."""
+    return bool(_SLEEP.search(text)) and not re.search(r"revis|exam|study|timetable", text, re.IGNORECASE)
 
 
 def plan_kind(text: str) -> str:
@@ -97,17 +105,37 @@ def plan_stage(talk: Talk, last_reply: str | None) -> tuple[str, str] | None:
     return None
 
 
+# "maths on the 12th", "physics next tuesday", "english in two weeks": the subject, not the date.
+_WHEN = re.compile(
+    r"\s+(?:on|in|at|by|from|next|this|until|due|is|are|starts?|starting)\b.*$|\s*\(.*?\)", re.IGNORECASE
+)
+
+
+_TRAILING = re.compile(r"\s+(?:really|mostly|i think|i guess|probably|too|as well|etc)$", re.IGNORECASE)
+_LEAD_LIST = re.compile(
+    r"^(?:(?:my |the )?(?:exams?|subjects?|papers?|things?) (?:are|is|will be)|mainly|only)\b\s*", re.I
+)
+
+
+def _clean(raw: str) -> str:
+    item = raw.strip(" -:!?'\"")
+    for _ in range(4):
+        item = _LEAD_LIST.sub("", _ITEM_FILLER.sub("", item)).strip()
+    item = _TRAILING.sub("", _WHEN.sub("", item)).strip()
+    for _ in range(2):
+        item = _ITEM_FILLER.sub("", item).strip()
+    return item
+
+
 def items(text: str, limit: int = 5) -> list[str]:
     out: list[str] = []
-    for raw in _SPLIT.split(text):
-        item = raw.strip(" -:!?'\"").lower()
-        for _ in range(4):
-            item = _ITEM_FILLER.sub("", item).strip()
-        if not item or _NOT_ITEM.search(item) or len(item.split()) > 3:
+    for raw in _SPLIT.split(re.sub(r"\(.*?\)", " ", text)):
+        item = _clean(raw)
+        if not item or _NOT_ITEM.search(item) or len(item.split()) > 5:
             continue
-        item = re.sub(r"\bmy\b", "your", item)  # the plan speaks to them
+        item = re.sub(r"\bmy\b", "your", item, flags=re.IGNORECASE)  # the plan speaks to them
         label = item[:1].upper() + item[1:]
-        if label not in out:
+        if label.lower() not in (o.lower() for o in out):
             out.append(label)
     return out[:limit]
 
