@@ -353,6 +353,13 @@ async def measure(settings: Settings, therapist: uuid.UUID, patients: int, n: in
             r = await c.get("/v1/therapist/caseload", headers=headers)
             http_ms.append((time.perf_counter() - t0) * 1000)
             assert r.status_code == 200
+        # The same authentication and framework path with nothing behind it, for comparison.
+        me_ms: list[float] = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            r = await c.get("/v1/me", headers=headers)
+            me_ms.append((time.perf_counter() - t0) * 1000)
+            assert r.status_code == 200
     sql_ms: list[float] = []
     for _ in range(n):
         t0 = time.perf_counter()
@@ -364,6 +371,7 @@ async def measure(settings: Settings, therapist: uuid.UUID, patients: int, n: in
     await db.dispose()
     print(f"GET /v1/therapist/caseload  {summary(http_ms)}")
     print(f"caseload SQL alone          {summary(sql_ms)}")
+    print(f"GET /v1/me (baseline)       {summary(me_ms)}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     # The machine is shared: the load says how much of the time above was waiting for a CPU.
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
