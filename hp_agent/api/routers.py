@@ -15,7 +15,9 @@ from hp_agent.chat.endpoints import router as chat_router
 from hp_agent.crisis.endpoints import router as crisis_router
 from hp_agent.journal.endpoints import router as journal_router
 from hp_agent.journal.guided_ws import router as guided_socket_router
+from hp_agent.medication.endpoints import router as medication_router
 from hp_agent.mood.endpoints import router as mood_router
+from hp_agent.notifications.endpoints import router as inbox_router
 from hp_agent.scheduling.endpoints import router as scheduling_router
 from hp_agent.therapist.socket import router as therapist_socket_router
 from hp_agent.therapy.endpoints import router as therapy_router
@@ -29,6 +31,8 @@ def all_routers() -> list[APIRouter]:
         auth_router,
         me_router,
         notifications_router,
+        inbox_router,
+        medication_router,
         journal_router,
         guided_socket_router,
         mood_router,

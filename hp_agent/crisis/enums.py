@@ -34,6 +34,7 @@ class DetectionSource(str, enum.Enum):
     ASSESSMENT = "assessment"
     OTHER = "other"
     HOMEWORK = "homework"  # a patient's answer to therapy homework (added in migration 0007)
+    MEDICATION = "medication"  # an intake note or side-effect report (added in migration 0009)
 
 
 RISK_LEVEL = pg_enum(RiskLevel, "crisis_risk_level")

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "hp_agent.subscriptions.models",  # Subscription & Payment
     "hp_agent.scheduling.models",  # Appointment Scheduling
     "hp_agent.medication.models",  # Medication Management
+    "hp_agent.notifications.models",  # notification preferences (inbox: admin.models)
     "hp_agent.analytics.models",  # Analytics & Reporting
     "hp_agent.assessments.models",  # Assessment & Screening
     "hp_agent.mood.models",  # Mood Tracking

@@ -39,6 +39,7 @@ from hp_agent.events.notifiers import Alert, Notifier
 from hp_agent.events.relay import run_relay
 from hp_agent.events.streams import StreamEvent
 from hp_agent.journal.guided_retention import purge_expired
+from hp_agent.medication import tasks as medication_tasks
 from hp_agent.scheduling import tasks as scheduling_tasks
 from hp_agent.users.models import User
 from hp_agent.users.repository import SYSTEM
@@ -208,6 +209,7 @@ class Worker:
             asyncio.create_task(self._retention(), name="guided-retention"),
             # Appointment reminders, waitlist offers and their live notifications.
             *scheduling_tasks.start(self.db, self.redis, self.settings, self.stop),
+            *medication_tasks.start(self.db, self.settings, self.stop),
         ]
 
     async def close(self) -> None:

@@ -8,6 +8,7 @@ the row fills) and inserted or updated. Agent definitions come from ``prompts/ag
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,18 @@ from hp_agent.db.urls import owner_database_url
 from hp_agent.paths import prompts_dir
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+async def _drug_interactions(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from hp_agent.medication.interactions import seed_rows
+
+    return await seed_rows(conn, rows)
+
+
+# Tables whose seed rows name other reference rows (resolved to ids before the upsert).
+RESOLVED: dict[str, Callable[[AsyncConnection, list[dict[str, Any]]], Awaitable[list[dict[str, Any]]]]] = {
+    "drug_interactions": _drug_interactions,
+}
 
 
 class SeedError(ValueError):
@@ -97,11 +110,16 @@ async def seed_all(settings: Settings, data_dir: Path = DATA_DIR) -> dict[str, i
     engine = create_async_engine(async_url(owner_database_url(settings)))
     try:
         async with engine.begin() as conn:
-            for path in sorted(data_dir.glob("*.yaml")):  # noqa: ASYNC240 - a handful of small local files
+            # Files whose rows refer to other seeded rows by name load after the plain ones.
+            paths = sorted(data_dir.glob("*.yaml"), key=lambda p: (p.stem in RESOLVED, p.name))  # noqa: ASYNC240
+            for path in paths:
                 table = metadata.tables.get(path.stem)
                 if table is None:
                     raise SeedError(f"{path.name}: no table named {path.stem}")
-                counts[path.stem] = await upsert(conn, table, read_rows(path), path.name)
+                rows = read_rows(path)
+                if path.stem in RESOLVED:
+                    rows = await RESOLVED[path.stem](conn, rows)
+                counts[path.stem] = await upsert(conn, table, rows, path.name)
             agents_dir = prompts_dir() / "agents"
             if agents_dir.is_dir():
                 table = metadata.tables["ai_agent_configurations"]

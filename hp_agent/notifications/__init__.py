@@ -1,0 +1,1 @@
+"""The notification inbox: stored notifications, live delivery, per-kind preferences, quiet hours."""
