@@ -194,6 +194,7 @@ def test_named_feelings_and_paraphrases_carry_no_crisis_lexicon_terms() -> None:
     ]
     texts += [i.text for i in talk.info] + list(talk.listen) + list(talk.closing) + list(talk.about_agent)
     texts += list(talk.tips.values()) + list(talk.own_idea) + list(talk.tips_question) + list(talk.plan_later)
+    texts += list(talk.own_idea_familiar)
     flagged = [t for t, a in zip(texts, keywords.assess_batch(texts), strict=True) if a.keyword_score > 0]
     assert flagged == []
     # ... and none diagnoses, advises on medication or promises secrecy (the agents' boundaries).

@@ -118,7 +118,7 @@ class Composer:
         emotion = negative[0] if negative else (a.emotions[0] if a.emotions else "")
 
         if distressed:
-            reply.add("reflection", self._reflection(a, emotion, pick))
+            reply.add("reflection", self._reflection(a, emotion, pick, memory))
             reply.add("validation", pick.pick(approach.lines("high_distress")))
             technique = self._choose_technique(a, memory, distressed=True, asked=True)
             if technique is not None:
@@ -133,7 +133,7 @@ class Composer:
 
         summary = self._summary(a, memory, pick)
 
-        reflection = self._reflection(a, emotion, pick)
+        reflection = self._reflection(a, emotion, pick, memory)
         if reflection is None and a.word_count < 4:
             if memory.turn > 0 and a.word_count > 0:
                 # A short answer to the last question: keep the thread rather than start over.
@@ -194,13 +194,18 @@ class Composer:
             )
         )
 
-    def _reflection(self, a: Analysis, emotion: str, pick: Picker) -> str | None:
+    def _reflection(
+        self, a: Analysis, emotion: str, pick: Picker, memory: Memory | None = None
+    ) -> str | None:
         """A paraphrase that names the feeling, in the engine's words: never the person's own
         sentence turned around (that reads as parroting)."""
         approach = self.approach
         if a.clause and a.self_critical and approach.lines("reflections.self_critical"):
             return pick.pick(approach.lines("reflections.self_critical"))
         theme = a.theme or "none"
+        if theme == "none" and memory is not None and (a.painful or emotion or a.word_count >= 6):
+            # "we argued about it on sunday": still about what they were telling me before.
+            theme = _recent_theme(memory) or "none"
         if not emotion and theme == "none" and not a.painful:
             return None  # nothing felt or heavy to name: a question serves better than a guess
         if "torn" in a.emotions:
@@ -302,7 +307,8 @@ class Composer:
                 reply.add("question", pick.pick(talk.tips_question))
                 return True
         if a.has("own_idea") and not a.has("declines"):
-            reply.add("idea", pick.pick(talk.own_idea))
+            familiar = re.search(r"\b(?:used to|back home|again|enjoy\w*|love[ds]?)\b", a.text, re.IGNORECASE)
+            reply.add("idea", pick.pick(talk.own_idea_familiar if familiar else talk.own_idea))
             return True
         if "asks_about_agent" in says:
             reply.add("about", pick.pick(talk.about_agent, name=self.agent_name))

@@ -57,6 +57,7 @@ class Talk:
     tips: dict[str, str]
     tips_question: tuple[str, ...]
     own_idea: tuple[str, ...]
+    own_idea_familiar: tuple[str, ...]
     plan_later: tuple[str, ...]
     plans: dict[str, PlanPrompts]
     exercise: dict[str, tuple[str, ...]]
@@ -93,6 +94,7 @@ def load_talk(path: Path | None = None) -> Talk:
         tips={k: " ".join(str(v).split()) for k, v in data["tips"].items()},
         tips_question=_strings(data["tips_question"], "tips_question"),
         own_idea=_strings(data["own_idea"], "own_idea"),
+        own_idea_familiar=_strings(data["own_idea_familiar"], "own_idea_familiar"),
         plan_later=_strings(data["plan_later"], "plan_later"),
         plans={
             k: PlanPrompts(
