@@ -237,3 +237,10 @@ def test_a_bedtime_routine_request_gets_sleep_advice_not_a_week_plan(detector: C
     (reply,) = chat(detector, ["what's a good bedtime routine"])
     assert "body clock" in reply
     assert "fit into your week" not in reply
+
+
+def test_plain_words_pause_and_resume_an_exercise(detector: CrisisDetector) -> None:
+    replies = chat(detector, ["can we do a breathing exercise", "i want to stop", "let's continue"])
+    steps = default_content().techniques["paced_breathing"].steps
+    assert "pause paced breathing here, at step 1 of 2" in replies[1]
+    assert steps[0] in replies[2]

@@ -269,7 +269,7 @@ class Composer:
                 ),
             )
             return True
-        if a.has("resume"):
+        if a.has("resume") and (memory.paused is not None or re.search(r"resume|exercise", a.text, re.I)):
             if memory.paused is None:
                 reply.add("ack", pick.pick(talk.exercise["nothing_paused"]))
                 return True
