@@ -27,7 +27,7 @@ from hp_agent.therapy.schemas import (
     HomeworkOut,
     HomeworkResult,
 )
-from hp_agent.therapy.service import _field_error
+from hp_agent.therapy.service import field_error
 
 _NOT_FOUND = "No such homework."
 
@@ -45,15 +45,15 @@ async def assign(
     clinician = await require_treating(session, principal, patient_id)
     now = dt.datetime.now(dt.UTC)
     if body.due_at is not None and body.due_at <= now:
-        raise _field_error("due_at", "in the past", "The due date must be in the future.")
+        raise field_error("due_at", "in the past", "The due date must be in the future.")
     if body.treatment_goal_id is not None:
         goal = await session.get(TreatmentGoal, body.treatment_goal_id)
         if goal is None or goal.patient_id != patient_id:
-            raise _field_error("treatment_goal_id", "not this patient's goal", "Unknown treatment goal.")
+            raise field_error("treatment_goal_id", "not this patient's goal", "Unknown treatment goal.")
     if body.therapy_session_id is not None:
         ts = await session.get(TherapySession, body.therapy_session_id)
         if ts is None or ts.patient_id != patient_id:
-            raise _field_error("therapy_session_id", "not this patient's session", "Unknown therapy session.")
+            raise field_error("therapy_session_id", "not this patient's session", "Unknown therapy session.")
     row = HomeworkAssignment(
         id=uuid.uuid4(),
         patient_id=patient_id,

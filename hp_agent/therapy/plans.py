@@ -25,7 +25,7 @@ from hp_agent.therapy.models import (
     TreatmentPlanStatus,
 )
 from hp_agent.therapy.schemas import DiagnosisIn, GoalIn, GoalPatch, PlanIn, PlanPatch
-from hp_agent.therapy.service import _field_error
+from hp_agent.therapy.service import field_error
 
 # ICD-10-CM: a letter, a digit, a letter or digit (the category), then optionally a dot and one
 # to four more characters (etiology, anatomic site, severity, extension). E.g. F32.1, F43.10,
@@ -49,13 +49,13 @@ def _check_goal(body: GoalIn, index: int | None = None) -> None:
     field = "goals" if index is None else f"goals[{index}]"
     measured = (body.measure_instrument, body.baseline_value, body.target_value)
     if any(v is not None for v in measured) and not all(v is not None for v in measured):
-        raise _field_error(
+        raise field_error(
             field,
             "measure_instrument, baseline_value and target_value go together",
             "Incomplete goal measure.",
         )
     if body.baseline_value is not None and body.baseline_value == body.target_value:
-        raise _field_error(field, "target equals baseline", "A goal's target must differ from its baseline.")
+        raise field_error(field, "target equals baseline", "A goal's target must differ from its baseline.")
 
 
 def _goal(plan: TreatmentPlan, body: GoalIn, position: int) -> TreatmentGoal:
@@ -90,7 +90,7 @@ async def create_plan(
     for i, g in enumerate(body.goals):
         _check_goal(g, i)
     if body.start_date and body.target_end_date and body.target_end_date < body.start_date:
-        raise _field_error("target_end_date", "before start_date", "The plan cannot end before it starts.")
+        raise field_error("target_end_date", "before start_date", "The plan cannot end before it starts.")
     if body.status == TreatmentPlanStatus.active:
         await _no_other_active(session, patient_id, clinician)
     plan = TreatmentPlan(
@@ -250,7 +250,7 @@ async def add_diagnosis(
 ) -> Diagnosis:
     clinician = await require_treating(session, principal, patient_id)
     if not ICD10.fullmatch(body.icd10_code):
-        raise _field_error(
+        raise field_error(
             "icd10_code",
             "expected an ICD-10-CM code such as F32.1",
             "The ICD-10 code is not well formed.",
@@ -259,7 +259,7 @@ async def add_diagnosis(
     if body.therapy_session_id is not None:
         ts = await session.get(TherapySession, body.therapy_session_id)
         if ts is None or ts.patient_id != patient_id:
-            raise _field_error("therapy_session_id", "not this patient's session", "Unknown therapy session.")
+            raise field_error("therapy_session_id", "not this patient's session", "Unknown therapy session.")
     d = Diagnosis
     open_now = body.status in _OPEN_DIAGNOSIS
     if open_now:

@@ -48,7 +48,7 @@ class InvalidClinicalInput(HPError):
     code = "validation_error"
 
 
-def _field_error(field: str, message: str, text: str, code: str = "validation_error") -> InvalidClinicalInput:
+def field_error(field: str, message: str, text: str, code: str = "validation_error") -> InvalidClinicalInput:
     return InvalidClinicalInput(text, code=code, details={"fields": [{"field": field, "message": message}]})
 
 
@@ -61,7 +61,7 @@ async def _appointment_for(
     if body.appointment_id is not None:
         appt = await session.get(Appointment, body.appointment_id)
         if appt is None or appt.patient_id != patient_id or appt.therapist_id != clinician:
-            raise _field_error(
+            raise field_error(
                 "appointment_id", "not this patient's appointment with you", "Unknown appointment."
             )
         return appt.id
@@ -88,15 +88,15 @@ async def create_session(
 ) -> TherapySession:
     clinician = await require_treating(session, principal, patient_id)
     if body.started_at and body.ended_at and body.ended_at < body.started_at:
-        raise _field_error("ended_at", "before started_at", "A session cannot end before it starts.")
+        raise field_error("ended_at", "before started_at", "A session cannot end before it starts.")
     if body.status == SessionStatus.completed and body.ended_at is None:
-        raise _field_error(
+        raise field_error(
             "ended_at", "required for a completed session", "A completed session needs ended_at."
         )
     if body.treatment_plan_id is not None:
         plan = await session.get(TreatmentPlan, body.treatment_plan_id)
         if plan is None or plan.patient_id != patient_id:
-            raise _field_error("treatment_plan_id", "not this patient's plan", "Unknown treatment plan.")
+            raise field_error("treatment_plan_id", "not this patient's plan", "Unknown treatment plan.")
     duration = None
     if body.started_at and body.ended_at:
         duration = int((body.ended_at - body.started_at).total_seconds() // 60)
@@ -142,14 +142,14 @@ def _content(fmt: NoteFormat, content: dict[str, str], field: str = "content") -
     allowed = SECTIONS[fmt]
     unknown = sorted(set(content) - set(allowed))
     if unknown:
-        raise _field_error(
+        raise field_error(
             field,
             f"unknown sections for {fmt.value}; expected {', '.join(allowed)}",
             "Unknown note sections.",
         )
     cleaned = {k: content[k].strip() for k in allowed if content.get(k, "").strip()}
     if not cleaned:
-        raise _field_error(field, "empty", "A note needs at least one non-empty section.")
+        raise field_error(field, "empty", "A note needs at least one non-empty section.")
     return json.dumps(cleaned, ensure_ascii=False)
 
 
@@ -192,7 +192,7 @@ async def create_note(
     if body.therapy_session_id is not None:
         ts = await session.get(TherapySession, body.therapy_session_id)
         if ts is None or ts.patient_id != patient_id:
-            raise _field_error("therapy_session_id", "not this patient's session", "Unknown therapy session.")
+            raise field_error("therapy_session_id", "not this patient's session", "Unknown therapy session.")
     visible = body.visible_to_patient
     if visible is None:
         # HIPAA psychotherapy notes are kept apart from the record the patient reads.
