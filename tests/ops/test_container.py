@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from hp_agent.db import scratch
 from tests.chat.chat_client import Chat, new_user
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "happy-path:ci"
 LOCAL_BASE = "happy-path-base:bookworm-py311"
 BUILD_SECONDS = 45 * 60
+WHEEL_PORT = 38765
 CRISIS = "I want to kill myself. I can't do this anymore."
 
 
@@ -61,14 +63,24 @@ def docker() -> None:
         _unavailable("the Docker engine does not answer: start dockerd")
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def wheel_server(directory: Path) -> Iterator[str | None]:
     """Serve ``directory`` on loopback as a page of links for pip (``PIP_FIND_LINKS``)."""
     if not any(directory.glob("torch-*.whl")):
         yield None
         return
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    try:
+        # A fixed port when free: the URL is a build argument, and a new value every run would
+        # invalidate the cached dependency layer.
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", WHEEL_PORT), handler)
+    except OSError:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -180,8 +192,35 @@ async def test_container_serves_health_sign_up_and_a_chat_round_trip(
         await scratch.drop_database(pg_server_url, database)
 
 
+def host_compose_file(image: str, service: dict[str, str], target: Path) -> Path:
+    """``compose.yaml`` with its api and worker on the host network, on this machine's servers.
+
+    The postgres:16 and redis:7 images cannot be pulled here, so those two services are dropped
+    and the api and worker are pointed at the machine's PostgreSQL and Redis; their command,
+    environment (the secrets the file requires included) and image are the file's own. Host
+    networking cannot publish ports, and compose v1 cannot remove a key in an override file,
+    hence a derived file rather than ``-f compose.yaml -f override``.
+    """
+    spec = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = spec["services"]
+    for name in ("postgres", "redis"):
+        services.pop(name)
+    for name in ("api", "worker"):
+        svc = services[name]
+        for key in ("build", "ports", "depends_on"):
+            svc.pop(key, None)
+        svc.update(image=image, network_mode="host")
+        overrides = {k: service[k] for k in ("HP_DATABASE_URL", "HP_REDIS_URL", "HP_REDIS_PREFIX")}
+        if name == "api":
+            overrides["HP_PORT"] = service["HP_PORT"]
+        svc["environment"] = {**svc["environment"], **overrides}
+    spec.pop("volumes", None)
+    target.write_text(yaml.safe_dump(spec))
+    return target
+
+
 async def test_compose_api_and_worker_on_the_machines_servers(
-    image: str, pg_server_url: str, redis_url: str
+    image: str, pg_server_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     if shutil.which("docker-compose") is None:
         _unavailable("no docker-compose: `apt-get install docker-compose`")
@@ -192,25 +231,18 @@ async def test_compose_api_and_worker_on_the_machines_servers(
     service = _service_env(database, redis_url, port)
     env = {
         **os.environ,
-        "HP_IMAGE": image,
         "POSTGRES_PASSWORD": secrets.token_urlsafe(16),  # compose.yaml requires it (postgres is not started)
         **{k: service[k] for k in ("HP_JWT_SECRET", "HP_ENCRYPTION_KEYS", "HP_APP_DB_PASSWORD")},
-        "HP_TEST_DOCKER_DATABASE_URL": database,
-        "HP_TEST_DOCKER_REDIS_URL": redis_url,
-        "HP_TEST_DOCKER_REDIS_PREFIX": service["HP_REDIS_PREFIX"],
-        "HP_TEST_DOCKER_PORT": str(port),
     }
     project = f"hpci{uuid.uuid4().hex[:8]}"
-    compose = [
-        "docker-compose", "-p", project, "-f", str(ROOT / "compose.yaml"),
-        "-f", str(ROOT / "tests" / "ops" / "compose.host.yaml"),
-    ]  # fmt: skip
+    compose_file = host_compose_file(image, service, tmp_path / "compose.yaml")
+    compose = ["docker-compose", "-p", project, "-f", str(compose_file)]
 
     def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*compose, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
     try:
-        up = run("up", "-d", "--no-deps", "--no-build", "api", "worker")
+        up = run("up", "-d", "--no-build", "api", "worker")
         assert up.returncode == 0, up.stdout + up.stderr
         api = f"{project}_api_1"
         await asyncio.to_thread(_wait_healthy, api, f"http://127.0.0.1:{port}")
@@ -223,12 +255,12 @@ async def test_compose_api_and_worker_on_the_machines_servers(
                 break
             await asyncio.sleep(1)
         assert left == 0, run("logs", "worker").stdout[-3000:]
-        down = run("stop", "-t", "60", timeout=120)
-        assert down.returncode == 0, down.stderr
+        stopped = run("stop", "-t", "60", timeout=120)
+        assert stopped.returncode == 0, stopped.stderr
         states = _docker("inspect", api, f"{project}_worker_1", "--format", "{{.State.ExitCode}}")
         assert states.stdout.split() == ["0", "0"]
     finally:
-        run("down", "-v", timeout=120)
+        run("down", timeout=120)
         await scratch.drop_database(pg_server_url, database)
 
 
