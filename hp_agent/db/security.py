@@ -34,6 +34,9 @@ CONSENT_COLUMNS = {
     "journal": "consent_to_share_journal",
     "chat": "consent_to_share_chat",
     "safety_plan": "consent_to_share_safety_plan",
+    # Migration 0010: mood and assessment results follow the patient's flags too (docs/privacy.md).
+    "mood": "consent_to_share_mood",
+    "assessments": "consent_to_share_assessments",
 }
 
 PRINCIPAL_FUNCTIONS.append(
@@ -176,6 +179,7 @@ PUBLIC_READ = frozenset(
         "ai_agent_configurations",
         "appointment_types",
         "assessment_templates",
+        "consent_documents",
         "crisis_resources",
         "drug_interactions",
         "feature_flags",
@@ -313,20 +317,29 @@ def role_statements(role: str) -> list[str]:
 
 def worker_role_statements(app_role: str, worker_role: str) -> list[str]:
     """The system group (inherits the application role's grants, now and later) and the worker's
-    login role in it. Roles are cluster-wide: creating one that exists is not an error."""
+    login role in it. Roles are cluster-wide and test runs migrate side by side: nothing is
+    created, granted or altered that is already so (concurrent DDL on a role tuple fails)."""
     group, app, worker = _q(SYSTEM_GROUP_ROLE), _q(app_role), _q(worker_role)
+    glit, alit, wlit = (n.replace("'", "''") for n in (SYSTEM_GROUP_ROLE, app_role, worker_role))
     return [
         f"""DO $$ BEGIN
              CREATE ROLE {group} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
            END $$""",
-        f"GRANT {app} TO {group}",
+        f"""DO $$ BEGIN
+             IF NOT pg_has_role('{glit}', '{alit}', 'MEMBER') THEN GRANT {app} TO {group}; END IF;
+           END $$""",
         f"""DO $$ BEGIN
              CREATE ROLE {worker} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
            END $$""",
-        f"ALTER ROLE {worker} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE",
-        f"GRANT {group} TO {worker}",
+        f"""DO $$ BEGIN
+             IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{wlit}'
+                        AND (rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole)) THEN
+               ALTER ROLE {worker} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+             END IF;
+             IF NOT pg_has_role('{wlit}', '{glit}', 'MEMBER') THEN GRANT {group} TO {worker}; END IF;
+           END $$""",
     ]
 
 

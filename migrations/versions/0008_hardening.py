@@ -48,10 +48,9 @@ THROTTLE_STATEMENTS: list[str] = [
 ]
 ROLE_STATEMENTS: list[str] = [
     'DO $$ BEGIN\n             CREATE ROLE "hp_system" NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;\n           EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;\n           END $$',
-    'GRANT "__HP_APP_ROLE__" TO "hp_system"',
+    'DO $$ BEGIN\n             IF NOT pg_has_role(\'hp_system\', \'__HP_APP_ROLE__\', \'MEMBER\') THEN GRANT "__HP_APP_ROLE__" TO "hp_system"; END IF;\n           END $$',
     'DO $$ BEGIN\n             CREATE ROLE "__HP_WORKER_ROLE__" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;\n           EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;\n           END $$',
-    'ALTER ROLE "__HP_WORKER_ROLE__" NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE',
-    'GRANT "hp_system" TO "__HP_WORKER_ROLE__"',
+    'DO $$ BEGIN\n             IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = \'__HP_WORKER_ROLE__\'\n                        AND (rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole)) THEN\n               ALTER ROLE "__HP_WORKER_ROLE__" NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;\n             END IF;\n             IF NOT pg_has_role(\'__HP_WORKER_ROLE__\', \'hp_system\', \'MEMBER\') THEN GRANT "hp_system" TO "__HP_WORKER_ROLE__"; END IF;\n           END $$',
 ]
 WORKER_SYSTEM_FUNCTION = "CREATE OR REPLACE FUNCTION app_is_worker_system() RETURNS boolean\n    LANGUAGE sql STABLE AS\n    $$ SELECT app_current_role() = 'system'\n              AND pg_has_role(current_user, 'hp_system', 'USAGE') $$"
 # Content tables whose system policy moves from the setting to the role.

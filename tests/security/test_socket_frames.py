@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-from collections.abc import Iterator
 
 import pytest
 import websockets
@@ -19,38 +17,9 @@ from websockets.typing import Subprotocol
 from hp_agent.chat import socket_auth
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
+from tests.security.conftest import ServerLog
 
 DEEP = "[" * 50_00 + "]" * 50_00  # 10 KB: under the 16 KB frame limit, far over any sane depth
-
-
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def text(self) -> str:
-        return "\n".join(
-            f"{r.name} {r.getMessage()} {r.exc_text or ''} {r.exc_info or ''}" for r in self.records
-        )
-
-
-@pytest.fixture
-def server_log() -> Iterator[_Records]:
-    """Everything the live server logs (uvicorn's loggers do not propagate to the root)."""
-    handler = _Records()
-    names = ["", "uvicorn", "uvicorn.error", "uvicorn.access", "hp_agent"]
-    loggers = [logging.getLogger(n) for n in names]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.setLevel(logging.INFO)
-    yield handler
-    for lg, level in zip(loggers, levels, strict=True):
-        lg.removeHandler(handler)
-        lg.setLevel(level)
 
 
 async def _until_closed(ws: websockets.ClientConnection, within: float = 5) -> tuple[int | None, list[dict]]:
@@ -68,7 +37,7 @@ async def _until_closed(ws: websockets.ClientConnection, within: float = 5) -> t
     ("path", "protocol"), [("/v1/ws/chat", "hp.chat.v1"), ("/v1/ws/guided", "hp.guided.v1")]
 )
 async def test_deep_json_before_auth_closes_1003(
-    live_server: LiveServer, server_log: _Records, path: str, protocol: str
+    live_server: LiveServer, server_log: ServerLog, path: str, protocol: str
 ) -> None:
     sockets = [
         await websockets.connect(live_server.ws_url + path, subprotocols=[Subprotocol(protocol)])
@@ -86,7 +55,7 @@ async def test_deep_json_before_auth_closes_1003(
 
 
 async def test_deep_json_after_auth_and_a_lone_surrogate_in_chat_text(
-    live_server: LiveServer, seeded: None, server_log: _Records
+    live_server: LiveServer, seeded: None, server_log: ServerLog
 ) -> None:
     user = await new_user(live_server.http_url)
     chat = await Chat.connect(live_server.ws_url, user["access_token"])
@@ -112,7 +81,7 @@ async def test_deep_json_after_auth_and_a_lone_surrogate_in_chat_text(
 
 @pytest.mark.parametrize("query", ["token={t}", "access_token={t}", "x={t}", "auth=abc"])
 async def test_token_in_query_string_is_refused_and_not_logged(
-    live_server: LiveServer, server_log: _Records, query: str
+    live_server: LiveServer, server_log: ServerLog, query: str
 ) -> None:
     user = await new_user(live_server.http_url)
     token = user["access_token"]
