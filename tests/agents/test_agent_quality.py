@@ -244,3 +244,11 @@ def test_plain_words_pause_and_resume_an_exercise(detector: CrisisDetector) -> N
     steps = default_content().techniques["paced_breathing"].steps
     assert "pause paced breathing here, at step 1 of 2" in replies[1]
     assert steps[0] in replies[2]
+
+
+def test_a_statement_about_sleep_is_not_answered_as_a_question(detector: CrisisDetector) -> None:
+    replies = chat(
+        detector, ["i lie in bed for hours with my mind racing", "why can't i sleep even when i'm exhausted"]
+    )
+    assert "body clock" not in replies[0]
+    assert "body clock" in replies[1]

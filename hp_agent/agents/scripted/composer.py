@@ -10,6 +10,7 @@ import random
 import re
 from collections.abc import Sequence
 
+from hp_agent.agents.scripted import records
 from hp_agent.agents.scripted import requests as rq
 from hp_agent.agents.scripted.analysis import Analysis, analyse
 from hp_agent.agents.scripted.content import Approach, DialogueContent, Technique
@@ -90,6 +91,10 @@ class Composer:
     def _plan(self, a: Analysis, memory: Memory, ctx: ContextView, pick: Picker) -> Reply:
         reply = Reply()
         approach = self.approach
+        # A question about their own record is answered from it (or "I don't have that").
+        if reply_from_record := records.answer(a, ctx.record):
+            reply.add("info", reply_from_record)
+            return reply
         for intent in _REDIRECT_INTENTS:
             if a.has(intent):
                 reply.add("redirect", pick.pick(self.content.redirects.get(intent, ()), name=self.agent_name))
@@ -277,7 +282,8 @@ class Composer:
             reply.add("ack", pick.pick(talk.exercise["resumed"], technique=technique.name))
             reply.add("step", technique.steps[max(0, min(memory.paused[1], len(technique.steps) - 1))])
             return True
-        if "asks_plan" in says and _asked(a, "asks_plan") and rq.about_sleep(a.text):
+        sleep_routine = "asks_plan" in says and _asked(a, "asks_plan") and rq.about_sleep(a.text)
+        if sleep_routine:
             says = (*says, "asks_info")
         elif "asks_plan" in says and _asked(a, "asks_plan"):
             reply.add("plan", talk.plans[rq.plan_kind(a.text)].ask_subjects)
@@ -291,11 +297,18 @@ class Composer:
                 return True
         if active:
             return False
-        if "asks_info" in says and (_asked(a, "asks_info") or rq.about_sleep(a.text)):
-            info = rq.choose_info(talk, a.text, a.theme or _recent_theme(memory))
+        if "asks_info" in says and (sleep_routine or _asked(a, "asks_info")):
+            theme = a.theme or _recent_theme(memory)
+            info = rq.choose_info(talk, a.text, theme)
             if info is not None and not memory.said(info.text[:60]):
                 reply.add("info", info.text)
                 reply.add("question", pick.pick(talk.info_offer))
+                return True
+            # Asked again after the explanation: the practical side of the same subject.
+            tips = talk.tips.get(rq.INFO_THEME.get(info.id, "") if info else (theme or ""))
+            if tips and not memory.said(tips[:60]):
+                reply.add("info", tips)
+                reply.add("question", pick.pick(talk.tips_question))
                 return True
         if "asks_listen" in says:
             reply.add("listen", pick.pick(talk.listen))

@@ -24,6 +24,8 @@ class ContextView:
     moods: tuple[int, ...] = ()  # newest first
     themes: tuple[str, ...] = ()
     goals: tuple[str, ...] = ()
+    # Facts from the agent's record tools, by tool name (hp_agent/agents/record.py).
+    record: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any] | None) -> ContextView:
@@ -35,6 +37,7 @@ class ContextView:
             moods=moods,
             themes=tuple(str(t) for t in payload.get("journal_themes") or ()),
             goals=tuple(str(g) for g in payload.get("goals") or ()),
+            record=dict(payload.get("record") or {}),
         )
 
 

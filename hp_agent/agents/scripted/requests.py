@@ -218,6 +218,17 @@ def build_plan(talk: Talk, kind: str, history: Sequence[tuple[str, str]]) -> str
     return "\n".join([prompts.intro, *lines, prompts.tips])
 
 
+# The theme whose practical tips go with each explanation.
+INFO_THEME = {
+    "sleep": "sleep",
+    "exam_stress": "exams_work",
+    "panic": "worry_panic",
+    "anxiety": "worry_panic",
+    "low_mood": "low_mood",
+    "grief": "grief",
+}
+
+
 def choose_info(talk: Talk, text: str, theme: str | None) -> Info | None:
     words = set(re.findall(r"[a-z]+", text.lower()))
     best = max(talk.info, key=lambda i: len(i.keywords & words))
