@@ -221,6 +221,68 @@ def _groups(systems: Mapping[str, Mapping[str, Any]], kind: str, title: str) -> 
     ]
 
 
+def _false_alarm_rates(systems: Mapping[str, Mapping[str, Any]]) -> list[Block]:
+    """MODERATE+ and HIGH+ shares for suites whose items all need less than MODERATE (the
+    everyday suite's categories): the false-alarm rates issue #23 gates."""
+    names = list(systems)
+    first = systems[names[0]].get("suites", {})
+    groups = sorted(g for g, m in first.items() if m.get("n_positive") == 0 and "moderate_plus_rate" in m)
+    if not groups:
+        return []
+    rows = []
+    for group in groups:
+        row = [group, str(first[group]["n"])]
+        for s in names:
+            gm = systems[s]["suites"][group]
+            row.append(f"{fmt(gm['moderate_plus_rate'], 3)} / {fmt(gm['high_plus_rate'], 3)}")
+        rows.append(row)
+    if len(groups) == len(first):  # every item is a negative: the overall rates are false alarms too
+        totals = ["all items", str(systems[names[0]]["n_items"])]
+        totals += [
+            f"{fmt(systems[s].get('moderate_plus_rate'), 3)} / {fmt(systems[s].get('high_plus_rate'), 3)}"
+            for s in names
+        ]
+        rows.append(totals)
+    return [
+        Heading("False alarms per suite"),
+        Para(
+            "Suites whose items all need less than MODERATE. "
+            "Each cell: share of items at MODERATE+ / at HIGH+."
+        ),
+        Table(["suite", "n", *names], rows),
+    ]
+
+
+def _reliability(systems: Mapping[str, Mapping[str, Any]]) -> list[Block]:
+    """Predicted probability against the observed share needing attention, per system."""
+    blocks: list[Block] = []
+    for system, metrics in systems.items():
+        for name, table in (metrics.get("reliability") or {}).items():
+            rows = [
+                [f"{b['lo']:.1f}-{b['hi']:.1f}", str(b["n"]), fmt(b["mean_predicted"], 2),
+                 fmt(b["observed"], 2)]
+                for b in table["bins"]
+            ]
+            if not blocks:
+                blocks += [
+                    Heading("Reliability"),
+                    Para(
+                        "Items with a clear alert label, binned by predicted probability: does a "
+                        "score of 0.8 mean 8 in 10 need attention? classifier_probability is the "
+                        "engine's calibrated classifier score, classifier_raw the head before "
+                        "calibration. ECE = expected calibration error."
+                    ),
+                ]
+            blocks += [
+                Para(
+                    f"{system}, {name}: n={table['n']}, ECE {fmt(table['ece'], 3)}, "
+                    f"Brier {fmt(table['brier'], 3)}"
+                ),
+                Table(["bin", "n", "mean predicted", "observed"], rows),
+            ]
+    return blocks
+
+
 def _worst(worst: Mapping[str, Sequence[Mapping[str, Any]]], system: str) -> list[Block]:
     blocks: list[Block] = []
     for key, title in (
@@ -336,6 +398,8 @@ def build_blocks(
         + _confusions(systems)
         + _categories(systems)
         + _groups(systems, "suites", "Per suite")
+        + _false_alarm_rates(systems)
+        + _reliability(systems)
     )
     blocks += _groups(systems, "tags", "Per tag (subtype within suites)")
     blocks += _worst(report["worst"], report.get("worst_system", "engine"))
