@@ -18,6 +18,7 @@ from hp_agent.journal.guided_ws import router as guided_socket_router
 from hp_agent.medication.endpoints import router as medication_router
 from hp_agent.mood.endpoints import router as mood_router
 from hp_agent.notifications.endpoints import router as inbox_router
+from hp_agent.privacy.endpoints import router as privacy_router
 from hp_agent.scheduling.endpoints import router as scheduling_router
 from hp_agent.therapist.socket import router as therapist_socket_router
 from hp_agent.therapy.endpoints import router as therapy_router
@@ -30,6 +31,7 @@ def all_routers() -> list[APIRouter]:
         health_router,
         auth_router,
         me_router,
+        privacy_router,
         notifications_router,
         inbox_router,
         medication_router,

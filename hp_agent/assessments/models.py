@@ -259,7 +259,7 @@ class UserAssessment(UUIDPk, Timestamps, Base):
             "completed_at",
             postgresql_where=text("critical_flag"),
         ),
-        rls(),
+        rls(therapist_read=False, consent="assessments"),
     )
 
 
@@ -282,5 +282,5 @@ class AssessmentResponse(UUIDPk, Timestamps, Base):
         CheckConstraint("value BETWEEN 0 AND 10", name="value_range"),
         CheckConstraint("item_index >= 0", name="item_index_nonnegative"),
         Index("uq_assessment_responses_item", "user_assessment_id", "item_id", unique=True),
-        rls(),
+        rls(therapist_read=False, consent="assessments"),
     )

@@ -226,7 +226,7 @@ async def submit(session: AsyncSession, principal: Principal, body: AssessmentIn
 
 
 async def _subject(session: AsyncSession, principal: Principal, user_id: uuid.UUID | None) -> uuid.UUID:
-    subject = await readable_subject(session, principal, user_id, journal=False)
+    subject = await readable_subject(session, principal, user_id, share="assessments")
     if subject != principal.user_id:
         await audit.record(
             session, "assessments.read", actor=principal, subject_type="user", subject_id=subject

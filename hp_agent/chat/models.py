@@ -161,5 +161,5 @@ class ConversationAnalytics(UUIDPk, Timestamps, Base):
         CheckConstraint("duration_seconds >= 0", name="duration_nonnegative"),
         CheckConstraint("avg_sentiment BETWEEN -1 AND 1", name="avg_sentiment_range"),
         Index("ix_conversation_analytics_user_created", "user_id", "created_at"),
-        rls(),
+        rls(therapist_read=False, consent="chat"),
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
     true,
@@ -214,19 +215,34 @@ class DataSubjectRequest(UUIDPk, Timestamps, Base):
 
 
 class PrivacySettings(UUIDPk, Timestamps, Base):
+    """Opt-ins that are not about a therapist. What a therapist may read is NOT here: the one
+    source of truth for sharing is the patient's flags on each ``therapeutic_relationships`` row,
+    which the row-level-security policies read (migration 0010 dropped the share_* columns that
+    were never enforced; docs/privacy.md)."""
+
     __tablename__ = "privacy_settings"
     __table_args__ = (rls(),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    # Sharing is opt-in per data kind; the consent share_with_therapist is the overall switch.
-    share_mood_with_therapist: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
-    share_journal_with_therapist: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
-    share_chat_with_therapist: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
-    share_assessments_with_therapist: Mapped[bool] = mapped_column(
-        default=False, server_default=text("false")
-    )
     analytics_opt_in: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Mirrors the current ``research`` consent (kept in step by hp_agent/privacy/consents.py).
     research_opt_in: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+
+
+class ConsentDocument(UUIDPk, Base):
+    """Reference: the text a person accepts, one row per (kind, version); the newest is current."""
+
+    __tablename__ = "consent_documents"
+    __table_args__ = (
+        UniqueConstraint("consent_type", "version"),
+        CheckConstraint("char_length(body) > 0", name="body_not_empty"),
+    )
+
+    consent_type: Mapped[ConsentType] = mapped_column(CONSENT_TYPE)
+    version: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
 class DataBreachIncident(UUIDPk, Timestamps, Base):

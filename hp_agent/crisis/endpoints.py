@@ -35,6 +35,7 @@ from hp_agent.crisis.schemas import (
 )
 from hp_agent.db.session import Principal
 from hp_agent.errors import Forbidden, HPError, NotFound
+from hp_agent.privacy import access_log
 from hp_agent.users.models import User
 
 Therapist = Annotated[Principal, Depends(require_role("therapist"))]
@@ -122,6 +123,9 @@ async def context(escalation_id: uuid.UUID, user: Therapist, db: DbSession) -> E
                     is_trigger=m.id == detection.source_id,
                 )
             )
+    await access_log.record(
+        db, user, e.user_id, resource="escalation_context", reason="crisis_review", resource_id=e.id
+    )
     await audit.record(
         db,
         "crisis.escalation.context_viewed",
@@ -141,7 +145,9 @@ async def context(escalation_id: uuid.UUID, user: Therapist, db: DbSession) -> E
 
 @router.get("/v1/patients/{patient_id}/safety-plan", response_model=SafetyPlanOut)
 async def patient_safety_plan(patient_id: uuid.UUID, user: Therapist, db: DbSession) -> SafetyPlanOut:
-    return await safety_plans.for_therapist(db, user, patient_id)
+    plan = await safety_plans.for_therapist(db, user, patient_id)
+    await access_log.record(db, user, patient_id, resource="safety_plan", reason="treatment")
+    return plan
 
 
 @router.get("/v1/patients/{patient_id}/risk-timeline", response_model=RiskTimelineOut)
@@ -152,6 +158,7 @@ async def risk_timeline(
         raise NotFound("No such patient.")
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     rows = await repository.detections(db, patient_id, since=since)
+    await access_log.record(db, user, patient_id, resource="risk_timeline", reason="treatment")
     await audit.record(
         db,
         "crisis.risk_timeline.viewed",

@@ -297,6 +297,12 @@ GUARD_TRIGGERS = [
     # the escalation worker finds backups); each clinician still edits only their own profile.
     """CREATE POLICY clinician_profiles_directory ON clinician_profiles FOR SELECT
     USING (app_current_user_id() IS NOT NULL OR app_current_role() = 'system')""",
+    # A clinician reading a patient's record as the escalation's on-call backup is not their
+    # treating therapist, yet the read must reach the patient's access log (migration 0010).
+    # Only a row naming the caller as the reader, with their real role, can be appended.
+    """CREATE POLICY data_access_logs_reader_append ON data_access_logs FOR INSERT
+    WITH CHECK (accessor_id = app_current_user_id() AND accessor_role = app_current_role()
+                AND app_current_role() IN ('therapist', 'admin'))""",
 ]
 
 

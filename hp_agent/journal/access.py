@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.care.models import RelationshipStatus, TherapeuticRelationship
 from hp_agent.db.session import Principal
 from hp_agent.errors import Forbidden, Unauthorized
+from hp_agent.privacy import access_log
 
 
 def own_id(principal: Principal) -> uuid.UUID:
@@ -23,35 +24,60 @@ def own_id(principal: Principal) -> uuid.UUID:
     return principal.user_id
 
 
+# Which relationship flag covers which kind of record (the same flags the RLS policies read).
+SHARE_FLAGS = {
+    "journal": TherapeuticRelationship.consent_to_share_journal,
+    "mood": TherapeuticRelationship.consent_to_share_mood,
+    "assessments": TherapeuticRelationship.consent_to_share_assessments,
+}
+_NOT_SHARED = {
+    "journal": ("This person has not chosen to share their journal with you.", "journal_not_shared"),
+    "mood": ("This person has not chosen to share their mood records with you.", "mood_not_shared"),
+    "assessments": (
+        "This person has not chosen to share their assessment results with you.",
+        "assessments_not_shared",
+    ),
+}
+
+
 async def readable_subject(
-    session: AsyncSession, principal: Principal, user_id: uuid.UUID | None, *, journal: bool
+    session: AsyncSession,
+    principal: Principal,
+    user_id: uuid.UUID | None,
+    *,
+    journal: bool = False,
+    share: str | None = None,
 ) -> uuid.UUID:
     """The person whose records the caller reads (``user_id`` None means the caller).
 
-    ``journal``: the records are journal content (entries, thought records, gratitude), which a
-    therapist may read only while the patient grants journal sharing on the relationship.
+    ``share``: which of the patient's sharing flags covers the records (``journal``, ``mood``,
+    ``assessments``); a therapist reads them only while the patient grants it on the relationship.
+    ``journal=True`` is the older spelling of ``share="journal"``. A read of someone else's
+    records is written to ``data_access_logs`` (the person sees it in ``GET /v1/me/access-log``).
     """
     me = own_id(principal)
     if user_id is None or user_id == me:
         return me
     if principal.role != "therapist":
         raise Forbidden("You can only read your own records.")
+    kind = "journal" if journal else share
     rel = TherapeuticRelationship
+    flag = SHARE_FLAGS[kind] if kind is not None else rel.status
     row = (
         await session.execute(
-            select(rel.consent_to_share_journal).where(
+            select(flag).where(
                 rel.patient_id == user_id,
                 rel.therapist_id == me,
                 rel.status == RelationshipStatus.active,
             )
         )
-    ).scalar_one_or_none()
+    ).first()
     if row is None:
         raise Forbidden(
             "You do not have an active care relationship with this person.", code="no_active_relationship"
         )
-    if journal and not row:
-        raise Forbidden(
-            "This person has not chosen to share their journal with you.", code="journal_not_shared"
-        )
+    if kind is not None and not row[0]:
+        message, code = _NOT_SHARED[kind]
+        raise Forbidden(message, code=code)
+    await access_log.record(session, principal, user_id, resource=kind or "records", reason="treatment")
     return user_id

@@ -85,7 +85,7 @@ class MoodEntry(UUIDPk, Timestamps, Base):
         ),
         # The daily rule; also the timeline index (user_id, entry_date).
         Index("uq_mood_entries_user_date", "user_id", "entry_date", unique=True),
-        rls(),
+        rls(therapist_read=False, consent="mood"),
     )
 
 
@@ -123,7 +123,7 @@ class MoodFactor(UUIDPk, Timestamps, Base):
         CheckConstraint("impact BETWEEN -5 AND 5", name="impact_range"),
         Index("uq_mood_factors_entry_label", "mood_entry_id", "category", "label", unique=True),
         Index("ix_mood_factors_user_category", "user_id", "category"),
-        rls(),
+        rls(therapist_read=False, consent="mood"),
     )
 
 
@@ -179,7 +179,7 @@ class MoodGoal(UUIDPk, Timestamps, Base):
         CheckConstraint("(status = 'achieved') = (achieved_at IS NOT NULL)", name="achieved_at_iff_achieved"),
         CheckConstraint("goal_type <> 'activity_frequency' OR activity IS NOT NULL", name="activity_named"),
         Index("ix_mood_goals_active", "user_id", postgresql_where=text("status = 'active'")),
-        rls(),
+        rls(therapist_read=False, consent="mood"),
     )
 
 
@@ -224,7 +224,7 @@ class MoodPattern(UUIDPk, Timestamps, Base):
             "period_end",
             unique=True,
         ),
-        rls(),
+        rls(therapist_read=False, consent="mood"),
     )
 
 
@@ -274,5 +274,5 @@ class MoodInsight(UUIDPk, Timestamps, Base):
             "generated_at",
             postgresql_where=text("dismissed_at IS NULL"),
         ),
-        rls(),
+        rls(therapist_read=False, consent="mood"),
     )

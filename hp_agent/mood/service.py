@@ -36,7 +36,7 @@ _NOT_FOUND = "Mood entry not found."
 
 async def read_subject(session: AsyncSession, principal: Principal, user_id: uuid.UUID | None) -> uuid.UUID:
     """Whose mood data the caller reads (a therapist's read of a patient's is audited)."""
-    subject = await readable_subject(session, principal, user_id, journal=False)
+    subject = await readable_subject(session, principal, user_id, share="mood")
     if subject != principal.user_id:
         await audit.record(session, "mood.read", actor=principal, subject_type="user", subject_id=subject)
     return subject

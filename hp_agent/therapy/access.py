@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.care.repository import has_active_relationship
 from hp_agent.db.session import Principal
 from hp_agent.errors import Forbidden, Unauthorized
+from hp_agent.privacy import access_log
 
 NOT_YOUR_PATIENT = "You do not have an active care relationship with this person."
 
@@ -36,9 +37,11 @@ async def require_treating(session: AsyncSession, principal: Principal, patient_
 
 async def readable_patient(session: AsyncSession, principal: Principal, patient_id: uuid.UUID) -> bool:
     """Whether the caller reads ``patient_id``'s record as a clinician (True) or as the patient
-    themself (False); anyone else gets 403."""
+    themself (False); anyone else gets 403. A clinician's read is written to the patient's access
+    log (``GET /v1/me/access-log``)."""
     caller = me(principal)
     if caller == patient_id:
         return False
     await require_treating(session, principal, patient_id)
+    await access_log.record(session, principal, patient_id, resource="clinical_record", reason="treatment")
     return True

@@ -209,7 +209,7 @@ async def test_therapist_reads_assessments_with_an_active_relationship_only(
     assert (await client.get("/v1/assessments", params=params, headers=other.headers)).status_code == 403
     r = await client.get("/v1/assessments/history", params=params | {"code": "phq9"}, headers=doc.headers)
     assert r.status_code == 403
-    await relate(app_db, pat.id, doc.id)
+    await relate(app_db, pat.id, doc.id, assessments=True)
     r = await client.get("/v1/assessments/history", params=params | {"code": "phq9"}, headers=doc.headers)
     assert r.status_code == 200
     assert r.json()["latest_score"] == 10

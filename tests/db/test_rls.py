@@ -112,7 +112,7 @@ async def test_person_cannot_write_row_for_someone_else(owner_db: AsyncSession, 
 
 
 async def _relationship(
-    owner_db: AsyncSession, patient: uuid.UUID, therapist: uuid.UUID, status: str
+    owner_db: AsyncSession, patient: uuid.UUID, therapist: uuid.UUID, status: str, **consents: bool
 ) -> None:
     rel = METADATA.tables["therapeutic_relationships"]
     from tests.db.rowgen import NOW
@@ -126,6 +126,7 @@ async def _relationship(
         started_at=NOW,
         patient_consented_at=NOW,
         ended_at=NOW if status == "ended" else None,
+        **consents,
     )
 
 
@@ -137,8 +138,10 @@ async def test_therapist_reads_only_active_patients(
     patient, other = await _make_user(owner_db), await _make_user(owner_db)
     therapist = await _make_user(owner_db, role="therapist")
     ended_therapist = await _make_user(owner_db, role="therapist")
-    await _relationship(owner_db, patient, therapist, "active")
-    await _relationship(owner_db, patient, ended_therapist, "ended")
+    # Mood and assessments are read only with the patient's flags (the consent test below).
+    shares = {"consent_to_share_mood": True, "consent_to_share_assessments": True}
+    await _relationship(owner_db, patient, therapist, "active", **shares)
+    await _relationship(owner_db, patient, ended_therapist, "ended", **shares)
     mine = await RowFactory(owner_db, patient, therapist).create(table, "user_id", user_id=patient)
     theirs = await RowFactory(owner_db, other, therapist).create(table, "user_id", user_id=other)
     await owner_db.flush()
@@ -245,6 +248,11 @@ async def _count_by(app_db: Database, principal: Principal, table: Table, key: o
         ("safety_plans", "consent_to_share_safety_plan"),
         ("journal_entries", "consent_to_share_journal"),
         ("chat_messages", "consent_to_share_chat"),
+        ("mood_entries", "consent_to_share_mood"),
+        ("mood_patterns", "consent_to_share_mood"),
+        ("user_assessments", "consent_to_share_assessments"),
+        ("assessment_responses", "consent_to_share_assessments"),
+        ("conversation_analytics", "consent_to_share_chat"),
     ],
 )
 async def test_therapist_reads_shared_data_only_with_consent(
@@ -261,3 +269,6 @@ async def test_therapist_reads_shared_data_only_with_consent(
     async with app_db.unit_of_work(Principal(patient, "patient")) as s:  # the patient grants it
         await s.execute(update(rel).where(rel.c.patient_id == patient).values({consent: True}))
     assert await _count(app_db, as_therapist, table, row["id"]) == 1
+    async with app_db.unit_of_work(Principal(patient, "patient")) as s:  # ...and takes it back
+        await s.execute(update(rel).where(rel.c.patient_id == patient).values({consent: False}))
+    assert await _count(app_db, as_therapist, table, row["id"]) == 0

@@ -46,6 +46,8 @@ async def relate(
     *,
     status: RelationshipStatus = RelationshipStatus.active,
     journal: bool = False,
+    mood: bool = False,
+    assessments: bool = False,
 ) -> None:
     """A relationship as the patient would have accepted it (created as SYSTEM, as the trigger allows)."""
     now = dt.datetime.now(dt.UTC)
@@ -57,6 +59,8 @@ async def relate(
                 status=status,
                 is_primary=True,
                 consent_to_share_journal=journal,
+                consent_to_share_mood=mood,
+                consent_to_share_assessments=assessments,
                 patient_consented_at=now if status == RelationshipStatus.active else None,
                 started_at=now if status == RelationshipStatus.active else None,
             )

@@ -279,7 +279,7 @@ async def test_therapist_reads_mood_only_with_an_active_relationship(
     await relate(app_db, pat.id, stranger.id, status=RelationshipStatus.pending)
     assert (await client.get("/v1/mood/entries", params=params, headers=stranger.headers)).status_code == 403
 
-    await relate(app_db, pat.id, doc.id)  # no journal consent needed for mood
+    await relate(app_db, pat.id, doc.id, mood=True)  # the mood flag, not the journal one
     r = await client.get("/v1/mood/entries", params=params, headers=doc.headers)
     assert r.status_code == 200
     assert r.json()["total"] == 1
