@@ -73,6 +73,8 @@ class UserContext:
     recent_moods: list[MoodSnapshot] = field(default_factory=list)  # newest first
     journal_themes: list[str] = field(default_factory=list)
     goals: list[str] = field(default_factory=list)
+    # Facts from the record tools the agent is allowed (hp_agent/agents/record.py), by tool name.
+    record: dict[str, Any] = field(default_factory=dict)
 
     def as_payload(self) -> dict[str, Any]:
         return {
@@ -89,6 +91,7 @@ class UserContext:
             ],
             "journal_themes": list(self.journal_themes),
             "goals": list(self.goals),
+            "record": dict(self.record),
         }
 
     def as_text(self) -> str:
@@ -105,6 +108,8 @@ class UserContext:
             lines.append(f"Themes in their journal: {', '.join(self.journal_themes)}.")
         if self.goals:
             lines.append(f"Their current goals: {'; '.join(self.goals)}.")
+        for tool, facts in self.record.items():
+            lines.append(f"From their record ({tool}): {json.dumps(facts, sort_keys=True, default=str)}")
         return "\n".join(lines)
 
 

@@ -8,15 +8,20 @@ entries, never quotations from private entries.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.agents import record
 from hp_agent.agents.runtime import MoodSnapshot, UserContext
+from hp_agent.db.session import Database, Principal
 from hp_agent.journal.models import JournalEntry
 from hp_agent.mood.models import GoalStatus, MoodEntry, MoodGoal
 from hp_agent.users.models import UserProfile
@@ -27,8 +32,9 @@ GOALS = "goals"
 SAFETY_PLAN = "safety_plan"
 CRISIS_RESOURCES = "crisis_resources"
 # The crisis layer shows the safety plan and crisis lines itself; the agent tools above feed the
-# conversation. All five are valid in a configuration.
-KNOWN_TOOLS = frozenset({MOOD_HISTORY, JOURNAL_THEMES, GOALS, SAFETY_PLAN, CRISIS_RESOURCES})
+# conversation. Record tools (hp_agent/agents/record.py) answer questions about the person's own
+# record ("when is my next session"); ``safety_plan`` is both. All are valid in a configuration.
+KNOWN_TOOLS = frozenset({MOOD_HISTORY, JOURNAL_THEMES, GOALS, SAFETY_PLAN, CRISIS_RESOURCES, *record.TOOLS})
 
 MOOD_DAYS = 7
 JOURNAL_ENTRIES = 30
@@ -47,7 +53,20 @@ async def load_user_context(
     moods = await _recent_moods(session, user_id) if MOOD_HISTORY in allowed else []
     themes = await _journal_themes(session, user_id) if JOURNAL_THEMES in allowed else []
     goals = await _goals(session, user_id) if GOALS in allowed else []
-    return UserContext(display_name=display_name, recent_moods=moods, journal_themes=themes, goals=goals)
+    facts = await record_facts(session, user_id, allowed)
+    return UserContext(
+        display_name=display_name, recent_moods=moods, journal_themes=themes, goals=goals, record=facts
+    )
+
+
+async def record_facts(session: AsyncSession, user_id: uuid.UUID, allowed: set[str]) -> dict[str, Any]:
+    """Every allowed record tool's facts, each call audited, as the person the session acts for."""
+    principal: Principal = session.info.get("principal") or Principal(user_id, "patient")
+    if principal.user_id != user_id:
+        principal = Principal(user_id, "patient")
+    return {
+        name: await record.call(session, principal, name, allowed) for name in record.TOOLS if name in allowed
+    }
 
 
 def _labels(values: list[Any] | None) -> tuple[str, ...]:
@@ -89,3 +108,28 @@ async def _goals(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
         .limit(MAX_GOALS)
     )
     return [t for t in rows.all() if t]
+
+
+def langchain_tools(db: Database, principal: Principal, tools_allowed: Iterable[str]) -> list[BaseTool]:
+    """The allowed record tools as LangChain tools, for providers that call tools (``bind_tools``).
+
+    Each call is its own unit of work acting as ``principal`` (RLS as the person) and is audited by
+    ``record.call``; the result is the tool's facts as JSON. A tool outside the allow-list is never
+    built, and ``record.call`` refuses it again if asked by name.
+    """
+    allowed = set(tools_allowed)
+
+    def build(name: str) -> BaseTool:
+        async def run() -> str:
+            async with db.unit_of_work(principal) as session:
+                return json.dumps(await record.call(session, principal, name, allowed), default=str)
+
+        return StructuredTool.from_function(
+            coroutine=run, name=name, description=record.DESCRIPTIONS[name], args_schema=_NoArgs
+        )
+
+    return [build(name) for name in record.TOOLS if name in allowed]
+
+
+class _NoArgs(BaseModel):
+    """Record tools take no arguments: they always read the signed-in person's own record."""
