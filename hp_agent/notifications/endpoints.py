@@ -3,7 +3,7 @@
 Producers store notifications through ``service.notify`` and the worker pushes a live
 ``notification`` frame to open sockets; this is where someone who was offline finds them.
 ``/v1/me/notifications`` (``hp_agent/users/notifications.py``) is the older list-only view of the
-same rows, kept for existing clients.
+same rows, kept for existing clients with a ``Deprecation`` header pointing here.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
+from hp_agent.admin.models import NotificationCategory
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import CurrentUser
 from hp_agent.errors import NotFound
@@ -36,10 +37,13 @@ async def inbox(
     user: CurrentUser,
     db: DbSession,
     unread: bool = False,
+    category: NotificationCategory | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Inbox:
-    rows, total, unread_count = await repo.page(db, _me(user), unread_only=unread, limit=limit, offset=offset)
+    rows, total, unread_count = await repo.page(
+        db, _me(user), unread_only=unread, limit=limit, offset=offset, category=category
+    )
     return Inbox(
         items=[NotificationOut.model_validate(r) for r in rows],
         total=total,

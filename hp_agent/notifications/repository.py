@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.admin.models import Notification
+from hp_agent.admin.models import Notification, NotificationCategory
 
 n = Notification
 
@@ -23,13 +23,21 @@ def _visible(user_id: uuid.UUID, now: dt.datetime) -> list[ColumnElement[bool]]:
 
 
 async def page(
-    session: AsyncSession, user_id: uuid.UUID, *, unread_only: bool, limit: int, offset: int
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    unread_only: bool,
+    limit: int,
+    offset: int,
+    category: NotificationCategory | None = None,
 ) -> tuple[Sequence[Notification], int, int]:
     """(rows unread first then newest first, total matching, unread count)."""
     now = dt.datetime.now(dt.UTC)
     where = _visible(user_id, now)
     if unread_only:
         where.append(n.read_at.is_(None))
+    if category is not None:
+        where.append(n.category == category)
     rows = (
         (
             await session.execute(

@@ -7,6 +7,8 @@ import { enterChat, initChat, stopChat } from "./chat.js";
 import { helpNow, hideCrisis } from "./crisis.js";
 import { $, $$, busy } from "./dom.js";
 import { enterHomework } from "./homework.js";
+import { enterInbox, initInbox, refreshBadge } from "./inbox.js";
+import { enterMeds } from "./meds.js";
 import { initMood, loadChart } from "./mood.js";
 import { enterPlan, initPlan } from "./plan.js";
 import { enterBook, enterSchedule } from "./schedule.js";
@@ -27,6 +29,8 @@ const ENTER = {
   schedule: enterSchedule,
   caseload: enterCaseload,
   homework: enterHomework,
+  meds: enterMeds,
+  inbox: enterInbox,
 };
 
 function show(view, focus = true) {
@@ -55,6 +59,7 @@ function signedIn(user, focus = true) {
   const nav = $("#nav");
   nav.hidden = false;
   for (const item of $$("li[data-role]", nav)) item.hidden = item.dataset.role !== user.role;
+  if (user.role === "patient") refreshBadge();
   show({ therapist: "console", admin: "admin" }[user.role] || "chat", focus);
 }
 
@@ -108,6 +113,7 @@ async function boot() {
   initConsole();
   initCare((user) => signedIn(user));
   initCaseload();
+  initInbox();
   for (const button of $$("#nav button[data-view]")) button.addEventListener("click", () => show(button.dataset.view));
   $("#sign-out").addEventListener("click", () => signOut());
   $("#help-now").addEventListener("click", () => helpNow());

@@ -233,6 +233,10 @@ function onFrame(frame) {
     case "ping":
       send({ type: "pong", ts: frame.ts });
       break;
+    case "notification":
+      // Stored in the inbox already; this live copy only refreshes the badge (inbox.js).
+      window.dispatchEvent(new CustomEvent("hp:notification", { detail: frame }));
+      break;
     case "error":
       onError(frame);
       break;

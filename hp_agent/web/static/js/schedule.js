@@ -144,14 +144,14 @@ async function waitlistList(list, reload) {
 }
 
 async function updatesList(list, reload) {
-  const rows = await api("/v1/me/notifications?unread=true&limit=20");
+  const rows = (await api("/v1/notifications?unread=true&category=appointment&limit=20")).items;
   clear(list);
   for (const n of rows) {
     const li = h("li", { class: "card update" }, h("h3", { text: n.title }), h("p", { text: n.body || "" }));
     li.append(h("p", { class: "hint", text: shortDate(n.created_at) }));
     li.append(
       button(`Dismiss: ${n.title}`, async () => {
-        await api(`/v1/me/notifications/${n.id}/read`, { method: "POST" });
+        await api(`/v1/notifications/${n.id}/read`, { method: "POST" });
         await reload();
       }),
     );
