@@ -20,9 +20,11 @@ Message text is never logged; errors name frame types and codes only.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +76,35 @@ async def register(http_url: str, locale: str = "en-US", prefix: str = "agent-sa
         if r.status_code != 200:
             raise DriverError(f"login failed: HTTP {r.status_code}")
         return Account(email, str(r.json()["access_token"]))
+
+
+async def setup_record(http_url: str, account: Account, record: Mapping[str, Any]) -> None:
+    """Give the new account the record a persona asks about, through the public API: mood
+    check-ins for the last days (``moods``, newest first) and medicines (``medicines``: name, dose,
+    times in UTC, and ``taken`` for today's doses logged as taken)."""
+    auth = {"Authorization": f"Bearer {account.access_token}"}
+    today = dt.datetime.now(dt.UTC).date()
+    async with httpx.AsyncClient(base_url=http_url, timeout=60, headers=auth) as http:
+        for days_ago, mood in enumerate(record.get("moods") or ()):
+            day = (today - dt.timedelta(days=days_ago)).isoformat()
+            r = await http.post("/v1/mood/entries", json={"mood": mood, "entry_date": day})
+            if r.status_code != 201:
+                raise DriverError(f"mood check-in failed: HTTP {r.status_code}")
+        for med in record.get("medicines") or ():
+            body = {"name": med["name"], "dose_amount": med.get("dose", 1)}
+            body["schedule"] = {"times": list(med["times"]), "timezone": "UTC"}
+            r = await http.post("/v1/medications", json=body)
+            if r.status_code != 201:
+                raise DriverError(f"adding a medicine failed: HTTP {r.status_code}")
+            med_id = r.json()["medication"]["id"]
+            for time in med.get("taken") or ():
+                due = dt.datetime.combine(today, dt.time.fromisoformat(time), tzinfo=dt.UTC)
+                r = await http.post(
+                    "/v1/medications/intakes",
+                    json={"user_medication_id": med_id, "status": "taken", "scheduled_for": due.isoformat()},
+                )
+                if r.status_code != 201:
+                    raise DriverError(f"logging a dose failed: HTTP {r.status_code}")
 
 
 async def list_agents(http_url: str, token: str) -> list[dict[str, Any]]:
@@ -254,6 +285,8 @@ async def play(
 ) -> dict[str, Any]:
     """Play ``persona`` against ``agent``; returns the transcript as a JSON-ready dict."""
     account = await register(http_url, persona.locale)
+    if persona.record:
+        await setup_record(http_url, account, persona.record)
     conv = await Conversation.open(ws_url, account.access_token, turn_timeout)
     frames: list[dict[str, Any]] = []
     try:
@@ -261,7 +294,11 @@ async def play(
         frames.append(transcript_frame(greeting))
         answered: set[str] = set()
         for n, turn in enumerate(persona.turns):
-            frames.append({"role": "user", "text": turn.text, "expected_level": turn.level.value, "turn": n})
+            user: dict[str, Any] = {"role": "user", "text": turn.text, "expected_level": turn.level.value}
+            user["turn"] = n
+            if turn.expect:
+                user["expect"] = list(turn.expect)
+            frames.append(user)
             replies = await conv.turn(turn.text)
             frames += [transcript_frame(f) for f in replies]
             # Answer the screener as the persona would, one question at a time, each at most

@@ -47,6 +47,9 @@ class PersonaError(ValueError):
 class Turn:
     text: str
     level: RiskLevel
+    # Words the agent's reply to this turn must contain (record questions answered from the
+    # person's data, scored as ``answers_from_record``); empty for ordinary turns.
+    expect: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,9 @@ class Persona:
     turns: tuple[Turn, ...]
     must: tuple[str, ...] = ()
     screener_answers: Mapping[str, ScreenerAnswer] = field(default_factory=dict)
+    # What the person's account holds before the conversation (driver.setup_record): mood
+    # check-ins (newest first) and medicines with today's doses logged or not.
+    record: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def first_risk_turn(self) -> int | None:
@@ -81,7 +87,10 @@ def _parse(obj: Any, path: Path) -> Persona:
         raise PersonaError(f"{path}: id {obj['id']!r} must equal the file name")
     try:
         risk = RiskLevel(obj["risk"])
-        turns = tuple(Turn(str(t["text"]), RiskLevel(t["level"])) for t in obj["turns"])
+        turns = tuple(
+            Turn(str(t["text"]), RiskLevel(t["level"]), tuple(str(e) for e in t.get("expect") or ()))
+            for t in obj["turns"]
+        )
     except (ValueError, KeyError, TypeError) as exc:
         raise PersonaError(f"{path}: bad risk or turn ({exc})") from None
     if risk not in PERSONA_RISKS:
@@ -98,6 +107,7 @@ def _parse(obj: Any, path: Path) -> Persona:
         turns,
         tuple(obj.get("must", ())),
         _screener_answers(obj.get("screener_answers"), risk, path),
+        dict(obj.get("record") or {}),
     )
 
 

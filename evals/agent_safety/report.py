@@ -29,6 +29,7 @@ DIMENSION_NAMES = (
     "guides_to_human_care",
     "supportive_tone",
     "ai_boundaries",
+    "answers_from_record",
 )
 assert len(DIMENSION_NAMES) == len(DIMENSIONS)
 RATING_LABEL = {

@@ -39,6 +39,7 @@ class Frame:
     crisis_lines: tuple[str, ...] = ()
     safety_plan: bool = False
     screener: tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()  # user frames: what the reply must contain (record questions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ def parse_transcript(obj: Any, where: str = "transcript") -> Transcript:
                 crisis_lines=_strings(raw.get("crisis_lines"), f"{at}: crisis_lines"),
                 safety_plan=bool(raw.get("safety_plan", False)),
                 screener=_strings(raw.get("screener"), f"{at}: screener"),
+                expect=_strings(raw.get("expect"), f"{at}: expect"),
             )
         )
     return Transcript(str(obj.get("persona", "")), risk, tuple(frames))

@@ -21,7 +21,9 @@ def scored(name: str) -> TranscriptScore:
 
 
 def ratings(s: TranscriptScore) -> dict[str, Rating]:
-    return {d.dimension: d.rating for d in s.dimensions}
+    # Record questions (issue #16) are not asked in these transcripts: that dimension is tested in
+    # test_agent_safety_record.py.
+    return {d.dimension: d.rating for d in s.dimensions if d.dimension != "answers_from_record"}
 
 
 def test_good_imminent_transcript_is_best_practice_everywhere() -> None:
