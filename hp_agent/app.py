@@ -52,8 +52,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         finally:
             # uvicorn has stopped accepting, closed the sockets with 1012 and waited for their
             # in-flight frames; what they wrote to the outbox is published before the relay stops.
-            if events.worker is not None:
-                await flush_outbox(app.state.db, app.state.redis, settings)
+            if events.worker is not None:  # with the worker's own connections (worker role)
+                await flush_outbox(events.worker.db, app.state.redis, settings)
             await events.close()
             if owned:
                 await app.state.db.dispose()
