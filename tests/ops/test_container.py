@@ -138,6 +138,7 @@ def _service_env(database: str, redis_url: str, port: int) -> dict[str, str]:
         "HP_JWT_SECRET": secrets.token_urlsafe(48),
         "HP_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "HP_APP_DB_PASSWORD": secrets.token_urlsafe(24),
+        "HP_WORKER_DB_PASSWORD": secrets.token_urlsafe(24),
     }
 
 
@@ -232,7 +233,10 @@ async def test_compose_api_and_worker_on_the_machines_servers(
     env = {
         **os.environ,
         "POSTGRES_PASSWORD": secrets.token_urlsafe(16),  # compose.yaml requires it (postgres is not started)
-        **{k: service[k] for k in ("HP_JWT_SECRET", "HP_ENCRYPTION_KEYS", "HP_APP_DB_PASSWORD")},
+        **{
+            k: service[k]
+            for k in ("HP_JWT_SECRET", "HP_ENCRYPTION_KEYS", "HP_APP_DB_PASSWORD", "HP_WORKER_DB_PASSWORD")
+        },
     }
     project = f"hpci{uuid.uuid4().hex[:8]}"
     compose_file = host_compose_file(image, service, tmp_path / "compose.yaml")
