@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -146,6 +146,9 @@ class MedicationList(BaseModel):
 
 
 LoggedStatus = Literal["taken", "taken_late", "skipped"]
+LOG_WINDOW_PAST = dt.timedelta(days=366)
+LOG_WINDOW_FUTURE = dt.timedelta(days=2)
+SymptomCode = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class IntakeIn(BaseModel):
@@ -161,8 +164,14 @@ class IntakeIn(BaseModel):
     @field_validator("scheduled_for", "taken_at")
     @classmethod
     def _aware(cls, v: dt.datetime | None) -> dt.datetime | None:
-        if v is not None and v.tzinfo is None:
+        if v is None:
+            return v
+        if v.tzinfo is None:
             raise ValueError("include a time zone offset")
+        now = dt.datetime.now(dt.UTC)
+        # Doses are logged around when they happen: a year back at most, a couple of days ahead.
+        if not now - LOG_WINDOW_PAST <= v <= now + LOG_WINDOW_FUTURE:
+            raise ValueError("too far from today")
         return v
 
 
@@ -189,7 +198,7 @@ class SideEffectIn(BaseModel):
     user_medication_id: uuid.UUID
     description: str = Field(min_length=1, max_length=4000)
     severity: SideEffectSeverity
-    symptom_codes: list[str] = Field(default=[], max_length=20)
+    symptom_codes: list[SymptomCode] = Field(default=[], max_length=20)
     onset_date: dt.date | None = None
 
 

@@ -134,8 +134,13 @@ async def add(session: AsyncSession, user: Principal, body: MedicationIn) -> Med
             "The prescriber must be a clinician on your care team.",
             details={"fields": [{"field": "prescriber_id", "message": "not on your care team"}]},
         )
-    tz_name = (body.schedule.timezone if body.schedule else None) or (await user_zone(session, me)).key
     today = dt.datetime.now(dt.UTC).date()
+    if body.end_date is not None and body.end_date < (body.start_date or today):
+        raise InvalidInput(
+            "The end date is before the start date.",
+            details={"fields": [{"field": "end_date", "message": "before the start date"}]},
+        )
+    tz_name = (body.schedule.timezone if body.schedule else None) or (await user_zone(session, me)).key
     med = UserMedication(
         id=uuid.uuid4(),
         patient_id=me,

@@ -143,6 +143,25 @@ async def test_someone_elses_medicine_or_a_bad_dose_time_is_refused(
         client, me.headers, user_medication_id=mine["id"], status="taken", scheduled_for="2026-01-01T08:00:00"
     )
     assert r.status_code == 422  # no offset
+    r = await _intake(
+        client,
+        me.headers,
+        user_medication_id=mine["id"],
+        status="taken",
+        scheduled_for="0001-01-01T00:00:00Z",
+    )
+    assert r.status_code == 422  # far outside any plausible dose
+    r = await client.post(
+        "/v1/medications/side-effects",
+        json={
+            "user_medication_id": mine["id"],
+            "description": "x",
+            "severity": "mild",
+            "symptom_codes": ["x" * 65],
+        },
+        headers=me.headers,
+    )
+    assert r.status_code == 422
     r = await _intake(client, me.headers, user_medication_id=mine["id"], status="lost")
     assert r.status_code == 422
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)).isoformat()

@@ -96,6 +96,7 @@ async def test_free_text_medicine_with_schedule_in_own_zone(
         {"name": "x", "dose_amount": 0},
         {"name": "x", "prescriber_id": "00000000-0000-0000-0000-000000000001"},
         {"name": "x", "start_date": "2026-05-02", "end_date": "2026-05-01"},
+        {"name": "x", "end_date": "2001-01-01"},  # before today, the default start
         {},  # neither catalogue nor name
     ],
 )
