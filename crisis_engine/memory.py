@@ -35,6 +35,11 @@ class ExampleMemory:
     needs_attention: NDArray[np.bool_]  # (n,)
     version: str = ""
 
+    def __post_init__(self) -> None:
+        # The two classes as contiguous matrices: one matrix-vector product each per query.
+        object.__setattr__(self, "_pos", np.ascontiguousarray(self.vectors[self.needs_attention]))
+        object.__setattr__(self, "_neg", np.ascontiguousarray(self.vectors[~self.needs_attention]))
+
     @classmethod
     def from_embeddings(
         cls, embeddings: NDArray[np.floating], needs_attention: NDArray[np.bool_], version: str = ""
@@ -75,13 +80,17 @@ class ExampleMemory:
         the ``k`` nearest rows that do not: above 0, the message is closer to written crisis
         messages than to written ordinary ones. ``exclude``: a row index left out, for
         leave-one-out figures on the memory's own rows."""
-        sims = self.vectors @ np.asarray(embedding, dtype=np.float32)
-        if exclude is not None:
-            sims = sims.copy()
-            sims[exclude] = np.nan
-        pos = sims[self.needs_attention]
-        neg = sims[~self.needs_attention]
-        return _top_mean(pos[~np.isnan(pos)], k) - _top_mean(neg[~np.isnan(neg)], k)
+        e = np.asarray(embedding, dtype=np.float32)
+        if exclude is not None:  # rare (figures only): the plain path with one row hidden
+            sims = self.vectors @ e
+            keep = np.ones(len(sims), dtype=bool)
+            keep[exclude] = False
+            pos = sims[keep & self.needs_attention]
+            neg = sims[keep & ~self.needs_attention]
+            return _top_mean(pos, k) - _top_mean(neg, k)
+        pos_m: NDArray[np.float32] = getattr(self, "_pos")  # noqa: B009 - set in __post_init__
+        neg_m: NDArray[np.float32] = getattr(self, "_neg")  # noqa: B009
+        return _top_mean(pos_m @ e, k) - _top_mean(neg_m @ e, k)
 
 
 def _top_mean(values: NDArray[np.float32], k: int) -> float:
