@@ -250,7 +250,7 @@ async def mark_false_positive(
     _open(e)
     detection = await repository.get_detection(session, e.detection_id)
     known_terms = {
-        str(m.get("term") or m.get("label") or "") for m in (detection.matches if detection else [])
+        str(m.get("term") or m.get("label") or "") for m in ((detection.matches or []) if detection else [])
     }
     unknown = [t for t in feedback.get("wrong_terms", []) if t not in known_terms]
     if unknown:

@@ -26,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from hp_agent.crisis.enums import (
     CRISIS_CATEGORY,
@@ -47,7 +47,9 @@ from hp_agent.db.base import (
     pg_enum,
     rls,
 )
-from hp_agent.db.crypto import EncryptedText
+from hp_agent.db.crypto import EncryptedJSON, EncryptedText
+
+EXPLANATION_MAX = 1000
 
 
 class CrisisKeyword(UUIDPk, Timestamps, Base):
@@ -143,9 +145,12 @@ class CrisisDetection(UUIDPk, Timestamps, Base):
     classifier_score: Mapped[float | None] = mapped_column(NORMALIZED_SCORE)
     context_adjusted: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
     categories: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
-    # Term labels, categories, spans, weights and modifiers; never the matched text.
-    matches: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
-    explanation: Mapped[str | None] = mapped_column(Text)
+    # Term labels, categories, spans, weights and modifiers; never the matched text. Encrypted
+    # like the excerpt (migration 0010): a lexicon term label is often the person's own phrase,
+    # and the explanation quotes matched words ('...'), so neither is stored in clear.
+    # NULL: none recorded (rows bulk-loaded without them, e.g. the analytics history generator).
+    matches: Mapped[list[Any] | None] = mapped_column(EncryptedJSON, default=list)
+    explanation: Mapped[str | None] = mapped_column(EncryptedText)
     excerpt: Mapped[str | None] = mapped_column(EncryptedText)
     engine_version: Mapped[str] = mapped_column(String(64))
     lexicon_version: Mapped[str | None] = mapped_column(String(200))
@@ -173,10 +178,6 @@ class CrisisDetection(UUIDPk, Timestamps, Base):
         CheckConstraint(
             "(check_answer IS NULL) = (check_answered_at IS NULL)", name="check_answer_with_time"
         ),
-        CheckConstraint("jsonb_typeof(matches) = 'array'", name="matches_array"),
-        # Defence in depth: Match.to_dict() carries matched_text, which must not be stored.
-        CheckConstraint("NOT jsonb_path_exists(matches, '$[*].matched_text')", name="matches_without_text"),
-        CheckConstraint("char_length(explanation) <= 1000", name="explanation_short"),
         CheckConstraint("(review_label IS NULL) = (reviewed_at IS NULL)", name="review_label_with_time"),
         Index("ix_crisis_detections_user_detected", "user_id", "detected_at"),
         Index(
@@ -194,6 +195,22 @@ class CrisisDetection(UUIDPk, Timestamps, Base):
         ),
         rls(),
     )
+
+    # The database cannot check inside ciphertext, so the rules its CHECKs held until migration
+    # 0010 are kept here: a list of matches without the matched text, a short explanation.
+    @validates("matches")
+    def _no_matched_text(self, _key: str, value: list[Any] | None) -> list[Any] | None:
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise ValueError("crisis_detections.matches must be a list")
+        return [
+            {k: v for k, v in m.items() if k != "matched_text"} if isinstance(m, dict) else m for m in value
+        ]
+
+    @validates("explanation")
+    def _short_explanation(self, _key: str, value: str | None) -> str | None:
+        return value[:EXPLANATION_MAX] if value is not None else None
 
 
 class EscalationStatus(str, enum.Enum):

@@ -8,6 +8,7 @@ old rows stay readable while their key is still in the ring.
 from __future__ import annotations
 
 import base64
+import json
 import os
 from typing import Any
 
@@ -92,3 +93,19 @@ class EncryptedText(TypeDecorator[str]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         return None if value is None else keyring().decrypt(bytes(value))
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value (compact ``json.dumps``) stored encrypted as ``bytea``, like ``EncryptedText``.
+
+    For structured data that still quotes a person's words (crisis detection matches): the
+    database cannot query inside it, which is the point."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+        return None if value is None else keyring().encrypt(json.dumps(value, separators=(",", ":")))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(keyring().decrypt(bytes(value)))

@@ -8,6 +8,10 @@
 - ``privacy_settings.share_*_with_therapist`` go: they were never read, and two places holding
   "may my therapist see this" is one too many. The relationship flags are the source of truth.
 - ``consent_documents``: the versioned texts people accept (reference table, public read).
+- ``crisis_detections.matches`` / ``explanation`` are encrypted like ``excerpt`` (bytea, the
+  service's key ring): term labels are often the person's own phrase and the explanation quotes
+  matched words. Existing rows are encrypted here; the CHECKs that looked inside the values move
+  to the model (``hp_agent/crisis/models.py``), since the database cannot read ciphertext.
 - ``data_access_logs_reader_append``: a clinician or admin may append a row naming themselves as
   the reader even when not the treating therapist (an escalation's backup reads the context).
 
@@ -22,6 +26,7 @@ Revision ID: 0010
 Revises: 0009
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -145,12 +150,84 @@ def _ungate(table: str) -> list[str]:
     ]
 
 
+_DETECTION_CHECKS = {
+    "ck_crisis_detections_matches_array": "jsonb_typeof(matches) = 'array'",
+    "ck_crisis_detections_matches_without_text": "NOT jsonb_path_exists(matches, '$[*].matched_text')",
+    "ck_crisis_detections_explanation_short": "char_length(explanation) <= 1000",
+}
+
+
+def _as_system() -> None:
+    # crisis_detections has forced RLS; a non-superuser owner sees its rows as the system actor.
+    op.execute("SELECT set_config('app.current_role', 'system', true)")
+
+
+def _encrypt_detections() -> None:
+    from hp_agent.db.crypto import keyring
+
+    ring = keyring()
+    conn = op.get_bind()
+    _as_system()
+    op.add_column("crisis_detections", sa.Column("matches_enc", sa.LargeBinary(), nullable=True))
+    op.add_column("crisis_detections", sa.Column("explanation_enc", sa.LargeBinary(), nullable=True))
+    rows = conn.execute(sa.text("SELECT id, matches::text, explanation FROM crisis_detections")).all()
+    for row_id, matches, explanation in rows:
+        compact = json.dumps(json.loads(matches), separators=(",", ":"))
+        conn.execute(
+            sa.text("UPDATE crisis_detections SET matches_enc = :m, explanation_enc = :e WHERE id = :id"),
+            {
+                "m": ring.encrypt(compact),
+                "e": None if explanation is None else ring.encrypt(explanation),
+                "id": row_id,
+            },
+        )
+    for name in _DETECTION_CHECKS:
+        op.execute(f'ALTER TABLE crisis_detections DROP CONSTRAINT "{name}"')
+    op.drop_column("crisis_detections", "matches")
+    op.drop_column("crisis_detections", "explanation")
+    op.alter_column("crisis_detections", "matches_enc", new_column_name="matches")
+    op.alter_column("crisis_detections", "explanation_enc", new_column_name="explanation")
+
+
+def _decrypt_detections() -> None:
+    from hp_agent.db.crypto import keyring
+
+    ring = keyring()
+    conn = op.get_bind()
+    _as_system()
+    op.add_column(
+        "crisis_detections",
+        sa.Column("matches_plain", postgresql.JSONB(), server_default=sa.text("'[]'::jsonb"), nullable=False),
+    )
+    op.add_column("crisis_detections", sa.Column("explanation_plain", sa.Text(), nullable=True))
+    rows = conn.execute(sa.text("SELECT id, matches, explanation FROM crisis_detections")).all()
+    for row_id, matches, explanation in rows:
+        conn.execute(
+            sa.text(
+                "UPDATE crisis_detections SET matches_plain = CAST(:m AS jsonb), explanation_plain = :e "
+                "WHERE id = :id"
+            ),
+            {
+                "m": "[]" if matches is None else ring.decrypt(bytes(matches)),
+                "e": None if explanation is None else ring.decrypt(bytes(explanation))[:1000],
+                "id": row_id,
+            },
+        )
+    op.drop_column("crisis_detections", "matches")
+    op.drop_column("crisis_detections", "explanation")
+    op.alter_column("crisis_detections", "matches_plain", new_column_name="matches")
+    op.alter_column("crisis_detections", "explanation_plain", new_column_name="explanation")
+    for name, check in _DETECTION_CHECKS.items():
+        op.execute(f'ALTER TABLE crisis_detections ADD CONSTRAINT "{name}" CHECK ({check})')
+
+
 def upgrade() -> None:
     op.execute(NEW_CONSENT_FUNCTION)
     for table, kind in CONSENT_GATED.items():
         for stmt in _gate(table, kind):
             op.execute(stmt)
     op.execute(READER_APPEND_POLICY)
+    _encrypt_detections()
     for column in SHARE_COLUMNS:
         op.drop_column("privacy_settings", column)
 
@@ -191,6 +268,7 @@ def downgrade() -> None:
             sa.Column(column, sa.Boolean(), server_default=sa.text("false"), nullable=False),
         )
     op.execute("DROP POLICY IF EXISTS data_access_logs_reader_append ON data_access_logs")
+    _decrypt_detections()
     for table in CONSENT_GATED:
         for stmt in _ungate(table):
             op.execute(stmt)
