@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     waitlist_offer_minutes: int = 120
     # How often the worker looks for due reminders and expired waitlist offers.
     scheduling_poll_seconds: float = 30.0
+    # Analytics (docs/analytics.md): cells counting fewer people than this are suppressed in every
+    # response and export (k-anonymity floor); how often the worker looks for due rollup days.
+    analytics_min_cell: int = Field(default=10, ge=1)
+    analytics_poll_seconds: float = 300.0
 
     @field_validator("data_dir", mode="after")
     @classmethod

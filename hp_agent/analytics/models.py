@@ -458,3 +458,97 @@ class KpiSnapshot(UUIDPk, Timestamps, Base):
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso"),
         CheckConstraint("sample_size >= 0", name="sample_size_nonnegative"),
     )
+
+
+# --- Daily rollups (issue #20, migration 0012) ------------------------------------------------
+# Long-format aggregate rows: one number per (day, scope, metric, dimension) and the count of
+# distinct people behind it. Scope is the whole population (practice_id and clinician_id NULL),
+# a practice (clinician_id NULL) or one clinician within a practice (practice_id NULL when the
+# clinician belongs to none). No person column and no text: only aggregates leave the rollup.
+# Reads are limited to staff and to the leads of the row's practice (policy in migration 0012);
+# the API suppresses every row whose ``sample_size`` is below ``HP_ANALYTICS_MIN_CELL``.
+
+
+class _AggregateRow(UUIDPk, Timestamps):
+    metric_date: Mapped[dt.date] = mapped_column(Date)
+    practice_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("care_practices.id", ondelete="CASCADE"), index=True
+    )
+    clinician_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey(USERS_ID, ondelete="CASCADE"), index=True
+    )
+    metric: Mapped[str] = mapped_column(String(64))
+    # A breakdown key such as "chat_message:high" or "phq9"; "" when the metric has none.
+    dimension: Mapped[str] = mapped_column(String(64), server_default="", default="")
+    value: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    # Distinct people behind the value (for people counts, the value itself).
+    sample_size: Mapped[int] = mapped_column(Integer)
+
+
+def _aggregate_args(table: str) -> tuple[Any, ...]:
+    return (
+        UniqueConstraint(
+            "metric_date",
+            "practice_id",
+            "clinician_id",
+            "metric",
+            "dimension",
+            name=f"uq_{table}_cell",
+            postgresql_nulls_not_distinct=True,
+        ),
+        CheckConstraint("sample_size >= 0", name="sample_size_nonnegative"),
+        CheckConstraint("metric ~ '^[a-z0-9_]+$'", name="metric_format"),
+        Index(f"ix_{table}_metric_date", "metric", "metric_date"),
+    )
+
+
+class PopulationHealthMetric(_AggregateRow, Base):
+    """Engagement, retention and crisis-operations aggregates for one day (or week: metric_date
+    is then the Monday)."""
+
+    __tablename__ = "population_health_metrics"
+    __table_args__ = _aggregate_args("population_health_metrics")
+
+
+class ClinicalOutcomeMetric(_AggregateRow, Base):
+    """PHQ-9 / GAD-7 outcome counts (Jacobson–Truax), time in treatment and homework completion,
+    as a snapshot on ``metric_date``."""
+
+    __tablename__ = "clinical_outcome_metrics"
+    __table_args__ = _aggregate_args("clinical_outcome_metrics")
+
+
+class RollupJobStatus(str, enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class AnalyticsRollupJob(UUIDPk, Timestamps, Base):
+    """One day's rollup as a durable job: the worker claims pending rows with SKIP LOCKED and
+    computes the day in the claiming transaction, so a crash leaves the row pending."""
+
+    __tablename__ = "analytics_rollup_jobs"
+
+    metric_date: Mapped[dt.date] = mapped_column(Date, unique=True)
+    status: Mapped[RollupJobStatus] = mapped_column(
+        pg_enum(RollupJobStatus, "analytics_rollup_job_status"),
+        server_default=RollupJobStatus.PENDING.value,
+        default=RollupJobStatus.PENDING,
+    )
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0", default=0)
+    run_after: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    finished_at: Mapped[dt.datetime | None]
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    rows_written: Mapped[int | None] = mapped_column(Integer)
+    # The exception class only: messages may carry data.
+    error: Mapped[str | None] = mapped_column(String(120))
+
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+        Index(
+            "ix_analytics_rollup_jobs_due",
+            "run_after",
+            postgresql_where=text("status IN ('pending', 'failed')"),
+        ),
+    )

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from hp_agent.admin.endpoints import router as admin_router
 from hp_agent.agents.endpoints import router as agents_router
+from hp_agent.analytics.endpoints import router as analytics_router
 from hp_agent.api.health import router as health_router
 from hp_agent.assessments.endpoints import router as assessments_router
 from hp_agent.auth.endpoints import router as auth_router
@@ -48,4 +49,5 @@ def all_routers() -> list[APIRouter]:
         therapy_router,
         chat_router,
         agents_router,
+        analytics_router,
     ]

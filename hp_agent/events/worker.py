@@ -39,6 +39,7 @@ from hp_agent.events.notifiers import Alert, Notifier
 from hp_agent.events.relay import run_relay
 from hp_agent.events.streams import StreamEvent
 from hp_agent.journal.guided_retention import purge_expired
+from hp_agent.analytics import tasks as analytics_tasks
 from hp_agent.medication import tasks as medication_tasks
 from hp_agent.scheduling import tasks as scheduling_tasks
 from hp_agent.users.models import User
@@ -210,6 +211,8 @@ class Worker:
             # Appointment reminders, waitlist offers and their live notifications.
             *scheduling_tasks.start(self.db, self.redis, self.settings, self.stop),
             *medication_tasks.start(self.db, self.settings, self.stop),
+            # The daily analytics rollup (durable job rows, docs/analytics.md).
+            *analytics_tasks.start(self.db, self.settings, self.stop),
         ]
 
     async def close(self) -> None:
