@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
+from hp_agent.analytics import tasks as analytics_tasks
 from hp_agent.compliance import audit
 from hp_agent.config import Settings
 from hp_agent.crisis import escalations as esc
@@ -39,7 +40,6 @@ from hp_agent.events.notifiers import Alert, Notifier
 from hp_agent.events.relay import run_relay
 from hp_agent.events.streams import StreamEvent
 from hp_agent.journal.guided_retention import purge_expired
-from hp_agent.analytics import tasks as analytics_tasks
 from hp_agent.medication import tasks as medication_tasks
 from hp_agent.scheduling import tasks as scheduling_tasks
 from hp_agent.users.models import User
