@@ -46,6 +46,11 @@ _STATUS = {
     "skipped": "logged as skipped",
 }
 _RISKY = ("risk", "asks_means")
+_MOOD_FOLLOW_UP = {
+    "up": "I'm glad you've been checking in, and it's good to see it lifting. What's helped?",
+    "down": "That sounds hard. Do you want to talk about what's been weighing on you?",
+    "steady": "I'm glad you've been checking in. How are you feeling about the week?",
+}
 
 
 def asked(a: Analysis) -> str | None:
@@ -111,7 +116,9 @@ def _mood(facts: dict[str, Any], _: str) -> str:
         f"(from {facts['lowest']:g} to {facts['highest']:g})"
     )
     trend = _TREND.get(facts.get("trend") or "")
-    return f"{text}, and {trend}." if trend else f"{text}."
+    text = f"{text}, and {trend}." if trend else f"{text}."
+    # A check-in about the week, not just a number: warm, and an opening to talk if it dipped.
+    return f"{text} {_MOOD_FOLLOW_UP.get(facts.get('trend') or '', _MOOD_FOLLOW_UP['steady'])}"
 
 
 def _doses(facts: dict[str, Any], text: str) -> str:
