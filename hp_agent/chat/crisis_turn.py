@@ -25,10 +25,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crisis_engine import Context, RiskLevel
+from crisis_engine import Assessment, Context, RiskLevel
 from hp_agent.chat import crisis_check as check
 from hp_agent.chat import crisis_flow as flow
 from hp_agent.chat import hotpath
+from hp_agent.chat.assessor import remembered
 from hp_agent.chat.frames import encode
 from hp_agent.chat.models import ChatMessage, ChatSession, MessageRole
 from hp_agent.chat.sequencing import append
@@ -65,6 +66,16 @@ async def whereabouts(session: AsyncSession, user_id: uuid.UUID) -> Where:
         elif len(parts) >= 2 and len(parts[-1]) == 2:
             country, locale = parts[-1].upper(), override
     return Where(country, locale)
+
+
+# What a message the person answered no about reads as in the engine's context from then on.
+CLEARED = Assessment(
+    level=RiskLevel.NONE,
+    score=0.0,
+    categories=(),
+    matches=(),
+    explanation="cleared: the person answered no to the one-question check",
+)
 
 
 @dataclass(slots=True)
@@ -109,11 +120,9 @@ async def respond(
         and crisis_service.classifier_only_moderate(a, context)
         and not await checks.earlier_risk(session, chat.user_id, chat.id, exclude=detection.id)
     ):
+        # Readings the person answered no about are not in the engine's context any more
+        # (``CLEARED``), so this is new evidence: asked again, saying so.
         denied = await checks.denied_before(session, chat.user_id, chat.id)
-        if denied and crisis_service.context_raised(a):
-            # Raised only by earlier readings the person has already answered no about: asking
-            # again at once would be asking about the washing-up twice. Recorded, not asked.
-            return CrisisReply(agent_answers=True)
         return CrisisReply([await _ask(session, chat, text, detection, again=denied)])
     return CrisisReply(await _full_flow(session, chat, text, level))
 
@@ -165,7 +174,13 @@ async def _check_answer(
     reading = check.read_check_answer(text, outcome.assessment)
     await checks.answer(session, pending, CheckAnswer(reading))
     if reading == "no":
+        # This socket's memory of the conversation (``assessor.remembered``) learns it at once;
+        # a fresh read learns it from the database (``hotpath``: ``denied``).
+        if pending.source_id is not None:
+            remembered.put(pending.source_id, CLEARED)
         own = outcome.detection
+        if own is not None and own.source_id is not None:
+            remembered.put(own.source_id, CLEARED)
         if own is not None and own.risk_level >= RiskLevel.MODERATE:
             # The answer itself read as moderate (the classifier alone: a no is never read from a
             # message with risk of its own). It is the answer to the same question, so it is

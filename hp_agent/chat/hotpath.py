@@ -24,7 +24,11 @@ from hp_agent.db.crypto import EncryptedText
 
 _COLUMNS = (
     "id, session_id, user_id, seq, client_message_id, role::text AS role, content, sentiment, "
-    "risk_level::text AS risk_level, crisis_detection_id, latency_ms, model_name, created_at"
+    "risk_level::text AS risk_level, crisis_detection_id, latency_ms, model_name, created_at, "
+    # The person answered no to the one-question check about this message (graded response):
+    # the engine's context reads it as the ordinary message it was said to be.
+    "EXISTS (SELECT 1 FROM crisis_detections d WHERE d.id = crisis_detection_id "
+    "AND d.check_answer = 'no') AS denied"
 )
 
 # One statement, one snapshot: the session's counter with the duplicate (if any) or the recent
@@ -108,6 +112,7 @@ class Recent:
     duplicate: ChatMessage | None
     turns: list[ChatMessage]
     last_seq: int | None  # the session's counter in the same snapshot; None: no such session
+    denied: frozenset[uuid.UUID] = frozenset()  # turns whose check the person answered no
 
 
 async def recent_or_duplicate(
@@ -134,7 +139,10 @@ async def recent_or_duplicate(
         if m.client_message_id == client_message_id:
             return Recent(m, [], last_seq)
     messages.sort(key=lambda m: m.seq)
-    return Recent(None, messages, last_seq)
+    denied = frozenset(
+        r._mapping["id"] for r in rows if r._mapping["id"] is not None and r._mapping["denied"]
+    )
+    return Recent(None, messages, last_seq, denied)
 
 
 @dataclass(slots=True)

@@ -131,14 +131,18 @@ class Accepted:
     base_seq: int | None = None  # the session's counter just before this message (under the lock)
 
 
-def _context(recent: list[ChatMessage], now: dt.datetime) -> Context:
-    """The person's last messages (oldest first), with their remembered assessments."""
+def _context(
+    recent: list[ChatMessage], now: dt.datetime, denied: frozenset[uuid.UUID] = frozenset()
+) -> Context:
+    """The person's last messages (oldest first), with their remembered assessments. A message
+    the person answered no about (the one-question check) is given as the ordinary message they
+    said it was (``crisis_turn.CLEARED``), so the engine builds no risk on it across turns."""
     users = [m for m in recent if m.role == MessageRole.USER][-CONTEXT_MESSAGES:]
     return Context(
         recent_messages=tuple(
             ContextMessage(
                 text=m.content,
-                assessment=remembered.get(m.id),
+                assessment=crisis_turn.CLEARED if m.id in denied else remembered.get(m.id),
                 seconds_ago=max(0.0, (now - m.created_at).total_seconds()) if m.created_at else None,
             )
             for m in users
@@ -152,6 +156,7 @@ class Prepared:
 
     recent: list[ChatMessage]
     duplicate: ChatMessage | None = None
+    denied: frozenset[uuid.UUID] = frozenset()  # see ``hotpath.Recent.denied``
     upto: int | None = None  # the seq ``recent`` is complete up to (the session's counter then)
     cached: bool = False  # from the socket's memory (``conversation.py``), not read just now
 
@@ -178,11 +183,11 @@ async def prepare(
     )
     if found.duplicate is not None:
         return Prepared([], found.duplicate)
-    return Prepared(found.turns, upto=found.last_seq)
+    return Prepared(found.turns, upto=found.last_seq, denied=found.denied)
 
 
 async def assess_message(text: str, prepared: Prepared) -> Assessment:
-    return await assess(text, _context(prepared.recent, dt.datetime.now(dt.UTC)))
+    return await assess(text, _context(prepared.recent, dt.datetime.now(dt.UTC), prepared.denied))
 
 
 async def accept(
@@ -244,7 +249,7 @@ async def accept(
         outcome=outcome,
         screener_open=found.screener_open,
         check_open=found.check_open,
-        context=_context(prepared.recent, dt.datetime.now(dt.UTC)),
+        context=_context(prepared.recent, dt.datetime.now(dt.UTC), prepared.denied),
     )
     accepted.scripted = crisis.frames
     if not crisis.agent_answers:

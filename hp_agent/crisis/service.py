@@ -67,11 +67,6 @@ def classifier_only_moderate(a: Assessment, context: Context | None = None) -> b
     return all(e is not None and not e.matches and e.keyword_score <= 0 for e in earlier)
 
 
-def context_raised(a: Assessment) -> bool:
-    """Whether the level comes from the conversation rather than the message itself."""
-    return a.context_adjusted
-
-
 def excerpt_for(text: str, a: Assessment, limit: int = _EXCERPT_CHARS) -> str:
     """The part of ``text`` a reviewer needs: around the first matched term, not just the start.
 

@@ -72,10 +72,10 @@ def test_the_gates_count_conversations_not_messages() -> None:
 @pytest.fixture
 def uncertain_engine() -> Iterator[None]:
     from hp_agent.chat import assessor
-    from tests.chat.conftest import RAISED_TEXTS, UNCERTAIN_TEXTS
+    from tests.chat.conftest import UNCERTAIN_TEXTS
     from tests.chat.engines import SureClassifierDetector
 
-    assessor.pin_detector(SureClassifierDetector(UNCERTAIN_TEXTS, RAISED_TEXTS))
+    assessor.pin_detector(SureClassifierDetector(UNCERTAIN_TEXTS))
     yield
     assessor.pin_detector(None)
 
