@@ -338,6 +338,11 @@ def _theme(
 ) -> str | None:
     if _GRIEF.search(lower):
         return "grief"
+    # A feeling named outright ("so angry", "lonely", "tired of everything") says more about what
+    # the message is about than the nearest examples do.
+    for e in ("angry", "lonely", "hopeless"):
+        if e in emotions:
+            return _THEME_FROM_EMOTION[e]
     if reading is not None and reading.topic and reading.topic_confidence >= MIN_TOPIC_CONFIDENCE:
         return reading.topic
     for t in topics:
