@@ -23,8 +23,6 @@ def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     use_fast_hasher(monkeypatch)
 
 
-
-
 @pytest.fixture
 def from_ip(settings: Settings, app_db: Database) -> Callable[..., Any]:
     """``async with from_ip("203.0.113.7", **setting_overrides) as client``: the real app, seen
@@ -101,6 +99,8 @@ async def test_distributed_guessing_spares_the_owners_known_devices(from_ip: Cal
         unknown = _shape(await _login(new_place, ghost, PASSWORD))
         assert taken[0] == 429  # a new device waits out the attack, right password or not
         assert taken == unknown
+    async with from_ip("testclient", **limits) as odd:  # a peer that is not an IP address
+        assert (await _login(odd, email, PASSWORD)).status_code == 429
     async with from_ip("192.0.2.50", **limits) as home:
         assert (await _login(home, email, PASSWORD)).status_code == 200
         assert (await _login(home, email)).status_code == 401  # known device, wrong password: plain 401
