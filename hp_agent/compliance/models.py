@@ -292,3 +292,31 @@ class BusinessAssociateAgreement(UUIDPk, Timestamps, Base):
     signed_at: Mapped[dt.datetime | None]
     document_uri: Mapped[str | None] = mapped_column(String(2048))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class DataExport(UUIDPk, Timestamps, Base):
+    """One ``POST /v1/me/export`` job: queued, built by the worker, downloaded once by link.
+
+    The archive (a zip) is stored encrypted (base64 inside ``EncryptedText``) until downloaded or
+    expired; the link is a random token of which only the sha256 is kept."""
+
+    __tablename__ = "data_exports"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'ready', 'failed', 'downloaded', 'expired')", name="status_known"
+        ),
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),
+        Index("ix_data_exports_status_created_at", "status", "created_at"),
+        rls(therapist_read=False),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    archive: Mapped[str | None] = mapped_column(EncryptedText)
+    archive_bytes: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(64))
+    completed_at: Mapped[dt.datetime | None]
+    link_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    link_expires_at: Mapped[dt.datetime | None]
+    downloaded_at: Mapped[dt.datetime | None]

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response, status
 
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import Client, CurrentUser
 from hp_agent.journal.access import own_id
 from hp_agent.journal.common import MAX_PAGE, Page
-from hp_agent.privacy import access_log, consents
-from hp_agent.privacy.schemas import AccessLogEntryOut, ConsentDocumentOut, ConsentIn, ConsentStateOut
+from hp_agent.privacy import access_log, consents, export
+from hp_agent.privacy.schemas import (
+    AccessLogEntryOut,
+    ConsentDocumentOut,
+    ConsentIn,
+    ConsentStateOut,
+    ExportLinkOut,
+    ExportOut,
+)
 from hp_agent.users.models import ConsentType
 
 router = APIRouter(tags=["privacy"])
@@ -66,3 +74,39 @@ async def my_access_log(
         for log, name in rows
     ]
     return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/v1/me/export", response_model=ExportOut, status_code=status.HTTP_202_ACCEPTED)
+async def start_export(user: CurrentUser, db: DbSession) -> ExportOut:
+    """Start preparing an archive of everything that is yours (409 ``export_in_progress``)."""
+    return ExportOut.model_validate(await export.start(db, user))
+
+
+@router.get("/v1/me/exports/{export_id}", response_model=ExportOut)
+async def get_export(export_id: uuid.UUID, user: CurrentUser, db: DbSession) -> ExportOut:
+    return ExportOut.model_validate(await export.get(db, user, export_id))
+
+
+@router.post("/v1/me/exports/{export_id}/link", response_model=ExportLinkOut)
+async def export_link(export_id: uuid.UUID, user: CurrentUser, db: DbSession) -> ExportLinkOut:
+    """A single-use download link valid for 15 minutes (409 ``export_not_ready``)."""
+    token, expires_at = await export.new_link(db, user, export_id)
+    return ExportLinkOut(url=f"/v1/exports/download/{token}", expires_at=expires_at)
+
+
+@router.get(
+    "/v1/exports/download/{token}",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+async def download_export(token: str, db: DbSession) -> Response:
+    """The archive, once (410 ``link_used`` / ``link_expired``, 404 ``link_invalid``)."""
+    data = await export.redeem(db, token)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": 'attachment; filename="happy-path-export.zip"',
+            "Cache-Control": "no-store",
+        },
+    )

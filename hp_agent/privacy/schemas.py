@@ -42,3 +42,21 @@ class AccessLogEntryOut(BaseModel):
     resource_id: uuid.UUID | None
     reason: str
     occurred_at: dt.datetime
+
+
+class ExportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    status: str = Field(description="queued, running, ready, failed, downloaded or expired.")
+    progress: int = Field(description="0-100.")
+    archive_bytes: int | None
+    error: str | None
+    created_at: dt.datetime
+    completed_at: dt.datetime | None
+    downloaded_at: dt.datetime | None
+
+
+class ExportLinkOut(BaseModel):
+    url: str = Field(description="Single use; no sign-in needed to follow it.")
+    expires_at: dt.datetime

@@ -87,6 +87,16 @@ READER_APPEND_POLICY = """CREATE POLICY data_access_logs_reader_append ON data_a
     WITH CHECK (accessor_id = app_current_user_id() AND accessor_role = app_current_role()
                 AND app_current_role() IN ('therapist', 'admin'))"""
 
+EXPORT_STATEMENTS: list[str] = [
+    'GRANT SELECT, INSERT, UPDATE, DELETE ON "data_exports" TO "__HP_APP_ROLE__"',
+    'ALTER TABLE "data_exports" ENABLE ROW LEVEL SECURITY',
+    'ALTER TABLE "data_exports" FORCE ROW LEVEL SECURITY',
+    'CREATE POLICY "data_exports_owner" ON "data_exports" USING ("user_id" = app_current_user_id()) '
+    'WITH CHECK ("user_id" = app_current_user_id())',
+    'CREATE POLICY "data_exports_system" ON "data_exports" USING (app_current_role() = \'system\') '
+    "WITH CHECK (app_current_role() = 'system')",
+]
+
 SHARE_COLUMNS = (
     "share_mood_with_therapist",
     "share_journal_with_therapist",
@@ -251,6 +261,36 @@ def upgrade() -> None:
     role = _role()
     for stmt in DOCUMENT_STATEMENTS:
         op.execute(stmt.replace(ROLE_PLACEHOLDER, role))
+    op.create_table(
+        "data_exports",
+        sa.Column("user_id", sa.UUID(), nullable=False),
+        sa.Column("status", sa.String(length=16), server_default="queued", nullable=False),
+        sa.Column("progress", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("archive", sa.LargeBinary(), nullable=True),
+        sa.Column("archive_bytes", sa.Integer(), nullable=True),
+        sa.Column("error", sa.String(length=64), nullable=True),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("link_token_hash", sa.String(length=64), nullable=True),
+        sa.Column("link_expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("downloaded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'ready', 'failed', 'downloaded', 'expired')",
+            name=op.f("ck_data_exports_status_known"),
+        ),
+        sa.CheckConstraint("progress BETWEEN 0 AND 100", name=op.f("ck_data_exports_progress_range")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_data_exports_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_exports")),
+        sa.UniqueConstraint("link_token_hash", name=op.f("uq_data_exports_link_token_hash")),
+    )
+    op.create_index("ix_data_exports_user_id", "data_exports", ["user_id"])
+    op.create_index("ix_data_exports_status_created_at", "data_exports", ["status", "created_at"])
+    for stmt in EXPORT_STATEMENTS:
+        op.execute(stmt.replace(ROLE_PLACEHOLDER, role))
     op.bulk_insert(
         docs,
         [
@@ -261,6 +301,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("data_exports")
     op.drop_table("consent_documents")
     for column in SHARE_COLUMNS:
         op.add_column(

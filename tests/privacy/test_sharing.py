@@ -128,7 +128,9 @@ async def test_clinical_record_and_risk_reads_are_logged(client: httpx.AsyncClie
     pat, doc, _ = await _setup(client, app_db)
     assert (await client.get(f"/v1/patients/{pat.id}/outcomes", headers=doc.headers)).status_code == 200
     assert (await client.get(f"/v1/patients/{pat.id}/risk-timeline", headers=doc.headers)).status_code == 200
-    assert (await client.get(f"/v1/patients/{pat.id}/outcomes", headers=pat.headers)).status_code == 200  # own
+    assert (
+        await client.get(f"/v1/patients/{pat.id}/outcomes", headers=pat.headers)
+    ).status_code == 200  # own
     items = (await client.get("/v1/me/access-log", headers=pat.headers)).json()["items"]
     assert sorted(e["resource"] for e in items) == ["clinical_record", "risk_timeline"]
     assert {e["accessor_id"] for e in items} == {str(doc.id)}
