@@ -68,13 +68,14 @@ async def whereabouts(session: AsyncSession, user_id: uuid.UUID) -> Where:
     return Where(country, locale)
 
 
-# What a message the person answered no about reads as in the engine's context from then on.
+# What a message the person answered no about (or retracted, below high) reads as in the engine's
+# context from then on (``hotpath``: ``denied``).
 CLEARED = Assessment(
     level=RiskLevel.NONE,
     score=0.0,
     categories=(),
     matches=(),
-    explanation="cleared: the person answered no to the one-question check",
+    explanation="cleared: the person said it was not a risk (check answered no, or retracted)",
 )
 
 
@@ -233,6 +234,11 @@ async def _exit(session: AsyncSession, chat: Conversation, screener: flow.Screen
     """The person stepped out of the screener: a self-reported false alarm, back to the agent."""
     admin = screener.administration
     marked = await checks.report_false_alarm(session, chat.user_id, chat.id, admin.created_at)
+    for det in marked:
+        # Below high, what they retracted no longer builds risk across turns (see ``CLEARED``);
+        # a retracted high-risk statement still does: retracting one is for a clinician to weigh.
+        if det.source_id is not None and det.risk_level < RiskLevel.HIGH:
+            remembered.put(det.source_id, CLEARED)
     await flow.step_out(session, screener, marked[0].id if marked else None)
     words = check.check_text()
     escalated = await checks.escalation_open(session, chat.user_id, chat.id)

@@ -135,8 +135,8 @@ def _context(
     recent: list[ChatMessage], now: dt.datetime, denied: frozenset[uuid.UUID] = frozenset()
 ) -> Context:
     """The person's last messages (oldest first), with their remembered assessments. A message
-    the person answered no about (the one-question check) is given as the ordinary message they
-    said it was (``crisis_turn.CLEARED``), so the engine builds no risk on it across turns."""
+    the person answered no about (the one-question check), or retracted below high, is given as
+    the ordinary message they said it was (``crisis_turn.CLEARED``): no risk builds on it."""
     users = [m for m in recent if m.role == MessageRole.USER][-CONTEXT_MESSAGES:]
     return Context(
         recent_messages=tuple(

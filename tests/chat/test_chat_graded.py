@@ -274,8 +274,9 @@ async def test_i_meant_the_dishes_steps_out_of_the_screener(
     assert frames[-1]["type"] == "agent_message"
     assert not frames[-1].get("fallback")
 
-    # Back in ordinary conversation.
-    ordinary = await chat.say("ok so how do i talk to him about it")
+    # Back in ordinary conversation ("tonight" after a risky message would be a timing cue; the
+    # person took that message back, so it is not one).
+    ordinary = await chat.say("ok so i'll talk to him about it tonight")
     assert _safety(await _until_reply(chat, ordinary)) == []
 
     det = await _detection_of(owner_engine, trigger["message_id"])
