@@ -20,12 +20,14 @@ ARG PIP_FIND_LINKS=""
 RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml README.md ./
-# Dependencies first, from pyproject.toml alone (empty packages stand in for the code), so a code
-# change rebuilds from the COPY below instead of downloading everything again.
-RUN mkdir -p hp_agent crisis_engine && touch hp_agent/__init__.py crisis_engine/__init__.py \
+COPY pyproject.toml ./
+# Dependencies first, from pyproject.toml alone (empty packages and README stand in for the
+# code), so a code or README change rebuilds from the COPY below instead of downloading
+# everything again.
+RUN mkdir -p hp_agent crisis_engine && touch README.md hp_agent/__init__.py crisis_engine/__init__.py \
     && pip install --upgrade pip && pip install "torch==2.13.0" && pip install . \
-    && pip uninstall -y happy-path && rm -rf hp_agent crisis_engine build
+    && pip uninstall -y happy-path && rm -rf hp_agent crisis_engine build README.md
+COPY README.md ./
 COPY hp_agent ./hp_agent
 COPY crisis_engine ./crisis_engine
 RUN pip install --no-deps . && rm -rf build
