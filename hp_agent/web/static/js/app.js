@@ -1,5 +1,6 @@
 // Entry point: sign-in and sign-up, the navigation between screens, and session restore.
 import { currentUser, on, refresh, signIn, signOut, signUp } from "./api.js";
+import { enterAnalytics, initAnalytics } from "./analytics.js";
 import { enterAssess, initAssess } from "./assess.js";
 import { enterCaseload, initCaseload } from "./caseload.js";
 import { enterAdmin, enterCare, enterClinic, initCare } from "./care.js";
@@ -31,6 +32,7 @@ const ENTER = {
   homework: enterHomework,
   meds: enterMeds,
   inbox: enterInbox,
+  analytics: enterAnalytics,
 };
 
 function show(view, focus = true) {
@@ -114,6 +116,7 @@ async function boot() {
   initCare((user) => signedIn(user));
   initCaseload();
   initInbox();
+  initAnalytics();
   for (const button of $$("#nav button[data-view]")) button.addEventListener("click", () => show(button.dataset.view));
   $("#sign-out").addEventListener("click", () => signOut());
   $("#help-now").addEventListener("click", () => helpNow());
