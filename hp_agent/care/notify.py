@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.admin.models import Notification, NotificationCategory
+from hp_agent.admin.models import NotificationCategory
 from hp_agent.events.models import EmailOutbox
+from hp_agent.notifications import service as inbox
 from hp_agent.users.models import User
 from hp_agent.users.repository import SYSTEM, acting_as
 
@@ -43,18 +44,18 @@ async def email(session: AsyncSession, user_id: uuid.UUID, key: str, subject: st
 async def in_app(
     session: AsyncSession, user_id: uuid.UUID, key: str, title: str, relationship_id: uuid.UUID
 ) -> None:
-    async with acting_as(session, SYSTEM):
-        session.add(
-            Notification(
-                user_id=user_id,
-                category=NotificationCategory.care_team,
-                title=title,
-                action_url="/care",
-                resource_type="therapeutic_relationship",
-                resource_id=relationship_id,
-                dedupe_key=key,
-            )
-        )
+    # The one inbox path: stored once per key and pushed live to the person's open sockets.
+    await inbox.notify(
+        session,
+        user_id,
+        category=NotificationCategory.care_team,
+        title=title,
+        body=None,
+        action_url="/care",
+        resource_type="therapeutic_relationship",
+        resource_id=relationship_id,
+        dedupe_key=key,
+    )
 
 
 async def request_waiting(session: AsyncSession, clinician_id: uuid.UUID, relationship_id: uuid.UUID) -> None:
