@@ -9,14 +9,17 @@ from fastapi import APIRouter, Query, Response, status
 
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import Client, CurrentUser
+from hp_agent.compliance.models import DataSubjectRequest
 from hp_agent.journal.access import own_id
 from hp_agent.journal.common import MAX_PAGE, Page
-from hp_agent.privacy import access_log, consents, export
+from hp_agent.privacy import access_log, consents, erasure, export
 from hp_agent.privacy.schemas import (
     AccessLogEntryOut,
     ConsentDocumentOut,
     ConsentIn,
     ConsentStateOut,
+    EraseIn,
+    ErasureOut,
     ExportLinkOut,
     ExportOut,
 )
@@ -110,3 +113,26 @@ async def download_export(token: str, db: DbSession) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.delete("/v1/me", response_model=ErasureOut, status_code=status.HTTP_202_ACCEPTED)
+async def delete_me(body: EraseIn, user: CurrentUser, db: DbSession, client: Client) -> ErasureOut:
+    """Schedule the erasure of your account and data after a 14-day grace period
+    (403 ``password_incorrect``, 409 ``erasure_scheduled``)."""
+    return _erasure_out(await erasure.schedule(db, user, body.password, client))
+
+
+@router.get("/v1/me/erasure", response_model=ErasureOut)
+async def get_erasure(user: CurrentUser, db: DbSession) -> ErasureOut:
+    return _erasure_out(await erasure.pending(db, user))
+
+
+@router.delete("/v1/me/erasure", response_model=ErasureOut)
+async def cancel_erasure(user: CurrentUser, db: DbSession) -> ErasureOut:
+    """Cancel a scheduled erasure (404 ``no_erasure_scheduled``)."""
+    return _erasure_out(await erasure.cancel(db, user))
+
+
+def _erasure_out(row: DataSubjectRequest) -> ErasureOut:
+    out = ErasureOut.model_validate(row)
+    return out.model_copy(update={"status": row.status.value})

@@ -60,3 +60,19 @@ class ExportOut(BaseModel):
 class ExportLinkOut(BaseModel):
     url: str = Field(description="Single use; no sign-in needed to follow it.")
     expires_at: dt.datetime
+
+
+class EraseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class ErasureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    status: str
+    requested_at: dt.datetime
+    due_at: dt.datetime = Field(description="When everything goes, unless cancelled before.")
+    completed_at: dt.datetime | None

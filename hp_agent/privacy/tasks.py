@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from hp_agent.compliance.models import DataExport
 from hp_agent.config import Settings
 from hp_agent.db.session import Database, Principal
-from hp_agent.privacy import export
+from hp_agent.privacy import erasure, export
 from hp_agent.users.models import User
 from hp_agent.users.repository import SYSTEM
 
@@ -83,6 +83,7 @@ async def _loop(db: Database, stop: asyncio.Event) -> None:
             while await process_next(db):
                 pass
             await expire(db)
+            await erasure.erase_due(db)
         except Exception as exc:
             log.error("export loop: %s", type(exc).__name__)
         with contextlib.suppress(TimeoutError):
