@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import logging
 import os
@@ -214,6 +215,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analytics_backfill(args: argparse.Namespace) -> int:
+    """Compute the analytics rollup of every day in a range now (docs/analytics.md)."""
+    from hp_agent.analytics.tasks import backfill_cli
+
+    if args.end < args.start:
+        print("error: --end is before --start", file=sys.stderr)
+        return 2
+    done = asyncio.run(backfill_cli(resolve_servers(get_settings(), redis=False), args.start, args.end))
+    print(f"rolled up {done} day(s)")
+    return 0
+
+
 def cmd_stop(args: argparse.Namespace) -> int:
     """Stop embedded servers a killed process left running in ``HP_DATA_DIR``."""
     from hp_agent.db import embedded
@@ -244,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_worker
     )
     sub.add_parser("seed", help="load reference data from the repository").set_defaults(func=cmd_seed)
+
+    ab = sub.add_parser("analytics-backfill", help="compute the analytics rollup of a range of days now")
+    ab.add_argument("--start", type=dt.date.fromisoformat, required=True, help="first day (YYYY-MM-DD, UTC)")
+    ab.add_argument("--end", type=dt.date.fromisoformat, required=True, help="last day (YYYY-MM-DD, UTC)")
+    ab.set_defaults(func=cmd_analytics_backfill)
 
     cu = sub.add_parser("create-user", help="create an account (any role)")
     cu.add_argument("--email", required=True)

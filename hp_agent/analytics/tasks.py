@@ -137,6 +137,27 @@ async def run_due(db: Database, now: dt.datetime | None = None, limit: int = 400
     return done
 
 
+async def run_range(db: Database, first: dt.date, last: dt.date) -> int:
+    """Back-fill now: queue ``first``..``last`` and compute them in this process (the operator's
+    ``hp-agent analytics-backfill``); returns the days computed."""
+    now = dt.datetime.now(dt.UTC)
+    await enqueue(db, first, last, due=now)
+    done = 0
+    while await run_one(db, now) is not None:
+        done += 1
+    return done
+
+
+async def backfill_cli(settings: Settings, first: dt.date, last: dt.date) -> int:
+    from hp_agent.db.urls import worker_database_url
+
+    db = Database(worker_database_url(settings), pool_size=1)
+    try:
+        return await run_range(db, first, last)
+    finally:
+        await db.dispose()
+
+
 async def _loop(db: Database, settings: Settings, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +14,7 @@ END = dt.date(2026, 11, 20)
 
 
 @pytest.fixture
-async def history(db_connection: AsyncConnection, seeded: None) -> AsyncIterator[Plan]:
+async def history(db_connection: AsyncConnection, seeded: None) -> Plan:
     """60 people over 20 days, loaded with COPY as the owner; rolled back after the test."""
     plan = Plan(people=60, days=20, end=END, seed=11)
     await db_connection.execute(text("SELECT 1"))  # the driver's transaction begins lazily

@@ -153,7 +153,7 @@ async def test_outcomes_streaks_and_cohorts_match_raw_rows(
     series: dict[tuple[uuid.UUID, str], list[int]] = defaultdict(list)
     for uid, code, score in scores:
         series[(uid, code)].append(score)
-    practice_of = dict(
+    practice_of: dict[uuid.UUID, uuid.UUID] = dict(
         (
             await owner_db.execute(
                 text("""
@@ -282,3 +282,15 @@ async def test_a_failed_day_is_recorded_and_retried(
     assert await tasks.run_one(app_db, now) is None  # backing off
     assert await tasks.run_one(app_db, now + dt.timedelta(minutes=11)) == day
     assert await cells(owner_db, rollup.POPULATION, day) != {}
+
+
+async def test_run_range_backfills_now_and_a_repeat_recomputes(
+    history: Plan, app_db: Database, owner_db: AsyncSession
+) -> None:
+    first, last = history.end - dt.timedelta(days=1), history.end
+    assert await tasks.run_range(app_db, first, last) == 2
+    before = await cells(owner_db, rollup.POPULATION, last)
+    assert before
+    # Back-filling a range that is done re-opens and recomputes it, to the same cells.
+    assert await tasks.run_range(app_db, first, last) == 2
+    assert await cells(owner_db, rollup.POPULATION, last) == before

@@ -40,9 +40,9 @@ async def _clinic(db: Database, lead: uuid.UUID) -> tuple[uuid.UUID, str]:
     cohort = (DAYS[0] - dt.timedelta(days=DAYS[0].weekday() + 7)).isoformat()
     week = DAYS[-1] - dt.timedelta(days=DAYS[-1].weekday())
     async with db.unit_of_work(SYSTEM) as s:
-        pid = (
+        pid: uuid.UUID = (
             await s.execute(text("INSERT INTO care_practices (name) VALUES (:n) RETURNING id"), {"n": name})
-        ).scalar()
+        ).scalar_one()
         await s.execute(
             text(
                 "INSERT INTO care_practice_members (practice_id, clinician_id, role) VALUES (:p, :c, 'lead')"
