@@ -12,11 +12,13 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.admin.models import NotificationCategory
 from hp_agent.compliance import audit
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, NotFound
 from hp_agent.journal.screening import safety_for, screen_text
+from hp_agent.notifications import service as inbox
 from hp_agent.therapy import repository as repo
 from hp_agent.therapy.access import me, readable_patient, require_treating
 from hp_agent.therapy.models import HomeworkAssignment, HomeworkStatus, TherapySession, TreatmentGoal
@@ -75,6 +77,18 @@ async def assign(
         subject_type="homework_assignment",
         subject_id=row.id,
         details={"patient_id": patient_id, "type": row.homework_type.value},
+    )
+    # The patient's inbox (and a live frame); says that there is homework, not what it is.
+    await inbox.notify(
+        session,
+        patient_id,
+        category=NotificationCategory.homework,
+        title="New homework from your therapist",
+        body="Open Homework to see it.",
+        action_url="/#homework",
+        resource_type="homework_assignment",
+        resource_id=row.id,
+        dedupe_key=f"homework-assigned:{row.id}",
     )
     return row
 

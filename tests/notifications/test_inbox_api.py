@@ -164,3 +164,29 @@ def test_quiet_period_arithmetic(start: str, end: str, local: str, held_until: s
         assert until > now
         assert until.astimezone(ny).time() == dt.time.fromisoformat(held_until)
         assert until - now < dt.timedelta(hours=24)
+
+
+async def test_assigned_homework_reaches_the_inbox_unless_switched_off(
+    client: httpx.AsyncClient, app_db: Database, owner_db: AsyncSession
+) -> None:
+    from tests.journal.people import relate, therapist
+
+    me = await patient(client)
+    doc = await therapist(client, app_db)
+    await relate(app_db, me.id, doc.id)
+    body = {"title": "Notice three good things", "homework_type": "journaling"}
+    r = await client.post(f"/v1/patients/{me.id}/homework", json=body, headers=doc.headers)
+    assert r.status_code == 201, r.text
+    inbox = (await client.get("/v1/notifications", headers=me.headers)).json()
+    [note] = inbox["items"]
+    assert (note["category"], note["title"]) == ("homework", "New homework from your therapist")
+    assert note["resource_id"] == r.json()["id"]
+    assert "good things" not in (note["body"] or "")  # lock screens: not what the homework is
+    assert await _events(owner_db, uuid.UUID(note["id"])) == 1
+    prefs = {"homework": False}
+    assert (
+        await client.put("/v1/notifications/preferences", json=prefs, headers=me.headers)
+    ).status_code == 200
+    r = await client.post(f"/v1/patients/{me.id}/homework", json=body, headers=doc.headers)
+    assert r.status_code == 201
+    assert (await client.get("/v1/notifications", headers=me.headers)).json()["total"] == 1
