@@ -42,12 +42,13 @@ log = logging.getLogger("hp_agent.medication.tasks")
 BATCH = 200
 # How far ahead reminder rows are written, so a worker that is down for a while still has them.
 HORIZON = dt.timedelta(hours=36)
+REPLAN_AFTER = dt.timedelta(hours=12)
 
 
 async def _plan(db: Database, now: dt.datetime) -> int:
     """Write the reminder rows due in the next ``HORIZON`` (and within grace of now)."""
     async with db.unit_of_work(SYSTEM) as session:
-        s, um = MedicationSchedule, UserMedication
+        s, um, r = MedicationSchedule, UserMedication, MedicationReminder
         rows = (
             await session.execute(
                 select(s, um)
@@ -57,6 +58,11 @@ async def _plan(db: Database, now: dt.datetime) -> int:
                     s.reminders_enabled.is_(True),
                     um.status == MedicationStatus.ACTIVE,
                     um.as_needed.is_(False),
+                    # Planned far enough ahead already: skip (a daily dose is re-planned about
+                    # twice a day, not on every pass).
+                    ~select(r.id)
+                    .where(r.schedule_id == s.id, r.remind_at > now + HORIZON - REPLAN_AFTER)
+                    .exists(),
                 )
             )
         ).all()
