@@ -220,6 +220,45 @@ async def test_outcomes_streaks_and_cohorts_match_raw_rows(
     assert sizes
     for wk, n in sizes:
         assert weekly[(None, None, "cohort_size", wk.isoformat())] == (float(n), n)
+    w = dt.datetime.combine(week, dt.time(), dt.UTC)
+    active = (
+        await owner_db.execute(
+            text("""
+        SELECT date_trunc('week', u.created_at AT TIME ZONE 'UTC')::date, count(DISTINCT u.id) FROM users u
+        WHERE u.role = 'patient' AND u.created_at < :e
+          AND u.created_at >= CAST(:w AS timestamptz) - interval '84 days'
+          AND (EXISTS (SELECT 1 FROM chat_messages m WHERE m.user_id = u.id AND m.role = 'user'
+                       AND m.created_at >= :w AND m.created_at < :e)
+            OR EXISTS (SELECT 1 FROM mood_entries m WHERE m.user_id = u.id
+                       AND m.recorded_at >= :w AND m.recorded_at < :e)
+            OR EXISTS (SELECT 1 FROM journal_entries j WHERE j.user_id = u.id
+                       AND j.created_at >= :w AND j.created_at < :e)
+            OR EXISTS (SELECT 1 FROM user_assessments a WHERE a.user_id = u.id AND a.status = 'completed'
+                       AND a.completed_at >= :w AND a.completed_at < :e))
+        GROUP BY 1"""),
+            {"e": e, "w": w},
+        )
+    ).all()
+    assert active
+    for wk, n in active:
+        k = (week - wk).days // 7
+        assert weekly[(None, None, "retention_active", f"{wk.isoformat()}/w{k}")] == (float(n), n)
+    # Weekly review precision: detections of the week to date with a clinician's label.
+    labels = dict(
+        (
+            await owner_db.execute(
+                text(
+                    "SELECT review_label::text, count(*) FROM crisis_detections "
+                    "WHERE detected_at >= :w AND detected_at < :e AND review_label IS NOT NULL GROUP BY 1"
+                ),
+                {"e": e, "w": w},
+            )
+        ).all()
+    )
+    tp, fp = labels.get("true_positive", 0), labels.get("false_positive", 0)
+    assert tp + fp > 0, "the seeded week has reviewed detections"
+    assert weekly[(None, None, "review_precision", "")][0] == pytest.approx(tp / (tp + fp), abs=1e-6)
+    assert weekly.get((None, None, "reviewed_false_positive", ""), (0.0, 0))[0] == fp
 
 
 async def test_rerunning_a_day_changes_nothing(
