@@ -12,6 +12,7 @@ import { enterInbox, initInbox, refreshBadge } from "./inbox.js";
 import { enterMeds } from "./meds.js";
 import { initMood, loadChart } from "./mood.js";
 import { enterPlan, initPlan } from "./plan.js";
+import { enterPrivacy } from "./privacy.js";
 import { enterBook, enterSchedule } from "./schedule.js";
 import { enterConsole, initConsole, stopConsole } from "./therapist.js";
 import { enterThought } from "./thought.js";
@@ -32,6 +33,7 @@ const ENTER = {
   homework: enterHomework,
   meds: enterMeds,
   inbox: enterInbox,
+  privacy: enterPrivacy,
   analytics: enterAnalytics,
 };
 
