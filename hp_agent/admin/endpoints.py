@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict
 
+from hp_agent.admin import operations
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import require_role
 from hp_agent.care import clinicians, routing
@@ -69,3 +70,51 @@ async def suspend_clinician(clinician_id: uuid.UUID, user: Admin, db: DbSession)
 async def create_practice(body: PracticeIn, user: Admin, db: DbSession) -> PracticeOut:
     practice = await routing.create_practice(db, user, body.name, body.lead_id)
     return await routing.practice_out(db, practice)
+
+
+# -- operations (hp_agent/admin/operations.py, docs/admin.md) ------------------------------------
+
+
+@router.get("/audit-log", response_model=operations.AuditPage)
+async def audit_log(
+    admin: Admin,
+    db: DbSession,
+    actor_id: uuid.UUID | None = None,
+    subject_id: uuid.UUID | None = None,
+    action: Annotated[str | None, Query(max_length=100, description="An action or its prefix.")] = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> operations.AuditPage:
+    return await operations.search_audit(
+        db,
+        admin,
+        actor_id=actor_id,
+        subject_id=subject_id,
+        action=action,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/feature-flags", response_model=list[operations.FlagOut])
+async def feature_flags(admin: Admin, db: DbSession) -> list[operations.FlagOut]:
+    return await operations.list_flags(db)
+
+
+@router.put("/feature-flags/{key}", response_model=operations.FlagOut)
+async def put_feature_flag(
+    key: str, body: operations.FlagIn, admin: Admin, db: DbSession
+) -> operations.FlagOut:
+    return await operations.put_flag(db, admin, key, body)
+
+
+@router.put("/users/{user_id}/status", response_model=operations.UserAdminOut)
+async def user_status(
+    user_id: uuid.UUID, body: operations.UserStatusIn, admin: Admin, db: DbSession
+) -> operations.UserAdminOut:
+    """Lock or suspend an account (or reactivate it); its sign-ins stop at once."""
+    return await operations.set_user_status(db, admin, user_id, body)
