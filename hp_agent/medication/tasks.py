@@ -42,7 +42,10 @@ log = logging.getLogger("hp_agent.medication.tasks")
 BATCH = 200
 # How far ahead reminder rows are written, so a worker that is down for a while still has them.
 HORIZON = dt.timedelta(hours=36)
-REPLAN_AFTER = dt.timedelta(hours=12)
+# A schedule whose latest planned reminder is more than HORIZON - REPLAN_AFTER ahead is skipped:
+# a daily dose always has one beyond 12 h until the day it needs its next row.
+REPLAN_AFTER = dt.timedelta(hours=24)
+PLAN_CHUNK = 2000
 
 
 async def _plan(db: Database, now: dt.datetime) -> int:
@@ -59,7 +62,7 @@ async def _plan(db: Database, now: dt.datetime) -> int:
                     um.status == MedicationStatus.ACTIVE,
                     um.as_needed.is_(False),
                     # Planned far enough ahead already: skip (a daily dose is re-planned about
-                    # twice a day, not on every pass).
+                    # once a day, not on every pass).
                     ~select(r.id)
                     .where(r.schedule_id == s.id, r.remind_at > now + HORIZON - REPLAN_AFTER)
                     .exists(),
@@ -76,14 +79,16 @@ async def _plan(db: Database, now: dt.datetime) -> int:
             for sched, med in rows
             for due in occurrences(sched, med, now - dt.timedelta(minutes=sched.grace_minutes), now + HORIZON)
         ]
-        if not values:
-            return 0
-        result = await session.execute(
-            insert(MedicationReminder)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["schedule_id", "remind_at", "channel"])
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        planned = 0
+        # In chunks: one statement may carry at most 32,767 bind parameters (asyncpg).
+        for n in range(0, len(values), PLAN_CHUNK):
+            result = await session.execute(
+                insert(MedicationReminder)
+                .values(values[n : n + PLAN_CHUNK])
+                .on_conflict_do_nothing(index_elements=["schedule_id", "remind_at", "channel"])
+            )
+            planned += int(result.rowcount)  # type: ignore[attr-defined]
+        return planned
 
 
 async def run_due(db: Database, settings: Settings, now: dt.datetime | None = None) -> int:
