@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict
 
-from hp_agent.admin import operations
+from hp_agent.admin import crisis_lines, operations
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import require_role
 from hp_agent.care import clinicians, routing
@@ -118,3 +118,32 @@ async def user_status(
 ) -> operations.UserAdminOut:
     """Lock or suspend an account (or reactivate it); its sign-ins stop at once."""
     return await operations.set_user_status(db, admin, user_id, body)
+
+
+@router.get("/crisis-lines", response_model=list[crisis_lines.LineOut])
+async def list_crisis_lines(
+    admin: Admin, db: DbSession, country: Annotated[str | None, Query(pattern="^[A-Za-z]{2,3}$")] = None
+) -> list[crisis_lines.LineOut]:
+    """Every line, active or not, with when it was last verified."""
+    return await crisis_lines.list_lines(db, country)
+
+
+@router.post("/crisis-lines", response_model=crisis_lines.LineOut, status_code=status.HTTP_201_CREATED)
+async def create_crisis_line(body: crisis_lines.LineIn, admin: Admin, db: DbSession) -> crisis_lines.LineOut:
+    return await crisis_lines.create(db, admin, body)
+
+
+@router.patch("/crisis-lines/{line_id}", response_model=crisis_lines.LineOut)
+async def update_crisis_line(
+    line_id: uuid.UUID, body: crisis_lines.LinePatch, admin: Admin, db: DbSession
+) -> crisis_lines.LineOut:
+    """Change a line; ``is_active: false`` takes it out of what people are shown at once."""
+    return await crisis_lines.update(db, admin, line_id, body)
+
+
+@router.post("/crisis-lines/{line_id}/verify", response_model=crisis_lines.LineOut)
+async def verify_crisis_line(
+    line_id: uuid.UUID, body: crisis_lines.VerifyIn, admin: Admin, db: DbSession
+) -> crisis_lines.LineOut:
+    """Record that the line was checked to work today."""
+    return await crisis_lines.verify(db, admin, line_id, body)
