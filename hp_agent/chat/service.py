@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crisis_engine import Assessment, Context, ContextMessage, RiskLevel
+from hp_agent.agents import memory as agent_memory
 from hp_agent.agents.models import AIAgentConfiguration
 from hp_agent.chat import crisis_flow as flow
 from hp_agent.chat import crisis_turn, hotpath, sentiment
@@ -56,6 +57,8 @@ async def start(
     if agent is None:
         raise ProtocolError(Code.AGENT_NOT_FOUND, "No such agent.")
     where = await whereabouts(session, user_id)
+    # With the person's consent, the greeting picks up from earlier sessions (agents/memory.py).
+    recall = await agent_memory.opening(session, user_id)
     now = dt.datetime.now(dt.UTC)
     chat = ChatSession(
         id=uuid.uuid4(),
@@ -73,7 +76,7 @@ async def start(
         session,
         chat,
         role=MessageRole.AGENT,
-        content=encode({"text": " ".join(agent.greeting.split()), "agent": agent.slug}),
+        content=encode({"text": " ".join(f"{agent.greeting} {recall or ''}".split()), "agent": agent.slug}),
         model_name="greeting",
     )
     return chat, agent, greeting
@@ -105,6 +108,7 @@ async def end(session: AsyncSession, principal: Principal, session_id: uuid.UUID
         return None
     msg = await append(session, chat, role=MessageRole.SYSTEM, content=encode({"event": "session_ended"}))
     await repo.end_session(session, chat, dt.datetime.now(dt.UTC))
+    await agent_memory.refresh(session, chat.user_id)
     return msg
 
 

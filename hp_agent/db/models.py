@@ -26,6 +26,7 @@ MODEL_MODULES = (
     "hp_agent.crisis.models",  # Crisis Management
     "hp_agent.agents.models",  # Conversational Agent (configurations)
     "hp_agent.chat.models",  # Conversational Agent (sessions, messages, analytics)
+    "hp_agent.agents.memory_models",  # Conversational Agent (memory across sessions)
 )
 
 

@@ -77,6 +77,7 @@ WORKER_ONLY_SYSTEM = frozenset(
         "chat_sessions",
         "clinical_outcome_measures",
         "conversation_analytics",
+        "conversation_memories",
         "diagnoses",
         "gratitude_entries",
         "guided_sessions",
