@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict
 
-from hp_agent.admin import crisis_lines, operations
+from hp_agent.admin import announcements, crisis_lines, operations
+from hp_agent.admin.models import AnnouncementStatus
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import require_role
 from hp_agent.care import clinicians, routing
@@ -147,3 +148,32 @@ async def verify_crisis_line(
 ) -> crisis_lines.LineOut:
     """Record that the line was checked to work today."""
     return await crisis_lines.verify(db, admin, line_id, body)
+
+
+@router.get("/announcements", response_model=list[announcements.AnnouncementOut])
+async def list_announcements(admin: Admin, db: DbSession) -> list[announcements.AnnouncementOut]:
+    return await announcements.list_all(db)
+
+
+@router.post(
+    "/announcements", response_model=announcements.AnnouncementOut, status_code=status.HTTP_201_CREATED
+)
+async def create_announcement(
+    body: announcements.AnnouncementIn, admin: Admin, db: DbSession
+) -> announcements.AnnouncementOut:
+    """A draft; publish it to show it."""
+    return await announcements.create(db, admin, body)
+
+
+@router.post("/announcements/{announcement_id}/publish", response_model=announcements.AnnouncementOut)
+async def publish_announcement(
+    announcement_id: uuid.UUID, admin: Admin, db: DbSession
+) -> announcements.AnnouncementOut:
+    return await announcements.set_status(db, admin, announcement_id, AnnouncementStatus.published)
+
+
+@router.post("/announcements/{announcement_id}/archive", response_model=announcements.AnnouncementOut)
+async def archive_announcement(
+    announcement_id: uuid.UUID, admin: Admin, db: DbSession
+) -> announcements.AnnouncementOut:
+    return await announcements.set_status(db, admin, announcement_id, AnnouncementStatus.archived)
