@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from hp_agent.admin.announcements import router as announcements_router
 from hp_agent.admin.endpoints import router as admin_router
 from hp_agent.agents.endpoints import router as agents_router
+from hp_agent.agents.memory_endpoints import router as memory_router
 from hp_agent.analytics.endpoints import router as analytics_router
 from hp_agent.api.health import router as health_router
 from hp_agent.assessments.endpoints import router as assessments_router
@@ -32,6 +33,7 @@ def all_routers() -> list[APIRouter]:
     return [
         health_router,
         auth_router,
+        memory_router,  # /v1/me/memory before /v1/me's other paths
         me_router,
         privacy_router,
         notifications_router,
