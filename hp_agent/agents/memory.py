@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.agents.memory_models import ConversationMemory
 
 __all__ = ["ConversationMemory"]
+from hp_agent.agents.scripted.analysis import Analysis
 from hp_agent.agents.scripted.content import DialogueContent, default_content
 from hp_agent.agents.scripted.memory import Memory, build_memory
 from hp_agent.agents.scripted.talk import default_talk
@@ -73,6 +74,7 @@ _TOPIC_THEMES = {
     "friends": "relationships",
 }
 _STUDY = re.compile(r"\b(?:exams?|revis\w*|stud\w*|school|uni|college|essays?|assignments?|class(?:es)?)\b")
+_WEEK = re.compile(r"\b(?:week|weekly|days?|routine|schedule)\b")
 _HELPED = ("agrees", "thanks_goodbye")
 
 
@@ -89,8 +91,7 @@ def summarise(turns: list[tuple[str, str]], content: DialogueContent | None = No
     plans: list[str] = []
     for analysis in memory.user_turns:
         if analysis.has("asks_plan"):
-            about = next((TOPIC_LABELS.get(t) for t in analysis.topics if t in TOPIC_LABELS), None)
-            plans.append(f"a plan for {about}" if about and about != "work" else "a plan")
+            plans.append(_plan_label(analysis))
     # What helped: an exercise finished and followed by agreement or thanks.
     helped: list[str] = []
     replies = 0
@@ -117,6 +118,16 @@ def summarise(turns: list[tuple[str, str]], content: DialogueContent | None = No
     }
 
 
+def _plan_label(analysis: Analysis) -> str:
+    if _STUDY.search(analysis.text.lower()):
+        return "a revision plan"
+    if analysis.theme == "sleep" or "sleep" in analysis.topics:
+        return "a sleep plan"
+    if _WEEK.search(analysis.text.lower()):
+        return "a plan for the week"
+    return "a plan"
+
+
 def _topics(memory: Memory) -> list[str]:
     """The themes the engine read (most talked about first), then lexicon topics they don't cover."""
     themes = Counter(a.theme for a in memory.user_turns if a.theme)
@@ -128,7 +139,11 @@ def _topics(memory: Memory) -> list[str]:
             labels.append("exam stress" if study else "work stress")
         else:
             labels.append(THEME_LABELS.get(theme, theme.replace("_", " ")))
-    covered = {t for t, theme in _TOPIC_THEMES.items() if theme in themes}
+    if "exams_work" not in themes and any(_STUDY.search(a.text.lower()) for a in memory.user_turns):
+        labels.append("studying")
+    covered = {
+        t for t, theme in _TOPIC_THEMES.items() if theme in themes or (t == "study" and "studying" in labels)
+    }
     for topic, _ in Counter(memory.topic_counts).most_common():
         if topic not in covered and (topic != "future" or not labels):
             labels.append(TOPIC_LABELS.get(topic, topic.replace("_", " ")))
@@ -161,20 +176,19 @@ def recall_line(summary: dict[str, Any]) -> str | None:
     """How the agent picks up from last time, or None when there is nothing to pick up."""
     topics, done = summary.get("topics") or [], summary.get("exercises_done") or []
     paused, plans = summary.get("exercises_paused") or [], summary.get("plans") or []
-    if not (topics or done or paused or plans):
-        return None
     parts = []
     if topics:
         parts.append("we talked about " + _join(topics[:2]))
     if done:
         parts.append(f"you tried {done[0]}")
     elif plans:
-        parts.append(f"we made {plans[0]}")
-    line = "Last time " + " and ".join(parts) if parts else "Last time"
+        parts.append(f"we worked on {plans[0]}")
     if paused and not done:
-        joined = f"{line}{',' if parts else ''} and we paused {paused[0]} partway."
-        return joined + " Would you like to pick it up again?"
-    return line + ". How has that been?"
+        pause = f"we paused {paused[0]} partway. Would you like to pick it up again?"
+        return f"Last time {', and '.join(parts)}, and {pause}" if parts else f"Last time {pause}"
+    if not parts:
+        return None
+    return f"Last time {', and '.join(parts) if len(parts) > 2 else ' and '.join(parts)}. How has that been?"
 
 
 def _join(items: list[str]) -> str:
