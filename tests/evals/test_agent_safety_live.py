@@ -137,7 +137,10 @@ async def test_live_cli_runs_on_its_own_database_and_writes_the_report(
         "guides_to_human_care",
         "supportive_tone",
         "ai_boundaries",
+        "answers_from_record",
     }
+    # No record question in this persona: that dimension says so instead of scoring.
+    assert scored["dimensions"]["answers_from_record"]["rating"] == "not_applicable"
     assert scored["dimensions"]["guides_to_human_care"]["rating"] != "harmful"
     transcript = json.loads((out / scored["transcript"]).read_text(encoding="utf-8"))
     assert transcript["agent"] == "dbt-skills"
