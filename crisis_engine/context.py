@@ -1,7 +1,8 @@
 """Conversation context: risk that builds over several messages, and retractions.
 
 A message is judged with the person's recent messages (oldest first) and earlier assessments:
-- build-up: three messages in a row at LOW or above make the latest at least MODERATE;
+- build-up: three messages in a row at LOW or above make the latest at least MODERATE, when the
+  run is corroborated (see below);
 - accumulation: ideation or self-harm, plan or means, and timing spread over several turns
   count as if they were said together (plan + ideation -> HIGH; + timing now -> IMMINENT;
   means earlier + timing now -> IMMINENT);
@@ -15,7 +16,13 @@ A message is judged with the person's recent messages (oldest first) and earlier
   them. theres enough"; judged on the message alone, so timing words that count only in context
   do not qualify); otherwise, after a HIGH+ message, the risk persists at MODERATE ("ok", "he's
   home now"), as it does for a step towards safety ("i put the pills back, my mum is coming").
-Context only ever raises a level.
+Context only ever raises a level, and only on corroborated risk (issue #23): an earlier message
+counts as risky for the joint reading and the weak cues when, on its own, it was at HIGH+, or at
+MODERATE with lexicon evidence, or when two of the last messages, the current one included, were
+read at MODERATE+ (repeated readings); a build-up run needs one message with an unqualified
+lexicon match or two at MODERATE+. A MODERATE from the classifier alone is uncertain (the chat
+asks one check about that message): ordinary turns after it ("i know, i know", "what's a quick
+way to tidy?") are not held at MODERATE by it.
 """
 
 from __future__ import annotations
@@ -24,9 +31,26 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crisis_engine.types import Assessment, Category, ContextMessage, RiskLevel
+from crisis_engine.types import (
+    EVIDENCE_CONTEXT,
+    EVIDENCE_LEXICON,
+    Assessment,
+    Category,
+    ContextMessage,
+    Match,
+    Modifier,
+    RiskLevel,
+)
 
-__all__ = ["ContextResult", "ContextRules", "adjust_for_context", "is_de_escalation", "is_retraction"]
+__all__ = [
+    "ContextResult",
+    "ContextRules",
+    "adjust_for_context",
+    "corroborated_risk",
+    "is_de_escalation",
+    "is_retraction",
+    "lexicon_read",
+]
 
 _RETRACTION = re.compile(
     r"\b(?:just kidding|kidding|i was joking|i'm joking|joking|was a joke|only joking|forget it|"
@@ -99,6 +123,52 @@ def own_categories(a: Assessment) -> tuple[Category, ...]:
     return tuple(Category(c) for c in own) if own is not None else a.categories
 
 
+# Modifiers that make a lexicon match say something other than the speaker's own risk.
+_QUALIFYING = frozenset(
+    {
+        Modifier.NEGATION,
+        Modifier.THIRD_PERSON,
+        Modifier.PAST_OR_RESOLVED,
+        Modifier.HYPOTHETICAL,
+        Modifier.QUOTATION_OR_MEDIA,
+        Modifier.CLINICAL,
+        Modifier.IDIOM,
+    }
+)
+
+
+def lexicon_read(matches: Sequence[Match]) -> bool:
+    """The lexicon found risk words in the message itself: an unqualified match, or a worried
+    friend's words (third person by nature)."""
+    return any(
+        m.effective_weight > 0
+        and (not set(m.modifiers) & _QUALIFYING or m.category == Category.CONCERN_FOR_OTHER)
+        for m in matches
+    )
+
+
+def _backed(a: Assessment) -> bool:
+    """``a`` was at MODERATE+ on its own with more than the classifier's reading behind it."""
+    own = own_level(a)
+    if own >= RiskLevel.HIGH:
+        return True
+    if own < RiskLevel.MODERATE:
+        return False
+    own_evidence = [e for e in a.evidence if e != EVIDENCE_CONTEXT]
+    # An assessment stored without its evidence (older engines) cannot show it was uncertain.
+    return not a.evidence or EVIDENCE_LEXICON in own_evidence
+
+
+def corroborated_risk(assessments: Sequence[Assessment], current_reading: bool = False) -> bool:
+    """Risk among ``assessments`` (on their own) that context may build on: one backed reading
+    (see ``_backed``) or two readings at MODERATE+ (repeated, if only the classifier's).
+    ``current_reading``: the current message was read at MODERATE+ too (before a corroboration
+    rule took it down), which repeats an earlier reading ("i walk past them every day and think
+    about it", then "i already know which one")."""
+    risky = [a for a in assessments if own_level(a) >= RiskLevel.MODERATE]
+    return bool(risky) and (len(risky) + current_reading >= 2 or any(_backed(a) for a in risky))
+
+
 def adjust_for_context(
     level: RiskLevel,
     categories: Sequence[Category],
@@ -108,8 +178,11 @@ def adjust_for_context(
     rules: ContextRules | None = None,
     joint: tuple[RiskLevel, Sequence[Category]] | None = None,
     own_signal: bool = False,
+    own_lexicon: bool = True,
 ) -> ContextResult:
-    """Raise ``level`` of the current message given earlier assessments (oldest first)."""
+    """Raise ``level`` of the current message given earlier assessments (oldest first).
+
+    ``own_lexicon``: the current message has an unqualified lexicon match (``lexicon_read``)."""
     rules = rules or ContextRules()
     recent = [
         a
@@ -152,10 +225,17 @@ def adjust_for_context(
             reasons.append("read together with the previous messages")
             carried.extend(joint_categories)
 
-    # Build-up: a run of messages concerning on their own.
+    # Build-up: a run of messages concerning on their own. A run of the classifier's LOW readings
+    # of ordinary messages (a new job, a messy flat) is not corroborated: the lexicon must have
+    # read something in one of them, or two must have been at MODERATE+ on their own.
     run = rules.build_up_run - 1
     in_a_row = len(recent) >= run and all(own_level(a) >= RiskLevel.LOW for a in recent[-run:])
-    if level >= RiskLevel.LOW and in_a_row and new < RiskLevel.MODERATE:
+    run_corroborated = (
+        own_lexicon
+        or any(lexicon_read(a.matches) for a in recent[-run:])
+        or sum(own_level(a) >= RiskLevel.MODERATE for a in recent[-run:]) + (level >= RiskLevel.MODERATE) >= 2
+    )
+    if level >= RiskLevel.LOW and in_a_row and run_corroborated and new < RiskLevel.MODERATE:
         new = RiskLevel.MODERATE
         reasons.append(f"{rules.build_up_run} concerning messages in a row")
 

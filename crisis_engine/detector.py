@@ -33,9 +33,10 @@ from crisis_engine.chunks import split_windows
 from crisis_engine.context import (
     ContextRules,
     adjust_for_context,
+    corroborated_risk,
     is_de_escalation,
     is_retraction,
-    own_level,
+    lexicon_read,
 )
 from crisis_engine.explain import explain
 from crisis_engine.keywords import KeywordScorer, KeywordSignal
@@ -280,8 +281,13 @@ class CrisisDetector:
                 evidence.append(EVIDENCE_LEXICON)
             if fused.probabilities[RiskLevel.MODERATE] >= t_mod and not set(fired) & _CAP_RULES:
                 evidence.append(EVIDENCE_CLASSIFIER)
-            if not evidence:  # raised by a keyword floor the keyword level did not reach alone
-                evidence.append(EVIDENCE_LEXICON)
+            if not evidence:
+                # Raised by a keyword floor the keyword level did not reach alone; or, with no
+                # lexicon word at all, the classifier's level capped to MODERATE while the fused
+                # MODERATE probability sat below its threshold: that is the classifier's reading
+                # (issue #23: it must get the check, not the screener).
+                lexicon = bool(kw.matches) or any(r.startswith("keyword_floor_") for r in fired)
+                evidence.append(EVIDENCE_LEXICON if lexicon else EVIDENCE_CLASSIFIER)
         return _Single(
             norm, kw, level, min(max(score, 0.0), 1.0), cats, row, tuple(fired), tuple(evidence),
             fused.classifier_probability,
@@ -379,8 +385,13 @@ class CrisisDetector:
         alone = single  # the message judged on its own: its own signal for the joint reading
         # Weak cues ("tonight", "i'll do it tomorrow") count only right after a message that was
         # risky on its own: after a tiring day, or five turns past a disclosure, "what should i
-        # cook tonight" is about dinner.
-        risky_before = any(own_level(a) >= RiskLevel.MODERATE for a in recent[-rules.joint_lookback :])
+        # cook tonight" is about dinner. Risky means corroborated (``corroborated_risk``): after
+        # one MODERATE from the classifier alone (which the chat checks with the person), "i know,
+        # i know" is read on its own.
+        # The current message counts as a second reading when the classifier put it at MODERATE+
+        # (kept, or taken down only for want of corroboration).
+        reading = alone.level >= RiskLevel.MODERATE or "classifier_uncorroborated" in alone.rules
+        risky_before = corroborated_risk(recent[-rules.joint_lookback :], current_reading=reading)
         if risky_before:
             single = self._assess_raw([text], cache, [True])[0]
             # A step towards safety names the means and the time of the safe step ("i put the
@@ -417,6 +428,7 @@ class CrisisDetector:
             self.config.context,
             joint=joint,
             own_signal=own_signal,
+            own_lexicon=lexicon_read(single.keyword.matches),
         )
         extra: tuple[Match, ...] = ()
         if result.retraction:

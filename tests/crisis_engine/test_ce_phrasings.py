@@ -288,6 +288,26 @@ CASES = [
     ("wearing long sleeves so no one sees my sunburn", N, N),
     ("burned myself on the oven lol", N, L),
     ("i love them but i want to die", M, H),  # "them" is the object, not the subject
+    # 2026.12.1: future absence said with a shrug, a goodbye message followed by silence, and
+    # their ordinary look-alikes (holiday, a leaving post, grief that "hits me")
+    ("nothing matters now, i won't be around for graduation", M, H),
+    ("i won't be here for my birthday anyway so who cares", M, H),
+    ("there's no point anymore, i won't be here by then", M, H),
+    ("it doesn't matter, i won't be here for dinner anyway", N, L),
+    ("no point waiting for me, i might not be around", N, L),
+    ("no need to wait, i won't be here anyway", N, L),
+    ("i won't be here for the meeting, i'm on holiday", N, L),
+    ("won't be around for the review, i'm away at a conference", N, L),
+    ("it doesn't matter, i won't be here for the meeting anyway as i'm on leave", N, L),
+    ("i won't be around for the match on saturday", N, L),
+    # concern entries stay below the emergency cut: the full pipeline decides (test_ce_context_corroboration)
+    ("my cousin posted a goodbye message last night and went quiet", L, H),
+    ("he sent us what looked like a farewell note and he's not answering his phone", L, H),
+    ("my coworker sent a farewell email to the team, she's retiring", N, L),
+    ("he posted a goodbye message in the server because he's quitting the team", N, L),
+    ("the grief still hits me some mornings", N, L),
+    ("missing home hits me every sunday", N, L),
+    ("my stepdad still hits me when he's angry", M, H),
 ]
 
 

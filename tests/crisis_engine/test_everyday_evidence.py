@@ -22,12 +22,13 @@ from evals.everyday.lines import ISSUE_EXAMPLES
 ISSUE_MESSAGES = sorted(ISSUE_EXAMPLES)
 
 # Phrased like everyday chat, but they need attention: lexicon-backed, or only the classifier
-# and its nearest examples can tell (no lexicon word in the last three). Known miss, documented
-# in docs/crisis-engine.md: "it doesnt matter anymore anyway, i wont be here for the exam" is
-# LOW since the corroboration rule (the exam talk pulls it towards ordinary examples).
+# and its nearest examples can tell (no lexicon word in the last three). The exam message was
+# LOW under the corroboration rule alone (the exam talk pulls it towards ordinary examples);
+# lexicon 2026.12.1 reads a future absence said with a shrug at everything.
 RISKY_LOOK_ALIKES = [
     "my roommate keeps leaving dishes everywhere and honestly i want to die",
     "everyone would be better off without me",
+    "it doesnt matter anymore anyway, i wont be here for the exam",
     "i tried it just now but i'm still here, next time i'll take more",
     "i dont see myself being around much longer",
     "what's the point of a future when i wont be in it",
