@@ -13,9 +13,11 @@ import base64
 import contextlib
 import datetime as dt
 import logging
+import time
 
 from sqlalchemy import select, update
 
+from hp_agent.compliance import retention
 from hp_agent.compliance.models import DataExport
 from hp_agent.config import Settings
 from hp_agent.db.session import Database, Principal
@@ -25,6 +27,7 @@ from hp_agent.users.repository import SYSTEM
 
 log = logging.getLogger("hp_agent.privacy.tasks")
 POLL_SECONDS = 5.0
+RETENTION_EVERY = 3600.0  # seconds between retention runs
 
 
 async def process_next(db: Database) -> bool:
@@ -78,12 +81,18 @@ async def expire(db: Database) -> int:
 
 
 async def _loop(db: Database, stop: asyncio.Event) -> None:
+    last_retention = 0.0
     while not stop.is_set():
         try:
             while await process_next(db):
                 pass
             await expire(db)
             await erasure.erase_due(db)
+            if time.monotonic() - last_retention > RETENTION_EVERY:
+                async with db.unit_of_work(SYSTEM) as session:
+                    report = await retention.run(session, dry_run=False)
+                log.info("retention: %s", {k: v["rows"] for k, v in report.items()})
+                last_retention = time.monotonic()
         except Exception as exc:
             log.error("export loop: %s", type(exc).__name__)
         with contextlib.suppress(TimeoutError):

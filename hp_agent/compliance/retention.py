@@ -1,0 +1,69 @@
+"""Retention: what the service deletes once it is no longer needed, with a dry-run report.
+
+Each rule names a ``data_retention_policies.data_category``; an active policy row sets its
+``retention_days``, otherwise the default here applies. Only bookkeeping is covered (expired
+sign-in sessions, relayed outbox rows, sent email, finished exports); guided sessions have their own
+purge (hp_agent/journal/guided_retention.py) and personal records go only by erasure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hp_agent.compliance.models import DataExport, DataRetentionPolicy
+from hp_agent.events.models import OutboxEvent
+from hp_agent.users.models import UserSession
+
+
+@dataclass(frozen=True)
+class Rule:
+    category: str
+    default_days: int
+
+
+RULES = (
+    Rule("expired_sessions", 30),
+    Rule("relayed_outbox_events", 7),
+    Rule("finished_exports", 30),
+)
+
+
+def _where(category: str, cutoff: dt.datetime) -> tuple[type, ColumnElement[bool]]:
+    if category == "expired_sessions":
+        return UserSession, UserSession.expires_at < cutoff
+    if category == "relayed_outbox_events":
+        return OutboxEvent, OutboxEvent.published_at.is_not(None) & (OutboxEvent.published_at < cutoff)
+    return DataExport, DataExport.status.in_(("downloaded", "expired", "failed")) & (
+        DataExport.updated_at < cutoff
+    )
+
+
+async def run(
+    session: AsyncSession, *, dry_run: bool, now: dt.datetime | None = None
+) -> dict[str, dict[str, int]]:
+    """Per category: the retention in days and how many rows are (or would be) deleted.
+
+    The caller's session must act as the system actor (the rows belong to many people)."""
+    now = now or dt.datetime.now(dt.UTC)
+    days = {
+        p.data_category: p.retention_days
+        for p in (
+            await session.execute(select(DataRetentionPolicy).where(DataRetentionPolicy.is_active))
+        ).scalars()
+    }
+    report: dict[str, dict[str, int]] = {}
+    for rule in RULES:
+        keep = days.get(rule.category, rule.default_days)
+        model, where = _where(rule.category, now - dt.timedelta(days=keep))
+        if dry_run:
+            n = (await session.execute(select(func.count()).select_from(model).where(where))).scalar_one()
+        else:
+            n = (
+                await session.execute(delete(model).where(where).execution_options(synchronize_session=False))
+            ).rowcount  # type: ignore[attr-defined]
+        report[rule.category] = {"retention_days": keep, "rows": int(n or 0)}
+    return report
