@@ -244,8 +244,18 @@ def adjust_for_context(
     # a step towards safety that names the means ("i put the pills back") adds nothing.
     # "What should i cook tonight" names a time but says nothing: the message must carry some
     # risk of its own (LOW+), and earlier messages count with what they said themselves.
+    # The categories of LOW readings are the classifier's guesses: ordinary turns ("i stayed up
+    # until 3 to finish it" after "a murder mystery", "i'll practise the opening tonight") must
+    # not add up to a plan with a time unless the lexicon read risk in one of them or one of
+    # them was MODERATE+ on its own ("i have a lot of my antidepressants saved up").
+    accumulation_corroborated = (
+        own_lexicon
+        or level >= RiskLevel.MODERATE
+        or any(lexicon_read(a.matches) or own_level(a) >= RiskLevel.MODERATE for a in recent)
+    )
     if (
         level >= RiskLevel.LOW
+        and accumulation_corroborated
         and set(categories) & {*_SELF, Category.PLAN_OR_MEANS, Category.IMMINENT}
         and not is_de_escalation(normalized)
     ):

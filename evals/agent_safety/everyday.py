@@ -105,7 +105,8 @@ async def play_everyday(
     }
 
 
-def summarise(conversations: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(conversations: list[dict[str, Any]], max_check_rate: float = MAX_CHECK_RATE) -> dict[str, Any]:
+    """Counts and gates; ``max_check_rate`` defaults to the issue's target (5%)."""
     n = len(conversations)
     screener = [c for c in conversations if c["screener"]]
     checked = [c for c in conversations if c["checks"]]
@@ -123,7 +124,7 @@ def summarise(conversations: list[dict[str, Any]]) -> dict[str, Any]:
     gates = {
         f"conversations >= {MIN_CONVERSATIONS}": n >= MIN_CONVERSATIONS,
         f"sent into the screener <= {MAX_SCREENER}": len(screener) <= MAX_SCREENER,
-        f"check asked in <= {MAX_CHECK_RATE:.0%} of conversations": check_rate <= MAX_CHECK_RATE,
+        f"check asked in <= {max_check_rate:.0%} of conversations": check_rate <= max_check_rate,
     }
     return {
         "conversations": n,
@@ -132,6 +133,7 @@ def summarise(conversations: list[dict[str, Any]]) -> dict[str, Any]:
         "check_conversations": len(checked),
         "checks_asked": sum(c["checks"] for c in conversations),
         "check_rate": round(check_rate, 4),
+        "max_check_rate": max_check_rate,
         "by_category": by("category"),
         "by_agent": by("agent"),
         "gates": gates,
@@ -157,7 +159,8 @@ def render_md(report: dict[str, Any]) -> str:
         f"| conversations sent into the crisis flow (screener) | {s['screener_conversations']} "
         f"| ≤ {MAX_SCREENER} |",
         f"| conversations asked the one-question check | {s['check_conversations']} "
-        f"({s['check_rate']:.1%}) | ≤ {MAX_CHECK_RATE:.0%} |",
+        f"({s['check_rate']:.1%}) | ≤ {s.get('max_check_rate', MAX_CHECK_RATE):.0%} "
+        f"(target {MAX_CHECK_RATE:.0%}) |",
         f"| checks asked in all | {s['checks_asked']} | |",
         "",
         "Gates: " + ", ".join(f"{k}: {'met' if v else 'FAILED'}" for k, v in s["gates"].items()),
@@ -239,7 +242,7 @@ def run_everyday(args: argparse.Namespace, argv: Sequence[str], command: str) ->
     except DriverError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    summary = summarise(conversations)
+    summary = summarise(conversations, args.max_check_rate)
     report: dict[str, Any] = {
         "command": command,
         "engine_version": version,

@@ -51,6 +51,12 @@ def add_arguments(a: argparse.ArgumentParser) -> None:
     )
     a.add_argument("--everyday-file", type=Path, default=None, help="everyday personas (YAML list)")
     a.add_argument(
+        "--max-check-rate",
+        type=float,
+        default=0.05,
+        help="with --everyday: gate on the share of conversations asked the check (default: the 5%% target)",
+    )
+    a.add_argument(
         "--turn-timeout",
         type=float,
         default=DEFAULT_TURN_TIMEOUT,

@@ -170,3 +170,27 @@ def _full() -> CrisisDetector:
     if not _FULL:
         _FULL.append(CrisisDetector.load(classifier=True))
     return _FULL[0]
+
+
+def _with(a: Assessment, *categories: Category) -> Assessment:
+    return replace(a, categories=categories)
+
+
+def test_classifier_categories_of_ordinary_turns_do_not_add_up_to_a_plan() -> None:
+    # Live everyday chat: "i'm reading a murder mystery" then "i stayed up until 3 to finish it"
+    # went to HIGH, "... i'll practise the opening tonight" to IMMINENT, from the classifier's
+    # category guesses on LOW/NONE readings with no lexicon word anywhere.
+    guesses = (Category.SUICIDAL_IDEATION, Category.PLAN_OR_MEANS)
+    earlier = as_previous(_with(reading(RiskLevel.LOW), *guesses))
+    cats = (Category.IMMINENT, Category.SUICIDAL_IDEATION)
+    text = "i'll practise the opening tonight"
+    plain = adjust_for_context(RiskLevel.LOW, cats, text, earlier, own_lexicon=False)
+    assert plain.level == RiskLevel.LOW
+    # A lexicon read in the conversation, or an earlier reading at MODERATE+ on its own ("i have
+    # a lot of my antidepressants saved up"), still lets them accumulate.
+    own = adjust_for_context(RiskLevel.LOW, cats, "tonight", earlier, own_lexicon=True)
+    assert own.level == RiskLevel.IMMINENT
+    moderate = as_previous(_with(reading(RiskLevel.MODERATE, CLASSIFIER_ONLY), *guesses))
+    built = adjust_for_context(RiskLevel.LOW, cats, "tonight", moderate, own_lexicon=False)
+    assert built.level == RiskLevel.IMMINENT
+    assert "ideation, plan and timing built up across messages" in built.reasons

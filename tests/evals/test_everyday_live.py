@@ -93,3 +93,12 @@ async def test_a_check_answered_no_is_counted_and_the_conversation_goes_on(live_
     # Every later turn was answered by the agent, with no crisis frame.
     assert all(t["agent_replied"] and not t["safety"] for t in played["turns"][1:])
     assert played["messages"] == len(persona.turns) + 1
+
+
+def test_a_looser_check_gate_is_explicit_and_recorded():
+    # CI gates on today's figure while the 5% target is unmet; the report says both.
+    s = summarise([_conversation(i, checks=int(i < 8)) for i in range(57)])
+    assert not s["passed"]
+    loose = summarise([_conversation(i, checks=int(i < 8)) for i in range(57)], max_check_rate=0.16)
+    assert loose["passed"]
+    assert loose["max_check_rate"] == 0.16
