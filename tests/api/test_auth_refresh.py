@@ -25,7 +25,12 @@ async def _refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:
 
 async def _family(owner_db: AsyncSession, user_id: str) -> list[UserSession]:
     return await owner_all(
-        owner_db, select(UserSession).where(UserSession.user_id == user_id).order_by(UserSession.created_at)
+        owner_db,
+        # Within the test's one transaction now() is the same for every row: a rotated row
+        # (the older one of a pair) sorts first when the creation times tie.
+        select(UserSession)
+        .where(UserSession.user_id == user_id)
+        .order_by(UserSession.created_at, UserSession.rotated_at.is_(None), UserSession.id),
     )
 
 

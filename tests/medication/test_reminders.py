@@ -101,6 +101,14 @@ async def _state(db: Database, patient: uuid.UUID) -> tuple[list[ReminderStatus]
     return list(statuses), int(stored), int(events)
 
 
+async def _delivered(db: Database, settings: Settings, patient: uuid.UUID, now: dt.datetime) -> int:
+    """Run the reminder job at ``now`` and count what reached ``patient``: the job works through
+    the whole run's database, where other tests' doses may fall due at the same instants."""
+    before = (await _state(db, patient))[1]
+    await tasks.run_due(db, settings, now=now)
+    return (await _state(db, patient))[1] - before
+
+
 async def _pass_in_process(url: str, now: dt.datetime) -> int:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -136,7 +144,7 @@ async def test_due_reminder_is_delivered_once_by_two_processes_and_after_a_resta
     patient, _, _ = await _patient_with_dose(settings, due)
     async with _worker_db(settings) as db:
         # Planned ahead (a day and a half), nothing sent before it is due.
-        assert await tasks.run_due(db, settings, now=due - dt.timedelta(hours=3)) == 0
+        assert await _delivered(db, settings, patient, due - dt.timedelta(hours=3)) == 0
         statuses, stored, _ = await _state(db, patient)
         assert ReminderStatus.SCHEDULED in statuses
         assert stored == 0
@@ -177,8 +185,8 @@ async def test_snoozed_reminder_comes_back_and_a_logged_dose_is_not_reminded(set
         )
         assert r.status_code == 200, r.text
         until = dt.datetime.fromisoformat(r.json()["snoozed_until"])
-        assert await tasks.run_due(db, settings, now=until - dt.timedelta(minutes=1)) == 0
-        assert await tasks.run_due(db, settings, now=until + dt.timedelta(seconds=1)) == 1
+        assert await _delivered(db, settings, patient, until - dt.timedelta(minutes=1)) == 0
+        assert await _delivered(db, settings, patient, until + dt.timedelta(seconds=1)) == 1
         statuses, stored, events = await _state(db, patient)
         assert (statuses[0], stored, events) == (ReminderStatus.SENT, 2, 2)
         # Someone else's reminder cannot be snoozed; an unknown one is a 404.
@@ -198,7 +206,7 @@ async def test_snoozed_reminder_comes_back_and_a_logged_dose_is_not_reminded(set
                 headers=h,
             )
             assert r.status_code == 201, r.text
-            assert await tasks.run_due(db, settings, now=tomorrow + dt.timedelta(seconds=5)) == 0
+            assert await _delivered(db, settings, patient, tomorrow + dt.timedelta(seconds=5)) == 0
             assert (await _state(db, patient))[1] == 2
 
 
@@ -209,14 +217,14 @@ async def test_quiet_hours_hold_a_reminder_until_they_end(settings: Settings) ->
         settings, due, quiet_start="22:00", quiet_end="07:00", timezone="Europe/London"
     )
     async with _worker_db(settings) as db:
-        assert await tasks.run_due(db, settings, now=due + dt.timedelta(seconds=5)) == 0
+        assert await _delivered(db, settings, patient, due + dt.timedelta(seconds=5)) == 0
         statuses, stored, _ = await _state(db, patient)
         assert (statuses[0], stored) == (ReminderStatus.SNOOZED, 0)
         end = dt.datetime.combine(
             due.astimezone(LONDON).date() + dt.timedelta(days=1), dt.time(7), tzinfo=LONDON
         ).astimezone(dt.UTC)
-        assert await tasks.run_due(db, settings, now=end - dt.timedelta(minutes=1)) == 0
-        assert await tasks.run_due(db, settings, now=end + dt.timedelta(seconds=5)) == 1
+        assert await _delivered(db, settings, patient, end - dt.timedelta(minutes=1)) == 0
+        assert await _delivered(db, settings, patient, end + dt.timedelta(seconds=5)) == 1
         statuses, stored, events = await _state(db, patient)
         assert (statuses[0], stored, events) == (ReminderStatus.SENT, 1, 1)
 
@@ -226,7 +234,7 @@ async def test_reminders_switched_off_are_not_sent(settings: Settings) -> None:
     due = _next_local(12)
     patient, _, _ = await _patient_with_dose(settings, due, reminders=False)
     async with _worker_db(settings) as db:
-        assert await tasks.run_due(db, settings, now=due + dt.timedelta(seconds=5)) == 0
+        assert await _delivered(db, settings, patient, due + dt.timedelta(seconds=5)) == 0
         statuses, stored, _ = await _state(db, patient)
         assert (statuses[0], stored) == (ReminderStatus.CANCELLED, 0)
 
