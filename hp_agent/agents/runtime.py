@@ -13,10 +13,11 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool
 
 from hp_agent.agents.boundaries import check_reply
 from hp_agent.agents.providers import ProviderError, build_chat_model
@@ -37,6 +38,7 @@ __all__ = [
     "AgentUnavailable",
     "ChatTurn",
     "MoodSnapshot",
+    "ToolRunner",
     "UserContext",
     "check_reply",
     "clear_model_cache",
@@ -46,6 +48,21 @@ log = logging.getLogger("hp_agent.agents")
 
 # Enough turns for the engine's memory and a model's context, bounded so prompts stay small.
 MAX_HISTORY_TURNS = 40
+# Rounds of model -> tool calls -> results before the model must answer without tools.
+MAX_TOOL_ROUNDS = 3
+
+
+class ToolRunner(Protocol):
+    """The person's record tools for one reply (``hp_agent.agents.tools.RecordToolbox``).
+
+    ``run`` answers any name the model asks for: an allowed tool's result, or a refusal that
+    carries no data; both audited, both as the person.
+    """
+
+    @property
+    def tools(self) -> Sequence[BaseTool]: ...
+
+    async def run(self, name: str) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,12 +265,23 @@ class AgentRuntime:
                 messages.append(AIMessage(content=turn.text))
         return messages
 
-    async def stream_reply(self, history: Sequence[ChatTurn], context: UserContext) -> AsyncIterator[str]:
-        """The reply as text chunks, in order; the last turn of ``history`` is the user's message."""
+    async def stream_reply(
+        self, history: Sequence[ChatTurn], context: UserContext, tools: ToolRunner | None = None
+    ) -> AsyncIterator[str]:
+        """The reply as text chunks, in order; the last turn of ``history`` is the user's message.
+
+        With ``tools``, a model that supports tool calling gets them bound and may call them (at
+        most ``MAX_TOOL_ROUNDS`` rounds); its final answer comes as one chunk. Models without tool
+        calling (``bind_tools`` not implemented) and the scripted engine reply as before.
+        """
         if not history or history[-1].role != "user":
             raise HPError("A reply needs a user message to answer.", 422, code="no_user_message")
         messages = self.build_messages(history, context)
         try:
+            bound = self._bind(tools)
+            if bound is not None and tools is not None:
+                yield await self._answer_with_tools(bound, tools, messages)
+                return
             async for chunk in self.model.astream(messages):
                 text = chunk.text if isinstance(chunk.text, str) else str(chunk.content)
                 if text:
@@ -265,8 +293,37 @@ class AgentRuntime:
             log.warning("agent %s model failed: %s", self.spec.slug, type(exc).__name__)
             raise AgentUnavailable("The agent could not reply just now.") from exc
 
+    def _bind(self, tools: ToolRunner | None) -> Any:
+        """The model with ``tools`` bound, or None when there are none or it cannot call tools."""
+        if tools is None or not tools.tools or isinstance(self.model, ScriptedChatModel):
+            return None
+        try:
+            return self.model.bind_tools(list(tools.tools))
+        except NotImplementedError:
+            return None
+
+    async def _answer_with_tools(self, bound: Any, tools: ToolRunner, messages: list[BaseMessage]) -> str:
+        for _ in range(MAX_TOOL_ROUNDS):
+            message = await bound.ainvoke(messages)
+            calls = getattr(message, "tool_calls", None) or []
+            if not calls:
+                return _text(message)
+            messages.append(message)
+            for call in calls:
+                # Record tools take no arguments: whatever the model passes, the tool reads only
+                # the signed-in person's own record.
+                messages.append(
+                    ToolMessage(content=await tools.run(str(call["name"])), tool_call_id=call.get("id") or "")
+                )
+        # Out of rounds: the model answers from what it has, without tools.
+        return _text(await self.model.ainvoke(messages))
+
     async def draft(
-        self, history: Sequence[ChatTurn], context: UserContext, embedding: Any = None
+        self,
+        history: Sequence[ChatTurn],
+        context: UserContext,
+        embedding: Any = None,
+        tools: ToolRunner | None = None,
     ) -> AsyncIterator[str]:
         """The reply for a caller that checks it as a whole before showing any of it (the chat).
 
@@ -276,7 +333,7 @@ class AgentRuntime:
         Other providers stream as usual (their first words arrive before their last).
         """
         if not isinstance(self.model, ScriptedChatModel):
-            async for chunk in self.stream_reply(history, context):
+            async for chunk in self.stream_reply(history, context, tools):
                 yield chunk
             return
         if not history or history[-1].role != "user":
@@ -298,5 +355,11 @@ class AgentRuntime:
         if text:
             yield text
 
-    async def reply(self, history: Sequence[ChatTurn], context: UserContext) -> str:
-        return "".join([chunk async for chunk in self.stream_reply(history, context)])
+    async def reply(
+        self, history: Sequence[ChatTurn], context: UserContext, tools: ToolRunner | None = None
+    ) -> str:
+        return "".join([chunk async for chunk in self.stream_reply(history, context, tools)])
+
+
+def _text(message: BaseMessage) -> str:
+    return message.text if isinstance(message.text, str) else str(message.content)

@@ -8,7 +8,9 @@ entries, never quotations from private entries.
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -35,6 +37,8 @@ CRISIS_RESOURCES = "crisis_resources"
 # conversation. Record tools (hp_agent/agents/record.py) answer questions about the person's own
 # record ("when is my next session"); ``safety_plan`` is both. All are valid in a configuration.
 KNOWN_TOOLS = frozenset({MOOD_HISTORY, JOURNAL_THEMES, GOALS, SAFETY_PLAN, CRISIS_RESOURCES, *record.TOOLS})
+
+log = logging.getLogger("hp_agent.agents")
 
 MOOD_DAYS = 7
 JOURNAL_ENTRIES = 30
@@ -117,18 +121,48 @@ def langchain_tools(db: Database, principal: Principal, tools_allowed: Iterable[
     ``record.call``; the result is the tool's facts as JSON. A tool outside the allow-list is never
     built, and ``record.call`` refuses it again if asked by name.
     """
-    allowed = set(tools_allowed)
+    return RecordToolbox(db, principal, tools_allowed).tools
 
-    def build(name: str) -> BaseTool:
+
+class RecordToolbox:
+    """The record tools one reply may call (the runtime's ``ToolRunner``), as the person.
+
+    ``run`` takes any name a model asks for: an allowed tool returns the person's facts as JSON, any
+    other name a refusal with no data. Both are audited (``agent.tool.called`` / ``.refused``) in
+    their own committed unit of work.
+    """
+
+    def __init__(self, db: Database, principal: Principal, tools_allowed: Iterable[str]) -> None:
+        self.db = db
+        self.principal = principal
+        self.allowed = frozenset(tools_allowed)
+
+    @functools.cached_property
+    def tools(self) -> list[BaseTool]:
+        # Built on first use: the scripted engine never asks, and the chat makes one per reply.
+        return [self._build(name) for name in record.TOOLS if name in self.allowed]
+
+    async def run(self, name: str) -> str:
+        name = name[:64]  # a model's free text: bounded before it reaches the audit log
+        try:
+            async with self.db.unit_of_work(self.principal) as session:
+                try:
+                    facts = await record.call(session, self.principal, name, self.allowed)
+                except record.ToolNotAllowed:
+                    # Caught inside the unit of work so the refusal's audit entry is kept.
+                    return f"Refused: this agent may not use the tool {name!r}. No data was read."
+        except Exception as exc:
+            log.warning("record tool %s failed: %s", name, type(exc).__name__)
+            return "That part of the record could not be read just now."
+        return json.dumps(facts, default=str)
+
+    def _build(self, name: str) -> BaseTool:
         async def run() -> str:
-            async with db.unit_of_work(principal) as session:
-                return json.dumps(await record.call(session, principal, name, allowed), default=str)
+            return await self.run(name)
 
         return StructuredTool.from_function(
             coroutine=run, name=name, description=record.DESCRIPTIONS[name], args_schema=_NoArgs
         )
-
-    return [build(name) for name in record.TOOLS if name in allowed]
 
 
 class _NoArgs(BaseModel):

@@ -22,6 +22,7 @@ from hp_agent.config import Settings
 if TYPE_CHECKING:
     from hp_agent.agents.runtime import AgentRuntime
     from hp_agent.chat.service import AgentTurn
+    from hp_agent.db.session import Database, Principal
 
 log = logging.getLogger("hp_agent.chat")
 CONTEXT_TTL_SECONDS = 60.0
@@ -88,13 +89,20 @@ class AgentBridge:
         self._context = (time.monotonic(), context)
         return context
 
-    async def stream(self, turn: AgentTurn) -> AsyncIterator[str]:
+    async def stream(
+        self, turn: AgentTurn, db: Database | None = None, principal: Principal | None = None
+    ) -> AsyncIterator[str]:
         from hp_agent.agents.runtime import ChatTurn, UserContext
+        from hp_agent.agents.tools import RecordToolbox
 
         runtime = self.runtime()
         history = [ChatTurn("user" if role == "user" else "agent", text) for role, text in turn.history]
         # ``draft``: the whole reply is checked before any of it is sent (replies.py).
         # The crisis engine's embedding of the message, when the service kept it (intent reading).
         embedding = getattr(turn, "embedding", None)
-        async for chunk in runtime.draft(history, turn.context or UserContext(), embedding):
+        # Models that call tools get the allowed record tools, each call as the person (RLS, audited).
+        tools = None
+        if db is not None and principal is not None and principal.user_id is not None:
+            tools = RecordToolbox(db, principal, turn.tools_allowed)
+        async for chunk in runtime.draft(history, turn.context or UserContext(), embedding, tools):
             yield chunk
