@@ -24,8 +24,8 @@ def slow_agent(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real scripted agent, 30 ms per chunk: long enough to hang up in the middle of a reply."""
     real = AgentBridge.stream
 
-    async def stream(self: AgentBridge, turn: object) -> AsyncIterator[str]:
-        async for chunk in real(self, turn):  # type: ignore[arg-type]
+    async def stream(self: AgentBridge, turn: object, *args: object) -> AsyncIterator[str]:
+        async for chunk in real(self, turn, *args):  # type: ignore[arg-type]
             await asyncio.sleep(0.03)
             yield chunk
 
