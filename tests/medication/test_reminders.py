@@ -12,20 +12,18 @@ from contextlib import asynccontextmanager
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from hp_agent.admin.models import Notification
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
 from hp_agent.db.urls import worker_database_url
-from hp_agent.events.models import OutboxEvent
 from hp_agent.medication import tasks
 from hp_agent.medication.models import MedicationReminder, ReminderStatus
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests.chat.chat_client import Chat
 from tests.conftest import LiveServer
-from tests.scheduling.live import headers, pooled_app, user
+from tests.scheduling.live import headers, pooled_app, stored_reminders, user
 
 pytestmark = pytest.mark.usefixtures("seeded")
 LONDON = ZoneInfo("Europe/London")
@@ -89,16 +87,8 @@ async def _state(db: Database, patient: uuid.UUID) -> tuple[list[ReminderStatus]
             .scalars()
             .all()
         )
-        ids = select(Notification.id).where(
-            Notification.user_id == patient, Notification.dedupe_key.like("medication-reminder:%")
-        )
-        stored = (await s.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
-        events = (
-            await s.execute(
-                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.aggregate_id.in_(ids))
-            )
-        ).scalar_one()
-    return list(statuses), int(stored), int(events)
+        stored, events = await stored_reminders(s, patient, "medication-reminder")
+    return list(statuses), stored, events
 
 
 async def _delivered(db: Database, settings: Settings, patient: uuid.UUID, now: dt.datetime) -> int:

@@ -9,7 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.admin.models import Notification
 from hp_agent.app import create_app
 from hp_agent.auth.service import create_user
 from hp_agent.care.models import (
@@ -21,6 +24,7 @@ from hp_agent.care.models import (
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
 from hp_agent.db.urls import app_database_url
+from hp_agent.events.models import OutboxEvent
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests.api.auth_helpers import PASSWORD, new_email
@@ -91,3 +95,18 @@ def slot_start(weekday: int, hour: int, *, days_ahead: int = 7) -> dt.datetime:
     while day.isoweekday() != weekday:
         day += dt.timedelta(days=1)
     return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
+
+
+async def stored_reminders(session: AsyncSession, patient: uuid.UUID, kind: str) -> tuple[int, int]:
+    """(``kind`` reminder notifications stored for ``patient``, outbox events announcing them);
+    ``kind`` is the dedupe-key prefix, e.g. ``appointment-reminder``."""
+    ids = select(Notification.id).where(
+        Notification.user_id == patient, Notification.dedupe_key.like(f"{kind}:%")
+    )
+    stored = (await session.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
+    events = (
+        await session.execute(
+            select(func.count()).select_from(OutboxEvent).where(OutboxEvent.aggregate_id.in_(ids))
+        )
+    ).scalar_one()
+    return int(stored), int(events)

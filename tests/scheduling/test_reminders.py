@@ -9,20 +9,26 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from hp_agent.admin.models import Notification
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
 from hp_agent.db.urls import app_database_url
-from hp_agent.events.models import OutboxEvent
 from hp_agent.scheduling import tasks
 from hp_agent.scheduling.models import AppointmentReminder, ReminderStatus
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests.chat.chat_client import Chat
 from tests.conftest import LiveServer
-from tests.scheduling.live import headers, link, pooled_app, slot_start, user, verified_clinician
+from tests.scheduling.live import (
+    headers,
+    link,
+    pooled_app,
+    slot_start,
+    stored_reminders,
+    user,
+    verified_clinician,
+)
 
 
 async def _book(settings: Settings) -> tuple[uuid.UUID, uuid.UUID, dt.datetime, str]:
@@ -66,16 +72,8 @@ async def _state(db: Database, appt: uuid.UUID, patient: uuid.UUID) -> tuple[lis
             .scalars()
             .all()
         )
-        ids = select(Notification.id).where(
-            Notification.user_id == patient, Notification.dedupe_key.like("appointment-reminder:%")
-        )
-        stored = (await s.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
-        events = (
-            await s.execute(
-                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.aggregate_id.in_(ids))
-            )
-        ).scalar_one()
-    return list(statuses), int(stored), int(events)
+        stored, events = await stored_reminders(s, patient, "appointment-reminder")
+    return list(statuses), stored, events
 
 
 @pytest.mark.slow
