@@ -10,7 +10,6 @@ is retried with backoff. Back-filling a range is inserting (or re-opening) its r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -23,6 +22,7 @@ from hp_agent.analytics.models import AnalyticsRollupJob, RollupJobStatus
 from hp_agent.analytics.rollup import rollup_day
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
+from hp_agent.events.periodic import every
 from hp_agent.users.repository import SYSTEM
 
 log = logging.getLogger("hp_agent.analytics.tasks")
@@ -158,16 +158,14 @@ async def backfill_cli(settings: Settings, first: dt.date, last: dt.date) -> int
         await db.dispose()
 
 
+async def _round(db: Database) -> None:
+    done = await run_due(db)
+    if done:
+        log.info("analytics: %d day(s) rolled up", done)
+
+
 async def _loop(db: Database, settings: Settings, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            done = await run_due(db)
-            if done:
-                log.info("analytics: %d day(s) rolled up", done)
-        except Exception as exc:
-            log.error("analytics rollup: %s", type(exc).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.analytics_poll_seconds)
+    await every(settings.analytics_poll_seconds, lambda: _round(db), stop, log, "analytics rollup")
 
 
 def start(db: Database, settings: Settings, stop: asyncio.Event) -> list[asyncio.Task[None]]:

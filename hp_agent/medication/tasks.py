@@ -15,7 +15,6 @@ quiet period ends); a dose already logged, or a medicine stopped, cancels its re
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 
@@ -25,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from hp_agent.admin.models import NotificationCategory, NotificationPriority
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
+from hp_agent.events.periodic import every
 from hp_agent.medication.models import (
     MedicationIntakeLog,
     MedicationReminder,
@@ -168,16 +168,16 @@ async def run_due(db: Database, settings: Settings, now: dt.datetime | None = No
     return sent
 
 
+async def _round(db: Database, settings: Settings) -> None:
+    sent = await run_due(db, settings)
+    if sent:
+        log.info("medication: %d reminders sent", sent)
+
+
 async def _loop(db: Database, settings: Settings, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            sent = await run_due(db, settings)
-            if sent:
-                log.info("medication: %d reminders sent", sent)
-        except Exception as exc:
-            log.error("medication reminders: %s", type(exc).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.scheduling_poll_seconds)
+    await every(
+        settings.scheduling_poll_seconds, lambda: _round(db, settings), stop, log, "medication reminders"
+    )
 
 
 def start(db: Database, settings: Settings, stop: asyncio.Event) -> list[asyncio.Task[None]]:

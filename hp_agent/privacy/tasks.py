@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -21,6 +20,7 @@ from hp_agent.compliance import retention
 from hp_agent.compliance.models import DataExport
 from hp_agent.config import Settings
 from hp_agent.db.session import Database, Principal
+from hp_agent.events.periodic import every
 from hp_agent.privacy import erasure, export
 from hp_agent.users.models import User
 from hp_agent.users.repository import SYSTEM
@@ -82,21 +82,20 @@ async def expire(db: Database) -> int:
 
 async def _loop(db: Database, stop: asyncio.Event) -> None:
     last_retention = 0.0
-    while not stop.is_set():
-        try:
-            while await process_next(db):
-                pass
-            await expire(db)
-            await erasure.erase_due(db)
-            if time.monotonic() - last_retention > RETENTION_EVERY:
-                async with db.unit_of_work(SYSTEM) as session:
-                    report = await retention.run(session, dry_run=False)
-                log.info("retention: %s", {k: v["rows"] for k, v in report.items()})
-                last_retention = time.monotonic()
-        except Exception as exc:
-            log.error("export loop: %s", type(exc).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)
+
+    async def round_() -> None:
+        nonlocal last_retention
+        while await process_next(db):
+            pass
+        await expire(db)
+        await erasure.erase_due(db)
+        if time.monotonic() - last_retention > RETENTION_EVERY:
+            async with db.unit_of_work(SYSTEM) as session:
+                report = await retention.run(session, dry_run=False)
+            log.info("retention: %s", {k: v["rows"] for k, v in report.items()})
+            last_retention = time.monotonic()
+
+    await every(POLL_SECONDS, round_, stop, log, "export loop")
 
 
 def start(db: Database, settings: Settings, stop: asyncio.Event) -> list[asyncio.Task[None]]:

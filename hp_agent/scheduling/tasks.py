@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -34,6 +33,7 @@ from hp_agent.db.session import Database
 from hp_agent.events import streams
 from hp_agent.events.consumer import StreamConsumer
 from hp_agent.events.models import ProcessedEvent
+from hp_agent.events.periodic import every
 from hp_agent.events.streams import StreamEvent
 from hp_agent.scheduling import waitlist
 from hp_agent.scheduling.models import (
@@ -140,16 +140,14 @@ class NotificationPublisher:
         await self.redis.publish(streams.user_channel(user_id), json.dumps(frame))
 
 
+async def _round(db: Database, settings: Settings) -> None:
+    sent, expired = await run_due(db, settings)
+    if sent or expired:
+        log.info("scheduling: %d reminders sent, %d waitlist offers expired", sent, expired)
+
+
 async def _loop(db: Database, settings: Settings, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            sent, expired = await run_due(db, settings)
-            if sent or expired:
-                log.info("scheduling: %d reminders sent, %d waitlist offers expired", sent, expired)
-        except Exception as exc:
-            log.error("scheduling jobs: %s", type(exc).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=settings.scheduling_poll_seconds)
+    await every(settings.scheduling_poll_seconds, lambda: _round(db, settings), stop, log, "scheduling jobs")
 
 
 def start(
