@@ -119,6 +119,25 @@ class Settings(BaseSettings):
     analytics_min_cell: int = Field(default=10, ge=1)
     analytics_poll_seconds: float = 300.0
 
+    # Sign-in security and email (docs/sign-in.md). Without HP_SMTP_URL nothing is sent: emails
+    # stay queued in email_outbox until a server is configured. smtp://user:pass@host:587 speaks
+    # STARTTLS (required unless HP_SMTP_STARTTLS=false, for a relay on the same host);
+    # smtps://host:465 is TLS from the first byte.
+    smtp_url: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_ca_file: Path | None = None  # trust this CA (PEM) instead of the system's for the server
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0)
+    email_from: str = "Happy Path <no-reply@happypath.invalid>"
+    email_poll_seconds: float = Field(default=5.0, gt=0)
+    email_max_attempts: int = Field(default=8, ge=1)
+    # Where links in emails point (the web client's origin).
+    public_url: str = "http://127.0.0.1:8000"
+    email_verification_ttl_hours: int = Field(default=48, ge=1)
+    password_reset_ttl_minutes: int = Field(default=60, ge=5)
+    # Roles that must sign in with a second factor; an account of such a role without one gets a
+    # session that can only enrol one. Comma-separated; empty turns the requirement off.
+    mfa_required_roles: str = "therapist,admin"
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand(cls, v: Path) -> Path:
@@ -134,6 +153,10 @@ class Settings(BaseSettings):
             if self.app_db_password.get_secret_value() == "hp_app_dev_password":
                 raise ValueError("HP_APP_DB_PASSWORD must be set in production")
         return self
+
+    @property
+    def mfa_roles(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.mfa_required_roles.split(",") if r.strip())
 
     @property
     def embedded_database(self) -> bool:
