@@ -56,7 +56,7 @@ PRINCIPAL_FUNCTIONS.append(
 )
 
 # Only a member of this group role (the worker's login role, never the API's) acts as the system
-# actor on the tables in WORKER_ONLY_SYSTEM: the check reads the role the connection logged in
+# actor where is_system() says so: the check reads the role the connection logged in
 # as, which SQL run by the API role cannot change, not app.current_role, which it can.
 SYSTEM_GROUP_ROLE = "hp_system"
 PRINCIPAL_FUNCTIONS.append(
@@ -66,44 +66,122 @@ PRINCIPAL_FUNCTIONS.append(
               AND pg_has_role(current_user, '{SYSTEM_GROUP_ROLE}', 'USAGE') $$"""
 )
 
-# What people wrote and clinical content. The API never needs the system actor on these (it reads
-# them as their owner or a consenting treating therapist), so its role cannot get it at all.
-# Tables outside this set still accept app.current_role = 'system' from the API role: sign-in,
-# care coordination, scheduling and escalation writes run as the system actor there (README).
-WORKER_ONLY_SYSTEM = frozenset(
+# Tables whose system policy still accepts app.current_role = 'system' from any role, the API's
+# included, because API code paths still act as the system actor on them (issue #14 finding 9,
+# being removed area by area: docs/operations.md lists what is left). Every other table, and every
+# table added from now on, gives the system actor's access only to the worker's role.
+API_SYSTEM_LEGACY = frozenset(
     {
-        "assessment_responses",
-        "chat_messages",
-        "chat_sessions",
-        "clinical_outcome_measures",
-        "conversation_analytics",
-        "conversation_memories",
-        "diagnoses",
-        "gratitude_entries",
-        "guided_sessions",
-        "homework_assignments",
-        "journal_entries",
-        "medication_intake_logs",
-        "medication_side_effect_reports",
-        "mood_entries",
-        "mood_factors",
-        "mood_goals",
-        "mood_insights",
-        "mood_patterns",
-        "safety_plans",
-        "session_notes",
-        "thought_records",
-        "treatment_goals",
-        "treatment_plans",
-        "user_assessments",
+        "appointment_cancellations",
+        "appointment_reminders",
+        "appointment_waitlist_entries",
+        "appointments",
+        "assessment_assignments",
+        "assessment_schedules",
+        "calendar_feeds",
+        "care_invite_codes",
+        "care_plan_tasks",
+        "care_plans",
+        "care_team_members",
+        "care_teams",
+        "clinician_profiles",
+        "consent_tracking",
+        "coupon_redemptions",
+        "crisis_detections",
+        "crisis_escalations",
+        "data_access_logs",
+        "data_exports",
+        "data_subject_requests",
+        "feature_usage_events",
+        "insurance_claim_lines",
+        "insurance_claims",
+        "insurance_eligibility_checks",
+        "insurance_policies",
+        "invoice_items",
+        "invoices",
+        "medication_reminders",
+        "medication_schedules",
+        "notification_preferences",
+        "notifications",
+        "payment_methods",
+        "payments",
+        "privacy_settings",
+        "referrals",
+        "refunds",
+        "subscription_events",
+        "therapeutic_relationships",
+        "therapist_availability",
+        "therapist_availability_exceptions",
+        "therapist_performance_metrics",
+        "therapy_sessions",
+        "user_consents",
+        "user_engagement_daily",
+        "user_medications",
+        "user_preferences",
+        "user_profiles",
+        "user_sessions",
+        "user_subscriptions",
+        "users",
+        "video_sessions",
+        # Tables without an owner (staff policies) and the audit tables.
+        "ai_agent_configurations",
+        "analytics_cohorts",
+        "analytics_rollup_jobs",
+        "api_keys",
+        "appointment_types",
+        "assessment_templates",
+        "audit_logs",
+        "audit_logs_archive",
+        "business_associate_agreements",
+        "care_practice_members",
+        "care_practices",
+        "clinical_outcome_metrics",
+        "clinician_invitations",
+        "clinician_on_call_shifts",
+        "consent_documents",
+        "coupons",
+        "crisis_daily_aggregates",
+        "crisis_keywords",
+        "crisis_resources",
+        "data_breach_incidents",
+        "data_retention_policies",
+        "drug_interactions",
+        "email_outbox",
+        "feature_flags",
+        "generated_reports",
+        "insurance_payers",
+        "insurance_plans",
+        "journal_prompts",
+        "kpi_snapshots",
+        "login_throttles",
+        "medications",
+        "outbox_events",
+        "population_health_metrics",
+        "processed_events",
+        "report_definitions",
+        "subscription_plans",
+        "system_announcements",
+        "system_configurations",
     }
 )
 
 
+def is_system(table_name: str) -> str:
+    """The SQL condition under which a statement on ``table_name`` acts as the system actor."""
+    return "app_current_role() = 'system'" if table_name in API_SYSTEM_LEGACY else "app_is_worker_system()"
+
+
 def system_policy(table: Table) -> str:
     t = _q(table.name)
-    check = "app_is_worker_system()" if table.name in WORKER_ONLY_SYSTEM else "app_current_role() = 'system'"
+    check = is_system(table.name)
     return f"CREATE POLICY {_q(table.name + '_system')} ON {t} USING ({check}) WITH CHECK ({check})"
+
+
+def staff_check(table_name: str) -> str:
+    """Admins and the system actor (reference tables, audit reads)."""
+    if table_name in API_SYSTEM_LEGACY:
+        return "app_current_role() IN ('admin', 'system')"
+    return "(app_current_role() = 'admin' OR app_is_worker_system())"
 
 
 AUDIT_TRIGGER_FUNCTION = """CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger
@@ -199,7 +277,6 @@ APPEND_BY_ANYONE = frozenset({"outbox_events", "email_outbox"})
 # Service bookkeeping written before anyone is signed in (sign-in throttle counters, keyed by an
 # HMAC: no address or IP in clear), so every principal may read and write it.
 SERVICE_STATE = frozenset({"login_throttles"})
-_STAFF = "app_current_role() IN ('admin', 'system')"
 
 
 def reference_tables(metadata: MetaData) -> list[Table]:
@@ -209,10 +286,11 @@ def reference_tables(metadata: MetaData) -> list[Table]:
 def reference_policies(table: Table) -> list[str]:
     t = _q(table.name)
     name = table.name
+    staff = staff_check(name)
     stmts = [
         f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY {_q(name + '_staff')} ON {t} USING ({_STAFF}) WITH CHECK ({_STAFF})",
+        f"CREATE POLICY {_q(name + '_staff')} ON {t} USING ({staff}) WITH CHECK ({staff})",
     ]
     if name in PUBLIC_READ:
         stmts.append(f"CREATE POLICY {_q(name + '_read')} ON {t} FOR SELECT USING (true)")
@@ -234,7 +312,7 @@ def audit_policies(table: Table) -> list[str]:
         f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
         f"CREATE POLICY {_q(table.name + '_insert')} ON {t} FOR INSERT WITH CHECK (true)",
         f"CREATE POLICY {_q(table.name + '_read')} ON {t} FOR SELECT "
-        "USING (actor_id = app_current_user_id() OR app_current_role() IN ('admin', 'system'))",
+        f"USING (actor_id = app_current_user_id() OR {staff_check(table.name)})",
         f"CREATE TRIGGER {_q(table.name + '_append_only')} BEFORE UPDATE OR DELETE ON {t} "
         "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
         f"CREATE TRIGGER {_q(table.name + '_no_truncate')} BEFORE TRUNCATE ON {t} "

@@ -1,7 +1,7 @@
 """Finding 9 of issue #14: row-level security must not trust a setting the API's role can change.
 
 As the application role, ``set_config('app.current_role', 'system', true)`` used to read every
-journal row. Content tables (``security.WORKER_ONLY_SYSTEM``) now give the system actor's access
+journal row. Every table outside ``security.API_SYSTEM_LEGACY`` now gives the system actor's access
 only to members of ``hp_system``, i.e. the worker's login role; the API role is not one and
 cannot become one.
 """
@@ -24,7 +24,7 @@ from tests.conftest import APP_ROLE, WORKER_ROLE
 from tests.db.rowgen import RowFactory
 
 METADATA = load_all().metadata
-CONTENT = [METADATA.tables[n] for n in sorted(security.WORKER_ONLY_SYSTEM)]
+CONTENT = [t for t in security.rls_tables(METADATA) if t.name not in security.API_SYSTEM_LEGACY]
 
 
 async def _person(owner_db: AsyncSession) -> uuid.UUID:
@@ -106,7 +106,7 @@ async def test_every_content_table_checks_the_role(raw_owner: AsyncConnection) -
         )
     ).all()
     by_table = {r.tablename: (r.qual, r.with_check) for r in rows}
-    for name in security.WORKER_ONLY_SYSTEM:
+    for name in (t.name for t in CONTENT):
         assert by_table[name] == ("app_is_worker_system()", "app_is_worker_system()"), name
 
 
