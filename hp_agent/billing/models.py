@@ -239,6 +239,15 @@ class InsurancePolicy(UUIDPk, Timestamps, Base):
     # (date of birth as an ISO date string).
     subscriber_name: Mapped[str | None] = mapped_column(EncryptedText)
     subscriber_date_of_birth: Mapped[str | None] = mapped_column(EncryptedText)
+    # The covered person as the payer knows them (name, birth date and sex as on the card, home
+    # address), needed on 270 inquiries and 837 claims; encrypted like the member id.
+    member_first_name: Mapped[str | None] = mapped_column(EncryptedText)
+    member_last_name: Mapped[str | None] = mapped_column(EncryptedText)
+    member_date_of_birth: Mapped[str | None] = mapped_column(EncryptedText)  # ISO date
+    # X12 DMG03: F, M or U (unknown).
+    member_gender: Mapped[str | None] = mapped_column(CHAR(1))
+    # JSON: {"line1", "line2", "city", "state", "postal_code"}.
+    member_address: Mapped[str | None] = mapped_column(EncryptedText)
     effective_date: Mapped[dt.date | None] = mapped_column(Date)
     termination_date: Mapped[dt.date | None] = mapped_column(Date)
     copay_amount: Mapped[Decimal | None] = mapped_column(MONEY)
@@ -254,6 +263,7 @@ class InsurancePolicy(UUIDPk, Timestamps, Base):
 
     __table_args__ = (
         CheckConstraint("member_id_last4 ~ '^[A-Za-z0-9]{1,4}$'", name="member_id_last4_format"),
+        CheckConstraint("member_gender IN ('F', 'M', 'U')", name="member_gender_code"),
         CheckConstraint(
             "termination_date IS NULL OR effective_date IS NULL OR termination_date >= effective_date",
             name="dates_ordered",
@@ -336,6 +346,10 @@ class InsuranceClaim(UUIDPk, Timestamps, Base):
     appointment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("appointments.id", ondelete="SET NULL"), index=True
     )
+    # The documented encounter billed; one live claim per session (uq_insurance_claims_session).
+    therapy_session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("therapy_sessions.id", ondelete="SET NULL")
+    )
     # Our patient control number (CLM01); the payer's claim control number once adjudicated.
     claim_number: Mapped[str] = mapped_column(String(38), unique=True)
     payer_claim_number: Mapped[str | None] = mapped_column(String(64))
@@ -397,6 +411,12 @@ class InsuranceClaim(UUIDPk, Timestamps, Base):
         ),
         CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         Index("ix_insurance_claims_patient_created", "patient_id", "created_at"),
+        Index(
+            "uq_insurance_claims_session",
+            "therapy_session_id",
+            unique=True,
+            postgresql_where=text("therapy_session_id IS NOT NULL AND status <> 'voided'"),
+        ),
         # Work queue of claims still moving through the payer.
         Index(
             "ix_insurance_claims_open_status",
@@ -556,4 +576,73 @@ class InvoiceItem(UUIDPk, Timestamps, Base):
         CheckConstraint("period_end IS NULL OR period_end >= period_start", name="period_ordered"),
         CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
         rls(therapist_read=False),
+    )
+
+
+class InsuranceRemittance(UUIDPk, CreatedAt, Base):
+    """One 835 payment (a check or EFT) as posted: back-office bookkeeping, staff-only.
+
+    The sha256 of the document makes posting idempotent: the same file dropped twice, or
+    uploaded after the worker read it, is refused instead of paying claims twice.
+    """
+
+    __tablename__ = "insurance_remittances"
+
+    payer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("insurance_payers.id", ondelete="RESTRICT"), index=True
+    )
+    # TRN02: the check or EFT trace number, how the deposit is reconciled with the bank.
+    trace_number: Mapped[str] = mapped_column(String(50))
+    payment_method: Mapped[str] = mapped_column(String(3))
+    total_paid: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD", default="USD")
+    payment_date: Mapped[dt.date | None] = mapped_column(Date)
+    # "inbox" (clearing-house file drop) or "upload" (an admin posted it).
+    source: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    document_sha256: Mapped[str] = mapped_column(CHAR(64), unique=True)
+    claims_count: Mapped[int] = mapped_column(SmallInteger)
+    posted_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(USERS_ID, ondelete="SET NULL"), index=True)
+
+    __table_args__ = (
+        CheckConstraint("source IN ('inbox', 'upload')", name="source_known"),
+        CheckConstraint("claims_count >= 0", name="claims_count_nonnegative"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
+    )
+
+
+class InsuranceClaimPayment(UUIDPk, CreatedAt, Base):
+    """What one 835 said about one claim (CLP): paid, adjustments and the patient's share.
+
+    Staff-only like the remittance it belongs to (billing admins and the worker); the patient
+    sees their share as a statement (an invoice), not these rows.
+    """
+
+    __tablename__ = "insurance_claim_payments"
+
+    remittance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("insurance_remittances.id", ondelete="CASCADE"), index=True
+    )
+    claim_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("insurance_claims.id", ondelete="CASCADE"), index=True
+    )
+    # Denormalised from the claim: a person's payments without a join (and deleted with them).
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
+    # CLP02: 1/2/3 processed as primary/secondary/tertiary, 4 denied, 22 reversal.
+    status_code: Mapped[str] = mapped_column(String(2))
+    charge_amount: Mapped[Decimal] = mapped_column(MONEY)
+    paid_amount: Mapped[Decimal] = mapped_column(MONEY)
+    patient_responsibility: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(CHAR(3), server_default="USD", default="USD")
+    # [{"group": "CO", "reason": "45", "amount": "10.00", "line": 1 | null}]: codes, no narrative.
+    adjustments: Mapped[list[Any]] = mapped_column(server_default=text("'[]'::jsonb"), default=list)
+    # The patient's statement for their share (an invoice), when there is a share.
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="SET NULL"), index=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("remittance_id", "claim_id"),
+        CheckConstraint("charge_amount >= 0 AND patient_responsibility >= 0", name="amounts_nonnegative"),
+        CheckConstraint(CURRENCY_CHECK, name="currency_iso"),
     )
