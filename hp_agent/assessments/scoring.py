@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crisis_engine.types import RiskLevel
+from hp_agent.crisis.enums import RiskLevel
 from hp_agent.journal.common import InvalidInput
 
 # Crisis level by (item, answer) for critical items whose level depends on the answer.

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crisis_engine import Assessment, Category, RiskLevel
 from hp_agent.assessments import repository as repo
 from hp_agent.assessments import scoring
 from hp_agent.assessments.models import (
@@ -34,12 +33,12 @@ from hp_agent.assessments.schemas import (
     TemplateSummary,
 )
 from hp_agent.compliance import audit
-from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.enums import Category, DetectionSource, RiskLevel
+from hp_agent.crisis.screening import NOTHING, Screening, record_rule, safety_for, screen, worst
 from hp_agent.db.session import Principal
 from hp_agent.errors import NotFound
 from hp_agent.journal.access import own_id, readable_subject
 from hp_agent.journal.common import Page
-from hp_agent.journal.screening import NOTHING, record_assessment, safety_for, screen_text, worst
 
 RULES_VERSION = "assessment-rules/1"
 # A rule-based detection is certain about what was answered; the score says how serious it is.
@@ -132,7 +131,15 @@ def _out(
     )
 
 
-def _rule_assessment(t: AssessmentTemplate, result: scoring.Result, answers: dict[str, int]) -> Assessment:
+async def _record_rule(
+    session: AsyncSession,
+    t: AssessmentTemplate,
+    result: scoring.Result,
+    answers: dict[str, int],
+    *,
+    user_id: uuid.UUID,
+    row_id: uuid.UUID,
+) -> Screening:
     categories = [Category.SUICIDAL_IDEATION]
     if t.code == "phq9":
         explanation = (
@@ -148,13 +155,16 @@ def _rule_assessment(t: AssessmentTemplate, result: scoring.Result, answers: dic
         if answers.get("cssrs_5") == 1:
             categories.append(Category.PLAN_OR_MEANS)
     level = result.crisis_level
-    return Assessment(
+    return await record_rule(
+        session,
+        user_id=user_id,
+        source=DetectionSource.ASSESSMENT,
+        source_id=row_id,
         level=level,
         score=_RULE_SCORE.get(level, 0.5),
-        categories=tuple(categories),
-        matches=(),
+        categories=categories,
         explanation=explanation,
-        engine_version=RULES_VERSION,
+        version=RULES_VERSION,
     )
 
 
@@ -196,17 +206,9 @@ async def submit(session: AsyncSession, principal: Principal, body: AssessmentIn
 
     screening = NOTHING
     if result.critical and result.crisis_level >= RiskLevel.MODERATE:
-        rule = _rule_assessment(t, result, answers)
-        screening = await record_assessment(
-            session,
-            user_id=me,
-            source=DetectionSource.ASSESSMENT,
-            source_id=row.id,
-            text=rule.explanation,
-            assessment=rule,
-        )
+        screening = await _record_rule(session, t, result, answers, user_id=me, row_id=row.id)
     if comment is not None:
-        comment_screening = await screen_text(
+        comment_screening = await screen(
             session, user_id=me, source=DetectionSource.ASSESSMENT, source_id=row.id, text=comment
         )
         screening = worst(screening, comment_screening)

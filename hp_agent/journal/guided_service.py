@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.screening import NOTHING, Screening, safety_for, screen, worst
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, NotFound
 from hp_agent.journal import repository as repo
@@ -31,7 +32,6 @@ from hp_agent.journal.schemas import (
     JournalEntryOut,
     ThoughtRecordOut,
 )
-from hp_agent.journal.screening import NOTHING, Screening, safety_for, screen_text, worst
 
 THOUGHT_RECORD = "thought_record"
 _NOT_FOUND = "Thought record not found."
@@ -199,7 +199,7 @@ async def answer_step(
     ]
     screening = NOTHING
     if texts:
-        screening = await screen_text(
+        screening = await screen(
             session,
             user_id=row.user_id,
             source=DetectionSource.THOUGHT_RECORD,
@@ -257,7 +257,7 @@ async def complete_flow(
                 cbt_technique=CBTTechnique.BEHAVIOURAL_ACTIVATION,
             ),
         )
-        screening = await screen_text(
+        screening = await screen(
             session, user_id=me, source=DetectionSource.JOURNAL_ENTRY, source_id=entry.id, text=text
         )
         entry.crisis_detection_id = screening.detection_id
@@ -273,7 +273,7 @@ async def complete_flow(
     row = await journal.add_gratitude(
         session, me, GratitudeIn(items=v["items"], mood_after=v.get("mood_after"))
     )
-    screening = await screen_text(
+    screening = await screen(
         session, user_id=me, source=DetectionSource.GRATITUDE, source_id=row.id, text="\n".join(v["items"])
     )
     row.crisis_detection_id = screening.detection_id
@@ -289,7 +289,7 @@ async def complete_flow(
                 cbt_technique=CBTTechnique.GRATITUDE,
             ),
         )
-        reflection = await screen_text(
+        reflection = await screen(
             session,
             user_id=me,
             source=DetectionSource.JOURNAL_ENTRY,

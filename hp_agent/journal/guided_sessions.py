@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crisis_engine import RiskLevel
-from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.enums import DetectionSource, RiskLevel
+from hp_agent.crisis.screening import NOTHING, Screening, safety_for, screen
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, HPError, NotFound
 from hp_agent.journal import guided_results
@@ -32,7 +32,6 @@ from hp_agent.journal.guided import Flow, Step, distortions, suggest_distortions
 from hp_agent.journal.guided_service import THOUGHT_RECORD, flow_named
 from hp_agent.journal.models import GuidedSession, GuidedSessionStatus
 from hp_agent.journal.schemas import GuidedSessionState, GuidedSessionSummary
-from hp_agent.journal.screening import NOTHING, Screening, safety_for, screen_text
 
 # An untouched unfinished session stays resumable this long (every change pushes it forward).
 TTL = dt.timedelta(days=30)
@@ -274,7 +273,7 @@ async def answer(
     screening = NOTHING
     texts = _texts(step, cleaned)
     if texts:
-        screening = await screen_text(
+        screening = await screen(
             session,
             user_id=row.user_id,
             source=detection_source(flow.name, step.key),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, SmallInteger, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crisis_engine import RiskLevel
+from hp_agent.crisis.enums import RiskLevel
 from hp_agent.crisis.models import CrisisDetection
 from hp_agent.journal.models import (
     CBTTechnique,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.compliance import audit
 from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.screening import safety_for, screen
 from hp_agent.db.session import Principal
 from hp_agent.errors import NotFound
 from hp_agent.journal import repository as repo
@@ -36,7 +37,6 @@ from hp_agent.journal.schemas import (
     JournalEntryPatch,
     JournalEntryResult,
 )
-from hp_agent.journal.screening import safety_for, screen_text
 
 _ENTRY_NOT_FOUND = "Journal entry not found."
 _GRATITUDE_NOT_FOUND = "Gratitude entry not found."
@@ -110,7 +110,7 @@ async def create_entry(
 ) -> JournalEntryResult:
     me = own_id(principal)
     entry = await add_entry(session, me, body)
-    screening = await screen_text(
+    screening = await screen(
         session,
         user_id=me,
         source=DetectionSource.JOURNAL_ENTRY,
@@ -213,7 +213,7 @@ async def update_entry(
     await session.flush()
     screening = None
     if text_changed:
-        screening = await screen_text(
+        screening = await screen(
             session,
             user_id=entry.user_id,
             source=DetectionSource.JOURNAL_ENTRY,
@@ -275,7 +275,7 @@ async def add_gratitude(
 async def create_gratitude(session: AsyncSession, principal: Principal, body: GratitudeIn) -> GratitudeResult:
     me = own_id(principal)
     row = await add_gratitude(session, me, body)
-    screening = await screen_text(
+    screening = await screen(
         session, user_id=me, source=DetectionSource.GRATITUDE, source_id=row.id, text="\n".join(body.items)
     )
     row.crisis_detection_id = screening.detection_id

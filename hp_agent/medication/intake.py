@@ -1,6 +1,6 @@
 """Doses taken or skipped, side effects, adherence and today's doses.
 
-Every note and side-effect description goes through the crisis layer (``journal.screening``, the
+Every note and side-effect description goes through the crisis layer (``crisis.screening``, the
 same path as journal and mood text) in the unit of work that stores it, so "took the whole bottle"
 in an intake note is a detection and an escalation like anywhere else.
 """
@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.admin.models import NotificationCategory, NotificationPriority
 from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.screening import safety_for, screen
 from hp_agent.db.session import Principal
 from hp_agent.errors import NotFound
 from hp_agent.journal.common import InvalidInput, user_zone
-from hp_agent.journal.screening import safety_for, screen_text
 from hp_agent.medication import repository as repo
 from hp_agent.medication.models import (
     IntakeSource,
@@ -128,7 +128,7 @@ async def log_intake(session: AsyncSession, user: Principal, body: IntakeIn) -> 
     await session.refresh(log, ["created_at"])
     if schedule is not None and scheduled_for is not None:
         await _acknowledge_reminder(session, schedule.id, scheduled_for, log.id, now)
-    screening = await screen_text(
+    screening = await screen(
         session, user_id=me, source=DetectionSource.MEDICATION, source_id=log.id, text=body.note or ""
     )
     return IntakeResult(intake=intake_out(log), safety=await safety_for(session, me, screening))
@@ -167,7 +167,7 @@ async def report_side_effect(session: AsyncSession, user: Principal, body: SideE
     session.add(report)
     await session.flush()
     await session.refresh(report, ["created_at"])
-    screening = await screen_text(
+    screening = await screen(
         session, user_id=me, source=DetectionSource.MEDICATION, source_id=report.id, text=body.description
     )
     if med.prescriber_id is not None:

@@ -12,11 +12,11 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.screening import safety_for, screen
 from hp_agent.db.session import Principal
 from hp_agent.errors import NotFound
 from hp_agent.journal.access import own_id
 from hp_agent.journal.common import InvalidInput, local_today
-from hp_agent.journal.screening import safety_for, screen_text
 from hp_agent.mood import insights
 from hp_agent.mood import repository as repo
 from hp_agent.mood.models import GoalPeriod, GoalStatus, GoalType, MoodEntry, MoodGoal
@@ -80,7 +80,7 @@ async def _screen_goal(session: AsyncSession, goal: MoodGoal, out: GoalOut) -> G
     # Goals are written in the person's own words ("stop wanting to disappear"), so they are
     # screened like notes; there is no goal column for the detection, the source id links it.
     text = "\n".join(t for t in (goal.title, goal.description) if t)
-    screening = await screen_text(
+    screening = await screen(
         session, user_id=goal.user_id, source=DetectionSource.OTHER, source_id=goal.id, text=text
     )
     result = GoalResult(**out.model_dump())

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.compliance import audit
 from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.screening import safety_for, screen
 from hp_agent.db.session import Principal
 from hp_agent.errors import NotFound
 from hp_agent.journal.access import own_id, readable_subject
 from hp_agent.journal.common import Page, local_today, not_in_future
-from hp_agent.journal.screening import safety_for, screen_text
 from hp_agent.mood import insights
 from hp_agent.mood import repository as repo
 from hp_agent.mood.models import MoodEntry
@@ -68,7 +68,7 @@ async def check_in(session: AsyncSession, principal: Principal, body: MoodCheckI
     entry = await repo.upsert_entry(session, insert_values)
     screening = None
     if values["note"]:
-        screening = await screen_text(
+        screening = await screen(
             session, user_id=me, source=DetectionSource.MOOD_NOTE, source_id=entry.id, text=values["note"]
         )
         if screening.detection_id is not None:

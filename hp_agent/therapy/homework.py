@@ -1,7 +1,7 @@
 """Homework: a clinician assigns it, the patient sees it in the app and completes it.
 
 The patient's response is text they wrote, so it goes through the crisis layer exactly like a
-journal entry (``screen_text``): a detection above NONE, an escalation to the treating clinician
+journal entry (``screen``): a detection above NONE, an escalation to the treating clinician
 at HIGH and above, and the safety payload in the response at MODERATE and above.
 """
 
@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.admin.models import NotificationCategory
 from hp_agent.compliance import audit
 from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.screening import safety_for, screen
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, NotFound
-from hp_agent.journal.screening import safety_for, screen_text
 from hp_agent.notifications import service as inbox
 from hp_agent.therapy import repository as repo
 from hp_agent.therapy.access import me, readable_patient, require_treating
@@ -114,7 +114,7 @@ async def complete(
     row.status = HomeworkStatus.completed
     row.completed_at = now
     await session.flush()
-    screening = await screen_text(
+    screening = await screen(
         session, user_id=patient, source=DetectionSource.HOMEWORK, source_id=row.id, text=body.response
     )
     row.crisis_detection_id = screening.detection_id

@@ -1,4 +1,5 @@
-"""Every text a person writes in journaling, mood and assessments passes through the crisis layer.
+"""Every text a person writes outside the chat (journal, mood, assessments, homework, medication
+notes) passes through here: assessed in context, recorded, escalated.
 
 The result carries the safety payload (crisis lines for the person's locale and their safety
 plan) when the level is MODERATE or above, so the API can show help in the same response.
@@ -76,7 +77,7 @@ async def _recent_high(session: AsyncSession, user_id: uuid.UUID) -> tuple[Asses
     )
 
 
-async def screen_text(
+async def screen(
     session: AsyncSession,
     *,
     user_id: uuid.UUID,
@@ -103,22 +104,37 @@ async def screen_text(
     return _from(outcome)
 
 
-async def record_assessment(
+async def record_rule(
     session: AsyncSession,
     *,
     user_id: uuid.UUID,
     source: DetectionSource,
     source_id: uuid.UUID,
-    text: str,
-    assessment: Assessment,
+    level: RiskLevel,
+    score: float,
+    categories: Sequence[Category],
+    explanation: str,
+    version: str,
 ) -> Screening:
-    """Record a rule-based assessment (e.g. PHQ-9 item 9) through the same crisis path."""
+    """Record a rule's finding (e.g. PHQ-9 item 9) through the same crisis path as assessed text.
+
+    The explanation is also the detection's excerpt: it names the rule and the answers, never
+    the person's words.
+    """
+    assessment = Assessment(
+        level=level,
+        score=score,
+        categories=tuple(categories),
+        matches=(),
+        explanation=explanation,
+        engine_version=version,
+    )
     outcome = await crisis.record(
         session,
         user_id=user_id,
         source=source,
         source_id=source_id,
-        text=text,
+        text=explanation,
         assessment=assessment,
     )
     return _from(outcome)
