@@ -41,6 +41,7 @@ from hp_agent.events.relay import run_relay
 from hp_agent.events.streams import StreamEvent
 from hp_agent.journal.guided_retention import purge_expired
 from hp_agent.medication import tasks as medication_tasks
+from hp_agent.notifications import email_tasks
 from hp_agent.privacy import tasks as privacy_tasks
 from hp_agent.scheduling import tasks as scheduling_tasks
 from hp_agent.users.models import User
@@ -216,6 +217,8 @@ class Worker:
             *analytics_tasks.start(self.db, self.settings, self.stop),
             # Data exports (durable job rows, docs/privacy.md).
             *privacy_tasks.start(self.db, self.settings, self.stop),
+            # Queued emails out through SMTP (only with HP_SMTP_URL; docs/sign-in.md).
+            *email_tasks.start(self.db, self.settings, self.stop),
         ]
 
     async def close(self) -> None:
