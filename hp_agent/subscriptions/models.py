@@ -47,6 +47,7 @@ from hp_agent.db.base import (
 
 class BillingInterval(str, enum.Enum):
     MONTH = "month"
+    QUARTER = "quarter"  # three months at the processor (interval month, count 3)
     YEAR = "year"
 
 
@@ -55,6 +56,9 @@ class SubscriptionStatus(str, enum.Enum):
     TRIALING = "trialing"
     ACTIVE = "active"
     PAST_DUE = "past_due"
+    # Dunning gave up: the subscription stays open at the processor but grants nothing until the
+    # open invoice is paid (migration 0014).
+    UNPAID = "unpaid"
     PAUSED = "paused"
     CANCELED = "canceled"
     EXPIRED = "expired"
@@ -139,6 +143,11 @@ class SubscriptionEventType(str, enum.Enum):
     EXPIRED = "expired"
     REFUNDED = "refunded"
     COUPON_APPLIED = "coupon_applied"
+    # Migration 0014: dunning gave up; an invoice issued; a webhook that changed nothing we mirror
+    # (still recorded: its processor_event_id is what makes a redelivery a no-op).
+    UNPAID = "unpaid"
+    INVOICE_CREATED = "invoice_created"
+    SYNCED = "synced"
 
 
 BILLING_INTERVAL = pg_enum(BillingInterval, "subscription_billing_interval")
@@ -155,7 +164,7 @@ SUBSCRIPTION_EVENT_TYPE = pg_enum(SubscriptionEventType, "subscription_event_typ
 
 # Statuses in which a subscription grants access (or is paused). 'incomplete' is left out: a
 # person may retry checkout several times, and the processor expires abandoned attempts.
-LIVE_SUBSCRIPTION_SQL = "status IN ('trialing', 'active', 'past_due', 'paused')"
+LIVE_SUBSCRIPTION_SQL = "status IN ('trialing', 'active', 'past_due', 'unpaid', 'paused')"
 
 
 class SubscriptionPlan(UUIDPk, Timestamps, Base):
@@ -270,9 +279,18 @@ class UserSubscription(UUIDPk, Timestamps, Base):
     cancellation_reason: Mapped[str | None] = mapped_column(String(64))
     paused_until: Mapped[dt.datetime | None]
     ended_at: Mapped[dt.datetime | None]
+    # Dunning (hp_agent/subscriptions/dunning.py): set by the first failed renewal, cleared when
+    # an invoice is paid. Features stay until ``grace_ends_at``; retries follow the schedule.
+    past_due_since: Mapped[dt.datetime | None]
+    grace_ends_at: Mapped[dt.datetime | None]
+    dunning_attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0", default=0)
+    next_retry_at: Mapped[dt.datetime | None]
+    # The processor's open invoice the retries pay.
+    processor_open_invoice_id: Mapped[str | None] = mapped_column(String(128))
 
     __table_args__ = (
         UniqueConstraint("processor", "processor_subscription_id"),
+        CheckConstraint("dunning_attempts >= 0", name="dunning_attempts_nonnegative"),
         CheckConstraint("unit_amount >= 0", name="unit_amount_nonnegative"),
         CheckConstraint(
             "current_period_end IS NULL OR current_period_end > current_period_start",
@@ -294,6 +312,12 @@ class UserSubscription(UUIDPk, Timestamps, Base):
             "ix_user_subscriptions_live_period_end",
             "current_period_end",
             postgresql_where=text(LIVE_SUBSCRIPTION_SQL),
+        ),
+        # The dunning job: past-due subscriptions by their next retry.
+        Index(
+            "ix_user_subscriptions_dunning",
+            "next_retry_at",
+            postgresql_where=text("status = 'past_due'"),
         ),
         rls(therapist_read=False),
     )
