@@ -12,6 +12,7 @@ from hp_agent.analytics.endpoints import router as analytics_router
 from hp_agent.api.health import router as health_router
 from hp_agent.assessments.endpoints import router as assessments_router
 from hp_agent.auth.endpoints import router as auth_router
+from hp_agent.billing.endpoints import router as insurance_router
 from hp_agent.care.clinician_endpoints import router as clinicians_router
 from hp_agent.care.endpoints import router as care_router
 from hp_agent.chat.endpoints import router as chat_router
@@ -54,4 +55,5 @@ def all_routers() -> list[APIRouter]:
         chat_router,
         agents_router,
         analytics_router,
+        insurance_router,
     ]

@@ -615,7 +615,8 @@ class InsuranceClaimPayment(UUIDPk, CreatedAt, Base):
     """What one 835 said about one claim (CLP): paid, adjustments and the patient's share.
 
     Staff-only like the remittance it belongs to (billing admins and the worker); the patient
-    sees their share as a statement (an invoice), not these rows.
+    sees their share as a statement (an invoice), not these rows. No person column: the row
+    belongs to the claim (and goes with it when the person's account is deleted).
     """
 
     __tablename__ = "insurance_claim_payments"
@@ -626,8 +627,6 @@ class InsuranceClaimPayment(UUIDPk, CreatedAt, Base):
     claim_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("insurance_claims.id", ondelete="CASCADE"), index=True
     )
-    # Denormalised from the claim: a person's payments without a join (and deleted with them).
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
     # CLP02: 1/2/3 processed as primary/secondary/tertiary, 4 denied, 22 reversal.
     status_code: Mapped[str] = mapped_column(String(2))
     charge_amount: Mapped[Decimal] = mapped_column(MONEY)

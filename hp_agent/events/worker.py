@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from hp_agent.analytics import tasks as analytics_tasks
+from hp_agent.billing import tasks as billing_tasks
 from hp_agent.compliance import audit
 from hp_agent.config import Settings
 from hp_agent.crisis import escalations as esc
@@ -217,6 +218,8 @@ class Worker:
             *analytics_tasks.start(self.db, self.settings, self.stop),
             # Data exports (durable job rows, docs/privacy.md).
             *privacy_tasks.start(self.db, self.settings, self.stop),
+            # The clearing house's inbox: 271 answers and 835 remittances (docs/billing.md).
+            *billing_tasks.start(self.db, self.settings, self.stop),
             # Queued emails out through SMTP (only with HP_SMTP_URL; docs/sign-in.md).
             *email_tasks.start(self.db, self.settings, self.stop),
         ]

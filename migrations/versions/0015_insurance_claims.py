@@ -43,6 +43,8 @@ SECURITY_STATEMENTS: list[str] = [
     'ALTER TABLE "insurance_claim_payments" FORCE ROW LEVEL SECURITY',
     f'CREATE POLICY "insurance_claim_payments_staff" ON "insurance_claim_payments" USING ({_STAFF})'
     f" WITH CHECK ({_STAFF})",
+    # ISA13/GS06 control numbers of the interchanges we send (837, 270): unique per sender.
+    'GRANT USAGE, SELECT ON SEQUENCE "x12_interchange_control_numbers" TO "__HP_APP_ROLE__"',
 ]
 
 _MEMBER_TEXT = ("member_first_name", "member_last_name", "member_date_of_birth", "member_address")
@@ -120,7 +122,6 @@ def upgrade() -> None:
         "insurance_claim_payments",
         sa.Column("remittance_id", sa.UUID(), nullable=False),
         sa.Column("claim_id", sa.UUID(), nullable=False),
-        sa.Column("patient_id", sa.UUID(), nullable=False),
         sa.Column("status_code", sa.String(length=2), nullable=False),
         sa.Column("charge_amount", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("paid_amount", sa.Numeric(precision=12, scale=2), nullable=False),
@@ -153,12 +154,6 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["patient_id"],
-            ["users.id"],
-            name=op.f("fk_insurance_claim_payments_patient_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["invoice_id"],
             ["invoices.id"],
             name=op.f("fk_insurance_claim_payments_invoice_id_invoices"),
@@ -169,8 +164,9 @@ def upgrade() -> None:
             "remittance_id", "claim_id", name=op.f("uq_insurance_claim_payments_remittance_id_claim_id")
         ),
     )
-    for col in ("remittance_id", "claim_id", "patient_id", "invoice_id"):
+    for col in ("remittance_id", "claim_id", "invoice_id"):
         op.create_index(op.f(f"ix_insurance_claim_payments_{col}"), "insurance_claim_payments", [col])
+    op.execute("CREATE SEQUENCE x12_interchange_control_numbers MINVALUE 1 MAXVALUE 999999999 CYCLE")
     role = _role()
     for stmt in SECURITY_STATEMENTS:
         op.execute(stmt.replace(ROLE_PLACEHOLDER, role))
@@ -178,6 +174,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Dropping the tables drops their policies and grants with them.
+    op.execute("DROP SEQUENCE x12_interchange_control_numbers")
     op.drop_table("insurance_claim_payments")
     op.drop_table("insurance_remittances")
     op.drop_index("uq_insurance_claims_session", table_name="insurance_claims")
