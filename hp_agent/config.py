@@ -138,6 +138,18 @@ class Settings(BaseSettings):
     # session that can only enrol one. Comma-separated; empty turns the requirement off.
     mfa_required_roles: str = "therapist,admin"
 
+    # Payments (docs/billing.md). With no key, ``serve`` starts localstripe on loopback and fills
+    # these in; a real account needs the secret key and the webhook endpoint's signing secret.
+    # ``stripe_api_base`` is only for localstripe (its older plan field and prorations).
+    stripe_api_key: SecretStr | None = None
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    # Dunning: days after the first declined renewal on which the payment is retried, and the days
+    # the plan's features stay on meanwhile (then the free tier until it is paid).
+    billing_retry_days: str = "1,3,5"
+    billing_grace_days: int = Field(default=7, ge=0, le=60)
+    billing_poll_seconds: float = 300.0
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _expand(cls, v: Path) -> Path:
