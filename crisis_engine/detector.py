@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crisis_engine.cascade import STAGE_FIRST, STAGE_FULL, STAGE_KEYWORDS, FirstStage
 from crisis_engine.chunks import split_windows
 from crisis_engine.context import (
     ContextRules,
@@ -37,6 +38,7 @@ from crisis_engine.context import (
     is_de_escalation,
     is_retraction,
     lexicon_read,
+    own_level,
 )
 from crisis_engine.explain import explain
 from crisis_engine.keywords import KeywordScorer, KeywordSignal
@@ -80,6 +82,9 @@ class DetectorConfig:
     # bit for bit, at about 1.5x the encoder time of a single message. False (default): a lone
     # window takes the faster one-row path; scores then agree with batches to about 1e-6.
     exact_batches: bool = False
+    # The first stage (``crisis_engine.cascade``) settles clearly benign messages without the
+    # sentence encoder. False: every message takes the full path (for comparisons).
+    cascade: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +108,8 @@ class _Single:
     # What supports MODERATE+ on its own (see ``Assessment.evidence``); context is added later.
     evidence: tuple[str, ...] = ()
     classifier_probability: float | None = None  # calibrated (``Fusion.calibrated``)
+    stage: str = STAGE_FULL
+    first_logit: float | None = None  # the first stage's logit, when it was asked
 
 
 def _as_lexicon(source: LexiconSource) -> Lexicon:
@@ -119,12 +126,14 @@ class CrisisDetector:
         scorer: KeywordScorer,
         model: _Model | None,
         config: DetectorConfig | None = None,
+        first_stage: FirstStage | None = None,
     ) -> None:
         from crisis_engine import __version__
 
         self._scorer = scorer
         self._model = model
         self.config = config or DetectorConfig()
+        self._first = first_stage if model is not None and self.config.cascade else None
         parts = [
             __version__,
             f"lexicon {scorer.lexicon.name}@{scorer.lexicon.version}",
@@ -135,6 +144,8 @@ class CrisisDetector:
             calibration = model.fusion.config.raw.get("calibration") or {}
             if "version" in calibration:  # calibration and corroboration memory (issue #23)
                 parts.append(f"calibration {calibration['version']}")
+            if self._first is not None:
+                parts.append(f"first stage {self._first.version}")
         else:
             parts.append("keywords-only")
         self.version = "; ".join(parts)
@@ -171,11 +182,25 @@ class CrisisDetector:
                 if classifier:
                     raise
                 logger.warning("crisis classifier unavailable; running on keywords only", exc_info=True)
-        return cls(scorer, model, config)
+        first: FirstStage | None = None
+        if model is not None and (config or DetectorConfig()).cascade:
+            try:
+                first = FirstStage.load()
+            except (FileNotFoundError, OSError, KeyError, ValueError):
+                # Safe direction: without its cut-off or weights, every message takes the full path.
+                logger.warning(
+                    "crisis engine first stage unavailable; full path for every message", exc_info=True
+                )
+        return cls(scorer, model, config, first)
 
     @property
     def uses_classifier(self) -> bool:
         return self._model is not None
+
+    @property
+    def first_stage(self) -> FirstStage | None:
+        """The first stage in use (None: the cascade is off or unavailable)."""
+        return self._first
 
     @property
     def keyword_scorer(self) -> KeywordScorer:
@@ -202,7 +227,8 @@ class CrisisDetector:
             raise ValueError("contexts must be as long as texts")
         ctxs = list(contexts) if contexts is not None else [None] * len(texts)
         cache: dict[str, ClassifierRow] = {}
-        singles = self._assess_raw(list(texts), cache, context_risk=[False] * len(texts))
+        settle = [self._first is not None and self._quiet_context(ctx) for ctx in ctxs]
+        singles = self._assess_raw(list(texts), cache, [False] * len(texts), settle)
         out: list[Assessment] = []
         for i, (single, ctx) in enumerate(zip(singles, ctxs, strict=True)):
             if ctx is None or not (ctx.recent_messages or ctx.recent_assessments):
@@ -213,18 +239,66 @@ class CrisisDetector:
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _quiet_context(self, ctx: Context | None) -> bool:
+        """Whether the conversation lets the first stage settle a message: no recent message was
+        LOW+ on its own or had a lexicon match, and no recent assessment is LOW+. Every context
+        rule (build-up, accumulation, retraction, joint reading, history) then needs the current
+        message itself at LOW+, so a message settled at NONE gets what the full path would give
+        it whenever the full path also reads it at NONE. An earlier message without its
+        assessment counts as quiet only if the first stage would settle it too."""
+        if ctx is None:
+            return True
+        if any(a.level >= RiskLevel.LOW for a in ctx.recent_assessments):
+            return False
+        rules = self.config.context
+        for m in ctx.recent_messages[-rules.window :]:
+            if m.seconds_ago is not None and m.seconds_ago > rules.max_age_seconds:
+                continue
+            a = m.assessment
+            if a is None:
+                norm = normalize(m.text)
+                if not self._settles(norm, self._scorer.score(norm))[0]:
+                    return False
+            elif own_level(a) >= RiskLevel.LOW or a.matches:
+                return False
+        return True
+
+    def _settles(self, norm: NormalizedText, kw: KeywordSignal) -> tuple[bool, float | None]:
+        if self._first is None:
+            return False, None
+        return self._first.settles(norm.text, kw)
+
     def _assess_raw(
-        self, texts: list[str], cache: dict[str, ClassifierRow], context_risk: list[bool]
+        self,
+        texts: list[str],
+        cache: dict[str, ClassifierRow],
+        context_risk: list[bool],
+        settle: list[bool] | None = None,
     ) -> list[_Single]:
+        """Each text on its own. ``settle[i]``: the first stage may settle text ``i`` (its
+        conversation is quiet); texts read with earlier risk (``context_risk``) never are."""
         norms = [normalize(t) for t in texts]
         signals = [self._scorer.score(n, context_risk=cr) for n, cr in zip(norms, context_risk, strict=True)]
         rows: list[ClassifierRow | None] = [None] * len(texts)
+        stages = [STAGE_KEYWORDS if self._model is None else STAGE_FULL] * len(texts)
+        logits: list[float | None] = [None] * len(texts)
         if self._model is not None:
-            self._prefill(norms, cache)
+            full: list[int] = []
             for i, n in enumerate(norms):
-                if n.text:
-                    rows[i] = self._classify(n.text, cache)
-        return [self._decide(n, s, r) for n, s, r in zip(norms, signals, rows, strict=True)]
+                if settle is not None and settle[i] and not context_risk[i]:
+                    settled, logits[i] = self._settles(n, signals[i])
+                    if settled:
+                        stages[i] = STAGE_FIRST
+                        continue
+                full.append(i)
+            self._prefill([norms[i] for i in full], cache)
+            for i in full:
+                if norms[i].text:
+                    rows[i] = self._classify(norms[i].text, cache)
+        return [
+            self._decide(n, s, r, stage, z)
+            for n, s, r, stage, z in zip(norms, signals, rows, stages, logits, strict=True)
+        ]
 
     def _prefill(self, norms: list[NormalizedText], cache: dict[str, ClassifierRow]) -> None:
         """Encode every window not yet in ``cache`` in one batched encoder call."""
@@ -251,16 +325,25 @@ class CrisisDetector:
         best = max((cache[w] for w in windows), key=lambda r: r.risk)
         return replace(best, windows=len(windows), words=len(text.split()))
 
-    def _decide(self, norm: NormalizedText, kw: KeywordSignal, row: ClassifierRow | None) -> _Single:
+    def _decide(
+        self,
+        norm: NormalizedText,
+        kw: KeywordSignal,
+        row: ClassifierRow | None,
+        stage: str = STAGE_FULL,
+        first_logit: float | None = None,
+    ) -> _Single:
         if not norm.text:
-            return _Single(norm, kw, RiskLevel.NONE, 0.0, (), None, ())
+            return _Single(norm, kw, RiskLevel.NONE, 0.0, (), None, (), stage=stage)
+        if stage == STAGE_FIRST:  # clearly benign: no lexicon hit, first-stage logit below the cut-off
+            return _Single(norm, kw, RiskLevel.NONE, 0.0, (), None, (), stage=stage, first_logit=first_logit)
         rules = self.config.levels
         if row is None or self._model is None:
             level = keyword_level(kw, rules)
             score = score_band(level, kw.score, rules)
             cats = _keyword_categories(kw) if level > RiskLevel.NONE else ()
             alone = (EVIDENCE_LEXICON,) if level >= RiskLevel.MODERATE else ()
-            return _Single(norm, kw, level, score, cats, None, (), alone)
+            return _Single(norm, kw, level, score, cats, None, (), alone, stage=stage)
         fused = self._model.fusion.combine(kw, row)
         level, score, fired = fused.level, float(fused.score), list(fused.rules)
         floor = rule_floor(kw, rules)
@@ -290,7 +373,7 @@ class CrisisDetector:
                 evidence.append(EVIDENCE_LEXICON if lexicon else EVIDENCE_CLASSIFIER)
         return _Single(
             norm, kw, level, min(max(score, 0.0), 1.0), cats, row, tuple(fired), tuple(evidence),
-            fused.classifier_probability,
+            fused.classifier_probability, stage, first_logit,
         )  # fmt: skip
 
     def _finish(
@@ -325,7 +408,10 @@ class CrisisDetector:
             "normalization": list(single.norm.changes),
             "rules": list(single.rules),
             "evidence": list(ordered),
+            "stage": single.stage,
         }
+        if single.first_logit is not None:
+            details["first_stage_logit"] = round(single.first_logit, 4)
         if single.classifier_probability is not None:
             # The classifier's risk before calibration; ``classifier_score`` is calibrated.
             details["classifier_raw"] = round(single.classifier.risk, 6) if single.classifier else None
@@ -359,6 +445,7 @@ class CrisisDetector:
             details=details,
             embedding=single.classifier.embedding if single.classifier is not None else None,
             evidence=ordered,
+            stage=single.stage,
         )
 
     def _score_floor(self, level: RiskLevel) -> float:
@@ -371,7 +458,9 @@ class CrisisDetector:
     ) -> Assessment:
         msgs = list(ctx.recent_messages)
         missing = [i for i, m in enumerate(msgs) if m.assessment is None]
-        computed = self._assess_raw([msgs[i].text for i in missing], cache, [False] * len(missing))
+        computed = self._assess_raw(
+            [msgs[i].text for i in missing], cache, [False] * len(missing), [True] * len(missing)
+        )
         by_index = {i: self._finish(s) for i, s in zip(missing, computed, strict=True)}
         prev_full = [m.assessment if m.assessment is not None else by_index[i] for i, m in enumerate(msgs)]
         previous = list(zip(msgs, prev_full, strict=True))

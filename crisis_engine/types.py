@@ -130,6 +130,10 @@ class Assessment:
     # was risky in the last turns, or a HIGH+ assessment is in ``recent_assessments``).
     # ``("classifier",)`` alone is ``classifier_only``: uncertain evidence (issue #23).
     evidence: tuple[str, ...] = ()
+    # Which stage of the engine settled the message: "first" (the cheap first stage found it
+    # clearly benign and the sentence encoder never ran; ``crisis_engine.cascade``), "full" (the
+    # whole pipeline), "keywords" (keyword-only mode). Evaluations report the share settled.
+    stage: str = "full"
 
     @property
     def needs_attention(self) -> bool:
@@ -154,6 +158,7 @@ class Assessment:
             "context_adjusted": self.context_adjusted,
             "engine_version": self.engine_version,
             "evidence": list(self.evidence),
+            "stage": self.stage,
             "details": self.details,
         }
 
