@@ -108,4 +108,3 @@ class ReplyChecker:
 
 def _severity(a: Assessment) -> tuple[int, float, float]:
     return (a.level.rank, a.keyword_score, a.score)
-

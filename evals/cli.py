@@ -32,6 +32,8 @@ from evals.report import write_reports
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALL_SYSTEMS = ("engine", "keyword_only", "tfidf_lr")
+# Not run by default: the engine with its first stage off (issue #15), to compare in one run.
+OPTIONAL_SYSTEMS = ("engine_full_path",)
 CSSRS_NOTES = (
     "C-SSRS Reddit (Gaur et al., WWW 2019, CC BY): one label per user; each post is assessed alone, "
     "the user level is the maximum post level and the user score the 0.9 quantile of post scores. "
@@ -55,6 +57,10 @@ def default_factories(systems: Sequence[str]) -> dict[str, DetectorFactory]:
     out: dict[str, DetectorFactory] = {}
     if "engine" in systems:
         out["engine"] = lambda: EngineDetector("engine", load_engine(classifier=True), _progress("engine"))
+    if "engine_full_path" in systems:
+        out["engine_full_path"] = lambda: EngineDetector(
+            "engine_full_path", load_engine(classifier=True, cascade=False), _progress("engine_full_path")
+        )
     if "keyword_only" in systems:
         out["keyword_only"] = lambda: EngineDetector(
             "keyword_only", load_engine(classifier=False), _progress("keyword_only")
@@ -163,7 +169,7 @@ def run_crisis(
     args: argparse.Namespace, argv: Sequence[str], factories: Mapping[str, DetectorFactory] | None
 ) -> int:
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = [s for s in systems if factories is None and s not in ALL_SYSTEMS]
+    unknown = [s for s in systems if factories is None and s not in ALL_SYSTEMS + OPTIONAL_SYSTEMS]
     if unknown or not systems:
         print(f"error: unknown system(s) {unknown}; choose from {', '.join(ALL_SYSTEMS)}", file=sys.stderr)
         return 2
@@ -249,6 +255,11 @@ def _run_systems(
     return preds_by_system, skipped, version
 
 
+def _miss_texts(items: Sequence[EvalItem], results: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    ids = {i for m in results.values() for i in (m.get("cascade") or {}).get("misses", [])}
+    return {i.id: " ".join(i.text.split())[:220] for i in items if i.id in ids and i.show_text}
+
+
 def _assemble(
     args: argparse.Namespace,
     argv: Sequence[str],
@@ -285,6 +296,8 @@ def _assemble(
         "skipped_systems": dict(skipped),
         "metrics": {f"{s}.{k}": v for s, m in results.items() for k, v in flatten(m).items()},
         "worst": worst_cases(items, preds_by_system[main_system]),
+        # Text of the first stage's misses, where the dataset may be shown (issue #15).
+        "item_texts": _miss_texts(items, results),
         "worst_system": main_system,
         "timing": {
             "latency": {s: latency_summary(p) for s, p in preds_by_system.items()},

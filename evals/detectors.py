@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from crisis_engine.types import Assessment, Context, ContextMessage
@@ -57,6 +58,8 @@ def to_prediction(a: Assessment, latency_ms: float) -> Prediction:
         raw = a.details.get("classifier_raw")
         if raw is not None:
             extra["classifier_raw"] = float(raw)
+        # 1: the engine's first stage settled it without the sentence encoder (issue #15).
+        extra["first_stage"] = 1.0 if a.stage == "first" else 0.0
     return Prediction(
         level=a.level,
         score=float(a.score),
@@ -102,7 +105,9 @@ class EngineDetector:
             # Batch latency amortised per post: what a per-message figure means for batches.
             per_post = (time.perf_counter() - start) * 1000 / len(item.documents)
             self.version = assessments[0].engine_version if assessments else self.version
-            return aggregate_user([to_prediction(a, per_post) for a in assessments])
+            user = aggregate_user([to_prediction(a, per_post) for a in assessments])
+            settled = sum(a.stage == "first" for a in assessments)
+            return replace(user, extra={**user.extra, "first_stage_posts": float(settled)})
         context = self._context(item.conversation) if item.conversation else None
         start = time.perf_counter()
         assessment = self.engine.assess(item.text, context=context)
@@ -119,9 +124,14 @@ class EngineDetector:
         return out
 
 
-def load_engine(classifier: bool = True) -> AssessingEngine:
+def load_engine(classifier: bool = True, cascade: bool = True) -> AssessingEngine:
+    """``cascade=False``: every message takes the full path (the first stage off), for
+    comparison with the shipped engine in the same run."""
     # Imported lazily so metric code and tests do not need the engine's model files.
     from crisis_engine import CrisisDetector
+    from crisis_engine.detector import DetectorConfig
 
-    engine: AssessingEngine = CrisisDetector.load(classifier=classifier)
+    engine: AssessingEngine = CrisisDetector.load(
+        classifier=classifier, config=DetectorConfig(cascade=cascade)
+    )
     return engine

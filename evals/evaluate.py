@@ -153,6 +153,9 @@ def system_metrics(
         "tags": _group_metrics(items, preds, lambda i: i.tags),
         "reliability": reliability_tables(items, preds),
     }
+    cascade = cascade_metrics(items, preds)
+    if cascade is not None:
+        result["cascade"] = cascade
     if all(i.source_label in LABEL_ORDER for i in items) and items:
         result["cssrs_label_confusion"] = {
             "rows": list(LABEL_ORDER),
@@ -160,6 +163,27 @@ def system_metrics(
             "matrix": label_confusion(items, preds),
         }
     return result
+
+
+def cascade_metrics(items: Sequence[EvalItem], preds: Sequence[Prediction]) -> dict[str, Any] | None:
+    """How many assessments the engine's first stage settled without the sentence encoder, and
+    the items needing MODERATE+ it settled (its misses). Users of multi-document data count
+    post by post; a user is not listed as a miss (its label is per user, not per post)."""
+    settled = assessed = 0
+    misses: list[str] = []
+    for item, p in zip(items, preds, strict=True):
+        if "first_stage_posts" in p.extra:
+            settled += int(p.extra["first_stage_posts"])
+            assessed += int(p.extra.get("n_posts", 0))
+        elif "first_stage" in p.extra:
+            first = p.extra["first_stage"] > 0
+            settled += first
+            assessed += 1
+            if first and item.is_alert_positive:
+                misses.append(item.id)
+    if not assessed:
+        return None
+    return {"assessed": assessed, "settled": settled, "share": ratio(settled, assessed), "misses": misses}
 
 
 def reliability_tables(items: Sequence[EvalItem], preds: Sequence[Prediction]) -> dict[str, Any]:
@@ -207,6 +231,7 @@ def flatten(metrics: dict[str, Any]) -> dict[str, float | None]:
         "hard_negative_fpr": metrics["hard_negatives"]["fpr"],
         "moderate_plus_rate": metrics.get("moderate_plus_rate"),
         "high_plus_rate": metrics.get("high_plus_rate"),
+        "first_stage_share": (metrics.get("cascade") or {}).get("share"),
         "roc_auc": metrics["curves"]["roc_auc"],
         "average_precision": metrics["curves"]["average_precision"],
     }

@@ -14,6 +14,8 @@ from evals.render import Block, Heading, Image, Para, Table, to_html, to_markdow
 SYSTEM_NOTES = {
     "engine": "the crisis engine (keywords + classifier + fusion)",
     "keyword_only": "the engine with classifier=False",
+    "engine_full_path": "the engine with its first stage off (DetectorConfig(cascade=False)): "
+    "every message through the sentence encoder",
     "tfidf_lr": "TF-IDF word+char n-grams + logistic regression, trained on the engine's training data",
 }
 HEADLINE = (
@@ -253,6 +255,33 @@ def _false_alarm_rates(systems: Mapping[str, Mapping[str, Any]]) -> list[Block]:
     ]
 
 
+def _cascade(systems: Mapping[str, Mapping[str, Any]], report: Mapping[str, Any]) -> list[Block]:
+    """The engine's first stage: the share it settled and the items needing MODERATE+ it
+    settled (its misses), with their text where the dataset may be shown."""
+    rows = [
+        [s, str(m["cascade"]["assessed"]), str(m["cascade"]["settled"]), fmt(m["cascade"]["share"], 3),
+         str(len(m["cascade"]["misses"]))]
+        for s, m in systems.items()
+        if m.get("cascade")
+    ]  # fmt: skip
+    if not rows:
+        return []
+    blocks: list[Block] = [
+        Heading("First stage (cascade)"),
+        Para(
+            "Assessments settled by the engine's first stage (no lexicon match, first-stage model "
+            "below its cut-off, quiet conversation) without the sentence encoder, and items needing "
+            "MODERATE+ it settled. C-SSRS users count post by post and are never listed as misses."
+        ),
+        Table(["system", "assessed", "settled", "share", "misses"], rows),
+    ]
+    texts = report.get("item_texts", {})
+    for s, m in systems.items():
+        for item_id in (m.get("cascade") or {}).get("misses", []):
+            blocks.append(Para(f"{s} miss: {item_id} {texts.get(item_id, '')}".rstrip()))
+    return blocks
+
+
 def _reliability(systems: Mapping[str, Mapping[str, Any]]) -> list[Block]:
     """Predicted probability against the observed share needing attention, per system."""
     blocks: list[Block] = []
@@ -400,6 +429,7 @@ def build_blocks(
         + _groups(systems, "suites", "Per suite")
         + _false_alarm_rates(systems)
         + _reliability(systems)
+        + _cascade(systems, report)
     )
     blocks += _groups(systems, "tags", "Per tag (subtype within suites)")
     blocks += _worst(report["worst"], report.get("worst_system", "engine"))

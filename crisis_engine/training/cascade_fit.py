@@ -71,14 +71,20 @@ class Row:
 
 
 def candidate_rows() -> list[tuple[str, str]]:
+    """Rows of ``data/candidates`` that no data file trains on (a candidate file moved up into
+    the training data leaves this list)."""
     data = resources.files("crisis_engine.training").joinpath("data", "candidates")
     out: list[tuple[str, str]] = []
+    if not data.is_dir():
+        return out
+    trained = {e.text.strip().lower() for e in split()[0]}
     for p in sorted(data.iterdir(), key=lambda p: p.name):
         if p.name.endswith(".jsonl"):
             for line in p.read_text("utf-8").splitlines():
                 if line.strip():
                     r = json.loads(line)
-                    out.append((r["text"], r["level"]))
+                    if r["text"].strip().lower() not in trained:
+                        out.append((r["text"], r["level"]))
     return out
 
 

@@ -50,19 +50,25 @@ def test_benign_message_is_settled_by_the_first_stage(det: CrisisDetector, full:
     assert a.stage == STAGE_FIRST
     assert a.details["stage"] == STAGE_FIRST
     assert a.to_dict()["stage"] == STAGE_FIRST
-    assert a.level == RiskLevel.NONE and a.embedding is None and not a.evidence
+    assert a.level == RiskLevel.NONE
+    assert a.embedding is None
+    assert not a.evidence
     assert a.details["first_stage_logit"] < det.first_stage.config.cutoff  # type: ignore[union-attr]
     # The full path agrees that it is ordinary.
     b = full.assess(BENIGN)
-    assert b.stage == STAGE_FULL and b.level == RiskLevel.NONE and b.embedding is not None
+    assert b.stage == STAGE_FULL
+    assert b.level == RiskLevel.NONE
+    assert b.embedding is not None
 
 
 def test_lexicon_hit_takes_the_full_path(det: CrisisDetector) -> None:
     a = det.assess("i want to kill myself")
-    assert a.stage == STAGE_FULL and a.level >= RiskLevel.HIGH
+    assert a.stage == STAGE_FULL
+    assert a.level >= RiskLevel.HIGH
     # A qualified hit too (negated): the full path's rules read those words.
     b = det.assess("i'm not suicidal just really tired")
-    assert b.matches and b.stage == STAGE_FULL
+    assert b.matches
+    assert b.stage == STAGE_FULL
 
 
 def test_risky_conversation_sends_a_benign_looking_message_through_the_full_path(det: CrisisDetector) -> None:
@@ -85,7 +91,8 @@ def test_quiet_conversation_still_lets_the_first_stage_settle(det: CrisisDetecto
     hello = "good morning"
     ctx = Context(recent_messages=(ContextMessage(hello, assessment=det.assess(hello)),))
     a = det.assess(BENIGN, ctx)
-    assert a.stage == STAGE_FIRST and a.level == RiskLevel.NONE
+    assert a.stage == STAGE_FIRST
+    assert a.level == RiskLevel.NONE
 
 
 def test_cascade_off_means_the_full_path_always(full: CrisisDetector) -> None:
@@ -100,7 +107,8 @@ def test_batch_mixes_stages_and_matches_single_calls(det: CrisisDetector) -> Non
     for t, b in zip(texts, batch, strict=True):
         one = det.assess(t)
         assert (one.stage, one.level) == (b.stage, b.level)
-    assert batch[0].stage == STAGE_FIRST and batch[1].stage == STAGE_FULL
+    assert batch[0].stage == STAGE_FIRST
+    assert batch[1].stage == STAGE_FULL
 
 
 def test_long_text_takes_the_full_path(det: CrisisDetector) -> None:

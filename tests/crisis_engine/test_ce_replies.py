@@ -28,7 +28,7 @@ class CountingDetector:
         return self.inner.assess_batch(texts)
 
 
-@pytest.fixture()
+@pytest.fixture
 def counting() -> CountingDetector:
     return CountingDetector()
 
@@ -68,7 +68,8 @@ def test_riskiest_sentence_decides_a_service_reply(counting: CountingDetector) -
     # And it is remembered: the same risky sentence elsewhere is caught without a new call.
     n = len(counting.seen)
     b = c.assess_reply("I want to kill myself. See you soon.", generated=False)
-    assert b.level >= RiskLevel.MODERATE and b.keyword_score > 0
+    assert b.level >= RiskLevel.MODERATE
+    assert b.keyword_score > 0
     assert counting.seen[n:] == ["See you soon."]
 
 
@@ -89,5 +90,5 @@ def test_memory_is_bounded(counting: CountingDetector) -> None:
     assert len(c) == 3
     assert c.remembered("Step number 0 is done.") is None
     assert c.remembered("Step number 9 is done.") is not None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="positive"):
         checker(counting, size=0)
