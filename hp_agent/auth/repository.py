@@ -12,6 +12,13 @@ from hp_agent.compliance.audit import clean_ip
 from hp_agent.users.models import SessionRevokeReason, User, UserSession
 
 
+async def account_for_refresh(session: AsyncSession, digest: str) -> uuid.UUID | None:
+    """Whose session a refresh token's digest is (SECURITY DEFINER function, hp_agent/db/security.py)."""
+    stmt = select(func.app_account_for_refresh(digest))
+    found: uuid.UUID | None = (await session.execute(stmt)).scalar_one()
+    return found
+
+
 async def get_by_digest_for_update(session: AsyncSession, digest: str) -> UserSession | None:
     # FOR UPDATE serialises concurrent refreshes of one token: the second sees it rotated.
     stmt = select(UserSession).where(UserSession.token_hash == digest).with_for_update()

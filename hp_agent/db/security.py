@@ -119,7 +119,6 @@ API_SYSTEM_LEGACY = frozenset(
         "user_medications",
         "user_preferences",
         "user_profiles",
-        "user_sessions",
         "user_subscriptions",
         "users",
         "video_sessions",
@@ -428,12 +427,90 @@ def worker_role_statements(app_role: str, worker_role: str) -> list[str]:
     ]
 
 
+# Lookups the API must make before a principal exists, each answering one question with an
+# account id and nothing else. SECURITY DEFINER: they run with their owner's rights (the role
+# that migrates), so the API reads no row it could not name itself; search_path is pinned so a
+# caller cannot put its own table or operator in their way; only the application role (and the
+# worker's, which inherits it) may call them.
+def _definer(name: str, params: str, returns: str, body: str, volatility: str = "STABLE") -> tuple[str, str]:
+    """(signature for GRANT, CREATE statement) of a SECURITY DEFINER SQL function."""
+    types = ", ".join(p.split()[-1] for p in params.split(", ")) if params else ""
+    create = (
+        f"CREATE OR REPLACE FUNCTION {name}({params}) RETURNS {returns}\n"
+        f"    LANGUAGE sql {volatility} SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n"
+        f"    $$ {body} $$"
+    )
+    return f"{name}({types})", create
+
+
+DEFINER_FUNCTIONS: list[tuple[str, str]] = [
+    # Sign-in (and password reset): whose account an address is; the service then reads that
+    # account as its owner.
+    _definer(
+        "app_account_for_signin",
+        "address text",
+        "uuid",
+        "SELECT u.id FROM public.users u WHERE lower(u.email) = lower(btrim(address))",
+    ),
+    # Refresh: whose session a refresh token's digest is.
+    _definer(
+        "app_account_for_refresh",
+        "digest text",
+        "uuid",
+        "SELECT s.user_id FROM public.user_sessions s WHERE s.token_hash = digest",
+    ),
+]
+
+
+def definer_statements(role: str) -> list[str]:
+    r = _q(role)
+    out: list[str] = []
+    for signature, body in DEFINER_FUNCTIONS:
+        out += [
+            body,
+            f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC",
+            f"GRANT EXECUTE ON FUNCTION {signature} TO {r}",
+        ]
+    return out
+
+
 def grant_statements(role: str, tables: Iterable[Table]) -> list[str]:
     r = _q(role)
     out = []
     for table in tables:
         privileges = "SELECT, INSERT" if table.info.get("audit") else "SELECT, INSERT, UPDATE, DELETE"
         out.append(f"GRANT {privileges} ON {_q(table.name)} TO {r}")
+    return out
+
+
+def policies_of(table: Table) -> list[str]:
+    """The statements that secure ``table``, whichever kind it is."""
+    if "rls" in table.info:
+        return table_policies(table)
+    if table.info.get("audit"):
+        return audit_policies(table)
+    return reference_policies(table)
+
+
+def cleared_policy_changes(metadata: MetaData, names: Iterable[str]) -> list[tuple[str, str, str, str]]:
+    """For tables taken out of API_SYSTEM_LEGACY: (table, policy, statement with the role check,
+    statement trusting the setting) of each policy that differs (migration 0019 freezes these)."""
+    global API_SYSTEM_LEGACY
+    out = []
+    for name in sorted(names):
+        table = metadata.tables[name]
+        saved = API_SYSTEM_LEGACY
+        try:
+            API_SYSTEM_LEGACY = saved - {name}
+            new = policies_of(table)
+            API_SYSTEM_LEGACY = saved | {name}
+            old = policies_of(table)
+        finally:
+            API_SYSTEM_LEGACY = saved
+        for after, before in zip(new, old, strict=True):
+            if after != before:
+                policy = after.split('"')[1]
+                out.append((name, policy, after, before))
     return out
 
 
@@ -446,7 +523,7 @@ def security_statements(metadata: MetaData, role: str) -> list[str]:
         stmts += audit_policies(table)
     for table in reference_tables(metadata):
         stmts += reference_policies(table)
-    return stmts + GUARD_TRIGGERS
+    return stmts + GUARD_TRIGGERS + definer_statements(role)
 
 
 def main() -> None:

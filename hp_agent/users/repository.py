@@ -1,7 +1,8 @@
 """SQL for accounts, profiles and consent state.
 
 Row-level security decides what each query can see, so callers choose the principal: lookups
-before anyone is authenticated (login by email) run inside :func:`acting_as` with :data:`SYSTEM`.
+before anyone is authenticated (login by email) find the account with :func:`account_for_signin`
+and read it as :func:`signing_in` (its own rows only); :data:`SYSTEM` is the worker's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.db.session import ANONYMOUS, Principal, set_principal
 from hp_agent.users.models import ConsentType, User, UserConsent, UserProfile
 
-# The service's own actor: only for auth flows before a principal exists and for workers.
+# The service's own actor. Only the worker's database role may act as it (row-level security checks
+# the login role, hp_agent/db/security.py); from the API role it reads and writes nothing.
 SYSTEM = Principal(None, "system")
 
 
@@ -40,6 +42,19 @@ async def acting_as(session: AsyncSession, principal: Principal) -> AsyncIterato
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def signing_in(user_id: uuid.UUID | None) -> Principal:
+    """The account a sign-in (or refresh, or reset) is about, before it is proven: its own rows
+    and no role's extra access. The API never acts as the system actor to find it."""
+    return Principal(user_id, "anonymous") if user_id is not None else ANONYMOUS
+
+
+async def account_for_signin(session: AsyncSession, email: str) -> uuid.UUID | None:
+    """Whose account ``email`` is (SECURITY DEFINER function; see hp_agent/db/security.py)."""
+    stmt = select(func.app_account_for_signin(normalise_email(email)))
+    found: uuid.UUID | None = (await session.execute(stmt)).scalar_one()
+    return found
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:

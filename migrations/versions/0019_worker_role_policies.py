@@ -1,4 +1,22 @@
-"""worker role policies: reserved slot (filled by the work that needs it)
+"""worker role policies: only the worker's database role acts as the system actor (#14 finding 9)
+
+Row-level security used to give the system actor's access to whoever set
+``app.current_role = 'system'``, a setting the API's own role can write. From here the policies of
+the tables below check the login role instead (``app_is_worker_system()``: a member of
+``hp_system``, which only the worker's role is), and the API reaches what it needs before a
+principal exists through narrow SECURITY DEFINER functions (one question, an account id back,
+``search_path`` pinned, EXECUTE for the application role only). Tables still listed in
+``security.API_SYSTEM_LEGACY`` keep the old policy (docs/operations.md says which and why).
+
+The statements are a frozen copy of what hp_agent/db/security.py generates:
+
+    python -c "from hp_agent.db.models import load_all; from hp_agent.db.security import *; \
+        print(definer_statements('__HP_APP_ROLE__')); \
+        print(cleared_policy_changes(load_all().metadata, CLEARED))"
+
+SECURITY DEFINER functions run with the rights of the role that migrates, which must bypass
+row-level security (a superuser, as the compose file's and the embedded server's owner is, or a
+BYPASSRLS role): the migration refuses to run otherwise.
 
 Revision ID: 0019
 Revises: 0018
@@ -6,15 +24,77 @@ Revises: 0018
 
 from collections.abc import Sequence
 
+from alembic import op
+from sqlalchemy import text
+
+from hp_agent.config import get_settings
+
 revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+ROLE_PLACEHOLDER = "__HP_APP_ROLE__"
+
+CLEARED: list[str] = [
+    'user_sessions',
+]
+
+FUNCTIONS: list[str] = [
+    'CREATE OR REPLACE FUNCTION app_account_for_signin(address text) RETURNS uuid\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT u.id FROM public.users u WHERE lower(u.email) = lower(btrim(address)) $$',
+    'REVOKE ALL ON FUNCTION app_account_for_signin(text) FROM PUBLIC',
+    'GRANT EXECUTE ON FUNCTION app_account_for_signin(text) TO "__HP_APP_ROLE__"',
+    'CREATE OR REPLACE FUNCTION app_account_for_refresh(digest text) RETURNS uuid\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT s.user_id FROM public.user_sessions s WHERE s.token_hash = digest $$',
+    'REVOKE ALL ON FUNCTION app_account_for_refresh(text) FROM PUBLIC',
+    'GRANT EXECUTE ON FUNCTION app_account_for_refresh(text) TO "__HP_APP_ROLE__"',
+]
+
+FUNCTION_SIGNATURES: list[str] = [
+    'app_account_for_signin(text)',
+    'app_account_for_refresh(text)',
+]
+
+# (table, policy, with the role check, as before)
+POLICIES: list[tuple[str, str, str, str]] = [
+    (
+        'user_sessions',
+        'user_sessions_system',
+        'CREATE POLICY "user_sessions_system" ON "user_sessions" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+        'CREATE POLICY "user_sessions_system" ON "user_sessions" USING (app_current_role() = \'system\') WITH CHECK (app_current_role() = \'system\')',
+    ),
+]
+
+# Trigger functions: (with the role check, as before)
+TRIGGER_FUNCTIONS: list[tuple[str, str]] = [
+]
+
+
+
+def _role() -> str:
+    return get_settings().app_db_role.replace('"', '""')
+
 
 def upgrade() -> None:
-    pass
+    bypass = op.get_bind().execute(
+        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).scalar_one()
+    if not bypass:
+        raise RuntimeError("migration 0019 must run as a role that bypasses row-level security (see its docstring)")
+    role = _role()
+    for stmt in FUNCTIONS:
+        op.execute(stmt.replace(ROLE_PLACEHOLDER, role))
+    for after, _before in TRIGGER_FUNCTIONS:
+        op.execute(after)
+    for table, policy, after, _before in POLICIES:
+        op.execute(f'DROP POLICY IF EXISTS "{policy}" ON "{table}"')
+        op.execute(after)
 
 
 def downgrade() -> None:
-    pass
+    for table, policy, _after, before in reversed(POLICIES):
+        op.execute(f'DROP POLICY IF EXISTS "{policy}" ON "{table}"')
+        op.execute(before)
+    for _after, before in TRIGGER_FUNCTIONS:
+        op.execute(before)
+    for signature in FUNCTION_SIGNATURES:
+        op.execute(f"DROP FUNCTION IF EXISTS {signature}")
