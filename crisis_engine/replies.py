@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from crisis_engine.types import Assessment
 if TYPE_CHECKING:
     from crisis_engine.detector import CrisisDetector
 
-__all__ = ["ReplyChecker", "sentences"]
+__all__ = ["ReplyChecker", "reply_checker", "sentences"]
 
 DEFAULT_SIZE = 8192
 _SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"')\]\u201d\u2019]*\s+|\n+")
@@ -108,3 +109,17 @@ class ReplyChecker:
 
 def _severity(a: Assessment) -> tuple[int, float, float]:
     return (a.level.rank, a.keyword_score, a.score)
+
+
+_checkers: weakref.WeakKeyDictionary[CrisisDetector, ReplyChecker] = weakref.WeakKeyDictionary()
+_checkers_lock = threading.Lock()
+
+
+def reply_checker(detector: CrisisDetector) -> ReplyChecker:
+    """The process's reply checker for ``detector`` (one memory per detector: a sentence's
+    reading is only valid for the engine that made it)."""
+    with _checkers_lock:
+        found = _checkers.get(detector)
+        if found is None:
+            found = _checkers[detector] = ReplyChecker(detector)
+        return found

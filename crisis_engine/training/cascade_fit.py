@@ -196,6 +196,19 @@ def summarise(name: str, logits: NDArray[np.float64], rows: Sequence[Row], cut: 
     return out
 
 
+def full_path_levels(rows: Sequence[Row], logits: NDArray[np.float64], cut: float) -> dict[str, int]:
+    """What the full path (first stage off) says about the rows the first stage settles: the
+    first stage answers NONE, so LOW here is a level it gives up and MODERATE+ an alarm it drops."""
+    from crisis_engine.detector import CrisisDetector, DetectorConfig
+
+    settled = [r.text for z, r in zip(logits, rows, strict=True) if eligible(r) and z < cut]
+    full = CrisisDetector.load(classifier=True, config=DetectorConfig(cascade=False))
+    counts: dict[str, int] = {}
+    for a in full.assess_batch(settled):
+        counts[a.level.value] = counts.get(a.level.value, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: RiskLevel(kv[0]).rank))
+
+
 def bench_share(stage_logit: Any, scorer: KeywordScorer, cut: float) -> float:
     from crisis_engine.bench import messages
 
@@ -267,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"misses {len(summary['misses'])}/{summary['needing_moderate_plus']} (budget {budget})"
         )
     best = results["joint"]
+    best["full_path_on_settled"] = full_path_levels(rows, candidates["joint"][1], best["cutoff"])
+    print(f"full path's levels of the settled validation rows: {best['full_path_on_settled']}")
     print(f"shipped: joint (cut-off {best['cutoff']}); {time.perf_counter() - t0:.0f} s")
     for m in best["misses"]:
         print(f"  settled, needs {m['level']}: {m['text']!r} ({m['source']}, logit {m['logit']})")

@@ -92,3 +92,12 @@ def test_memory_is_bounded(counting: CountingDetector) -> None:
     assert c.remembered("Step number 9 is done.") is not None
     with pytest.raises(ValueError, match="positive"):
         checker(counting, size=0)
+
+
+def test_one_checker_per_detector(counting: CountingDetector) -> None:
+    from crisis_engine.replies import reply_checker
+
+    det = counting.inner
+    assert reply_checker(det) is reply_checker(det)  # type: ignore[arg-type]
+    other = CrisisDetector.load(classifier=False)
+    assert reply_checker(other) is not reply_checker(det)
