@@ -412,7 +412,10 @@ def build_blocks(
                 f"Overlap with the engine's training data ({overlap['n_training_texts']} texts): "
                 f"{len(overlap['exact'])} item(s) identical after normalisation "
                 f"({', '.join(overlap['exact']) or '-'}), {len(overlap['near'])} near-duplicate(s) "
-                f"(token Jaccard >= {overlap['near_jaccard']}: {', '.join(overlap['near']) or '-'}). "
+                f"(token Jaccard >= {overlap['near_jaccard']}: {', '.join(overlap['near']) or '-'}), "
+                f"{len(overlap.get('paraphrase', []))} paraphrase(s) (content-word stems, Jaccard >= "
+                f"{overlap.get('paraphrase_jaccard', '-')}: "
+                f"{', '.join(overlap.get('paraphrase', [])) or '-'}). "
                 "Hits on these may be memorised rather than generalised."
             )
         )

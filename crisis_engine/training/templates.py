@@ -26,7 +26,7 @@ _SPECS: tuple[_Spec, ...] = (
         "passive_ideation",
         90,
         (
-            "i {just |really |honestly |}{want|wish i could} {to sleep and not wake up|to disappear|to stop existing|to not be here anymore|to fall asleep forever}",
+            "i {just |really |honestly |}{want|wish i could} {to close my eyes and never open them again|to disappear|to stop existing|to not be here anymore|to fall asleep forever}",
             "{my family|my friends|my kids|the world|the people around me} would be better off without me",
             "{what's|whats} the point {anymore|of living|of any of this|of even trying|of being alive}",
             "i'm {so |}tired of {being alive|living|existing|waking up every day}",
@@ -61,7 +61,7 @@ _SPECS: tuple[_Spec, ...] = (
             "i've been {saving|stockpiling|hoarding|collecting} {my pills|my meds|sleeping pills|my antidepressants} {for weeks|so i can end it|for when i'm ready}",
             "i {bought|got|found} {a rope|a gun|razor blades|a lot of pills} {to end it|to kill myself|for when i do it}",
             "i {know|picked|chose} {the bridge|the building|the spot on the tracks|the date|how i'm going to do it}",
-            "i looked up {how many pills it takes|the lethal dose|how to tie a noose|the tallest building near me}",
+            "i looked up {how many pills it takes|what dose would be fatal|how to tie a noose|the tallest building near me}",
             "i'm going to {kill myself|do it|end it} {on friday|this weekend|after my exams|on my birthday|next week}",
             "i {wrote|finished} {my note|goodbye letters|letters to my family} {already|last night|today}",
         ),
@@ -99,7 +99,7 @@ _SPECS: tuple[_Spec, ...] = (
         "self_harm_urge",
         60,
         (
-            "i {really |}{want|need} to {cut|hurt myself|burn myself|sh} {right now|so bad|tonight|again}",
+            "i {really |}{want|need} to {cut|hurt myself|burn myself|sh} {right now|so badly it scares me|tonight|again}",
             "the urge to {cut|self harm|hurt myself} is {so strong|really bad|unbearable} {tonight|today|rn}",
             "i {keep thinking|can't stop thinking} about {cutting|hurting myself|relapsing|my blades}",
             "i {deserve|need} to {hurt|feel pain|be punished}",
@@ -164,7 +164,7 @@ _SPECS: tuple[_Spec, ...] = (
         (
             "i'm {so |really |kinda |}{sad|stressed|lonely|anxious|overwhelmed|down} {today|lately|this week|about work|about school}",
             "{work|school|uni|my job|life} is {so hard|overwhelming|exhausting|a lot} {right now|lately|this week}",
-            "i {miss|keep thinking about} my {grandma|dad|ex|old friends|dog} {a lot|so much|today}",
+            "i {miss|keep thinking about} my {grandma|dad|ex|old friends|dog} {a lot|so much|this week}",
             "i {feel|felt} {like a failure|useless|empty|numb|invisible} {today|at work|lately}",
             "i'm {so |}tired of {this job|my commute|exams|being single|arguing with my parents}",
         ),
@@ -176,11 +176,11 @@ _SPECS: tuple[_Spec, ...] = (
         "idiom",
         90,
         (
-            "{this exam|my boss|work|this class|this heat|my back|this traffic|this homework} is {killing me|going to kill me|literally killing me}{ lol| 😂|}",
+            "{this exam|my boss|work|this class|this heat|my back|this traffic|this maths worksheet} is {killing me|going to finish me off|literally killing me}{ lol| 😂|}",
             "i'm {dead|dying|deaddd|literally dying|crying} {😂|lol|lmao|💀|😭}",
             "{you|she|he|they} {killed it|absolutely killed it|slayed} {today|on stage|at the game|in the interview}",
             "i'm dying to {see that movie|try that place|go on holiday|meet her}",
-            "my {mom|dad|boss|coach|teacher} is going to kill me {if i'm late|if she finds out|lol|for this}",
+            "my {mom|dad|boss|coach|teacher} is going to kill me {if i miss the bus|if she finds out|once the invoice mix-up comes out|over the dent in the car}",
             "{my phone|my battery|my laptop} is {dying|dead|about to die}",
         ),
     ),
@@ -278,7 +278,7 @@ _SPECS: tuple[_Spec, ...] = (
             "in the {book|movie|show|game|play} the {main character|villain|hero|king} {kills himself|dies|gets stabbed|overdoses} {at the end|in chapter 3|in the finale}",
             "the {article|news|report|documentary} {was about|covered|talked about} {suicide rates|overdose deaths|self harm in teens|a murder case}",
             "{risk factors|warning signs} for {suicide|self harm|eating disorders} include {isolation|previous attempts|substance use|big life changes}",
-            "i'm {writing|studying for|preparing} {an essay|a presentation|an exam} on {suicide prevention|self harm|eating disorders|overdose management}",
+            "i'm {writing|studying for|preparing} {a blog post|a presentation|an exam} on {suicide prevention|self harm|eating disorders|overdose management}",
         ),
     ),
 )

@@ -3,7 +3,11 @@
 Compared after a normalisation that ignores case, apostrophes, punctuation, emoji and width
 ("I don’t want to…" = "i dont want to"), on every training row (hand-written and template) and
 every evaluation text (the message and each earlier conversation turn). A near-duplicate is a
-token-set Jaccard similarity of at least 0.8, the threshold the evaluation report uses.
+token-set Jaccard similarity of at least 0.8, the threshold the evaluation report uses. A
+paraphrase (issue #18) is the same content words in other phrasing: content-word stems (function
+words dropped, suffixes cut, chat spellings folded; ``evals.contamination.content_tokens``) with a
+Jaccard similarity of at least 0.75 and at least three stems on both sides ("everyone in my life
+would be better off without me" against "everyone would be better off without me").
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import unicodedata
 from crisis_engine.training.calibrate import pool_texts
 from crisis_engine.training.dataset import load_messages
 from crisis_engine.training.templates import generate
-from evals.contamination import MIN_TOKENS, NEAR_JACCARD, JaccardIndex
+from evals.contamination import MIN_TOKENS, NEAR_JACCARD, JaccardIndex, ParaphraseIndex
 from evals.datasets import EVERYDAY_DIR, curated_suites, load_many
 
 _NON_WORD = re.compile(r"[^\w]+")
@@ -44,8 +48,14 @@ def overlaps(training: list[str], evaluation: list[tuple[str, str]]) -> list[str
     # Prefix-filtered search (``JaccardIndex``): the same verdicts as comparing every pair, in
     # well under a second for ~3,700 training rows against ~6,000 evaluation texts.
     index = JaccardIndex([frozenset(norm.split()) for _, norm in ev], NEAR_JACCARD)
+    paraphrases = ParaphraseIndex([t for _, t in evaluation])
     found: list[str] = []
     for text in training:
+        found.extend(
+            f"{evaluation[j][0]}: paraphrase ({sim:.2f}) of training row {text!r}"
+            for j, sim in paraphrases.similar(text)
+            if _norm(evaluation[j][1]) != _norm(text)
+        )
         norm = _norm(text)
         tokens = frozenset(norm.split())
         found.extend(f"{item_id}: identical to training row {text!r}" for item_id in by_text.get(norm, ()))
@@ -75,6 +85,19 @@ def test_overlap_check_catches_copies_and_rewordings() -> None:
     assert overlaps(["i dont want to be alive anymore"], evaluation)  # exact after normalising
     assert overlaps(["honestly i dont want to be alive anymore"], evaluation)  # 6/7 tokens shared
     assert not overlaps(["i want to be a pilot when i grow up"], evaluation)
+
+
+def test_overlap_check_catches_paraphrases() -> None:
+    evaluation = [
+        ("x-1", "everyone would be better off without me"),
+        ("x-2", "havent eaten in 3 days and i feel kinda proud of it"),
+        ("x-3", "thanks, that helped"),
+    ]
+    assert overlaps(["everybody in my life would be better off without me"], evaluation)
+    assert overlaps(["i haven't eaten in 4 days and i feel proud"], evaluation)
+    # Too few content words to call a leak, and different content.
+    assert not overlaps(["thanks that helps"], evaluation)
+    assert not overlaps(["my family would get the insurance and finally be ok"], evaluation)
 
 
 def test_training_data_does_not_overlap_curated_eval_suites() -> None:

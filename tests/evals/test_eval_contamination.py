@@ -27,3 +27,14 @@ def test_exact_and_near_duplicates() -> None:
     assert overlap.exact == ("a",)
     assert overlap.near == ("b",)
     assert overlap.n_training == 3
+
+
+def test_paraphrases_are_reported_apart_from_near_duplicates() -> None:
+    items = [
+        item("p", "everybody in my life would be better off without me"),  # same content stems
+        item("q", "thanks, that helps"),  # too few content words for a verdict
+    ]
+    overlap = find_overlap(items, ["everyone would be better off without me", "thanks that helped"])
+    assert overlap.near == ()
+    assert overlap.paraphrase == ("p",)
+    assert overlap.as_dict()["paraphrase"] == ["p"]
