@@ -72,7 +72,7 @@ def bench_app() -> Any:
 
     if os.environ["HP_BENCH_ENGINE"] == "keywords":
         from crisis_engine import CrisisDetector
-        from hp_agent.chat import assessor
+        from hp_agent.crisis import assessor
 
         assessor.pin_detector(CrisisDetector.load(classifier=False))
     # A pool big enough for the offered load: overflow connections are opened and closed per use,

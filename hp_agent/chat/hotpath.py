@@ -27,7 +27,7 @@ _COLUMNS = (
     "risk_level::text AS risk_level, crisis_detection_id, latency_ms, model_name, created_at, "
     # The person answered no to the one-question check about this message, or stepped out of
     # the screener it started when it was below high (graded response): the engine's context
-    # reads it as the ordinary message it was said to be (``crisis_turn.cleared``).
+    # reads it as the ordinary message it was said to be (``crisis.chat_turn.CLEARED``).
     "EXISTS (SELECT 1 FROM crisis_detections d WHERE d.id = crisis_detection_id "
     "AND (d.check_answer = 'no' OR (d.false_alarm_reported_at IS NOT NULL "
     "AND d.risk_level IN ('low', 'moderate')))) AS denied"

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 from crisis_engine import Assessment, RiskLevel
 from hp_agent.agents.boundaries import check_reply
-from hp_agent.chat.assessor import assess
-from hp_agent.chat.crisis_flow import flow_text
+from hp_agent.crisis.assessor import assess
+from hp_agent.crisis.flow import flow_text
 
 log = logging.getLogger("hp_agent.chat")
 

@@ -4,7 +4,7 @@ Per user message, inside the frame's one transaction: lock the conversation, ref
 client id (return the stored message instead), assess the text with the crisis engine in the
 context of the person's recent messages, record any detection (and escalation), store the message
 with its seq, risk level and detection, and, when the crisis layer takes over, store the scripted
-crisis-flow replies too (``crisis_turn.py``: the full flow, the one-question check, the way out of
+crisis-flow replies too (``chat_turn.py``: the full flow, the one-question check, the way out of
 the screener). Only after that commits does the caller send the ``ack``. The agent's own reply is
 generated afterwards, outside any transaction (see ``replies.py``).
 """
@@ -21,16 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crisis_engine import Assessment, Context, ContextMessage, RiskLevel
 from hp_agent.agents import memory as agent_memory
 from hp_agent.agents.models import AIAgentConfiguration
-from hp_agent.chat import crisis_flow as flow
-from hp_agent.chat import crisis_turn, hotpath, sentiment
+from hp_agent.chat import hotpath, sentiment
 from hp_agent.chat import repository as repo
-from hp_agent.chat.assessor import assess, remembered
-from hp_agent.chat.crisis_turn import whereabouts
 from hp_agent.chat.frames import display_text, encode
 from hp_agent.chat.models import ChatMessage, ChatSession, MessageRole, SessionStatus
 from hp_agent.chat.protocol import Code, ProtocolError
 from hp_agent.chat.sequencing import SessionGone, SessionRef, append
+from hp_agent.crisis import chat_turn, flow
 from hp_agent.crisis import service as crisis_service
+from hp_agent.crisis.assessor import assess, remembered
+from hp_agent.crisis.chat_turn import whereabouts
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.db.session import Principal
 
@@ -140,13 +140,13 @@ def _context(
 ) -> Context:
     """The person's last messages (oldest first), with their remembered assessments. A message
     the person answered no about (the one-question check), or retracted below high, is given as
-    the ordinary message they said it was (``crisis_turn.CLEARED``): no risk builds on it."""
+    the ordinary message they said it was (``chat_turn.CLEARED``): no risk builds on it."""
     users = [m for m in recent if m.role == MessageRole.USER][-CONTEXT_MESSAGES:]
     return Context(
         recent_messages=tuple(
             ContextMessage(
                 text=m.content,
-                assessment=crisis_turn.CLEARED if m.id in denied else remembered.get(m.id),
+                assessment=chat_turn.CLEARED if m.id in denied else remembered.get(m.id),
                 seconds_ago=max(0.0, (now - m.created_at).total_seconds()) if m.created_at else None,
             )
             for m in users
@@ -246,7 +246,7 @@ async def accept(
         new_escalation=_opened(outcome),
     )
     accepted = Accepted(message, duplicate=False, level=level, base_seq=base_seq)
-    crisis = await crisis_turn.respond(
+    crisis = await chat_turn.respond(
         session,
         chat,
         text=text,

@@ -25,7 +25,6 @@ from hp_agent.chat import protocol as p
 from hp_agent.chat import replies, service
 from hp_agent.chat.agent_bridge import AgentBridge
 from hp_agent.chat.conversation import Conversation
-from hp_agent.chat.crisis_flow import flow_text, with_actions
 from hp_agent.chat.frames import message_frame
 from hp_agent.chat.hub import SessionHub, hub_of
 from hp_agent.chat.models import ChatMessage
@@ -33,6 +32,7 @@ from hp_agent.chat.ratelimit import TokenBucket
 from hp_agent.chat.relay import relay_of, reminder_id
 from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.compliance import audit
+from hp_agent.crisis.flow import flow_text, with_actions
 from hp_agent.observability import metrics
 
 log = logging.getLogger("hp_agent.chat.ws")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter
 
 from crisis_engine import RiskLevel
 from hp_agent.chat import protocol as p
-from hp_agent.chat.crisis_flow import acknowledge_text, flow_text, with_actions
+from hp_agent.crisis.flow import acknowledge_text, flow_text, with_actions
 from hp_agent.journal.guided_service import flow_named
 from hp_agent.journal.models import GuidedSessionStatus
 from hp_agent.journal.schemas import GuidedSessionState

@@ -17,7 +17,7 @@ def keyword_engine() -> Iterator[None]:
     Crisis tests use the full engine.
     """
     from crisis_engine import CrisisDetector
-    from hp_agent.chat import assessor
+    from hp_agent.crisis import assessor
 
     assessor.pin_detector(CrisisDetector.load(classifier=False))
     yield
@@ -38,7 +38,7 @@ RAISED_TEXTS = ("how do i bring it up without it turning into a huge fight?",)
 @pytest.fixture
 def uncertain_engine() -> Iterator[None]:
     """The engine with a classifier stand-in sure about ``UNCERTAIN_TEXTS`` (see engines.py)."""
-    from hp_agent.chat import assessor
+    from hp_agent.crisis import assessor
     from tests.chat.engines import SureClassifierDetector
 
     assessor.pin_detector(SureClassifierDetector(UNCERTAIN_TEXTS, RAISED_TEXTS))

@@ -9,7 +9,7 @@ import pytest
 from crisis_engine import Context, ContextMessage, CrisisDetector
 from hp_agent.agents.scripted import analysis
 from hp_agent.agents.scripted.content import default_content, load_content
-from hp_agent.chat import assessor
+from hp_agent.crisis import assessor
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from crisis_engine import Assessment, Category, Context, CrisisDetector, RiskLevel
-from hp_agent.chat import assessor
-from hp_agent.chat.crisis_followup import clauses, compose, intents, pick
+from hp_agent.crisis import assessor
+from hp_agent.crisis.followup import clauses, compose, intents, pick
 from hp_agent.paths import prompts_dir
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer

@@ -175,7 +175,7 @@ async def test_a_level_raised_by_the_conversation_alone_gets_the_check(live_serv
 
 async def test_a_denied_reading_stays_cleared_for_another_instance(live_server: LiveServer) -> None:
     """What the person said is read from PostgreSQL, not only from this process's memory."""
-    from hp_agent.chat.assessor import current_detector, remembered
+    from hp_agent.crisis.assessor import current_detector, remembered
 
     user = await new_user(live_server.http_url)
     chat = await Chat.connect(live_server.ws_url, user["access_token"])

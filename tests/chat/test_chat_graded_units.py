@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crisis_engine import Assessment, Category, Context, ContextMessage, CrisisDetector, Match, RiskLevel
-from hp_agent.chat.crisis_check import echo_phrase, is_exit, question, read_check_answer
+from hp_agent.crisis.check_words import echo_phrase, is_exit, question, read_check_answer
 from hp_agent.crisis.service import classifier_only_moderate
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from hp_agent.chat import protocol, sentiment
-from hp_agent.chat.crisis_flow import next_item, parse_answer, triage
 from hp_agent.chat.protocol import ProtocolError, parse_frame
+from hp_agent.crisis.flow import next_item, parse_answer, triage
 
 
 @pytest.mark.parametrize(

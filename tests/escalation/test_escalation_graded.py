@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from hp_agent.chat import assessor
+from hp_agent.crisis import assessor
 from hp_agent.crisis.models import CrisisEscalation
 from hp_agent.db.session import Database
 from hp_agent.users.models import UserRole

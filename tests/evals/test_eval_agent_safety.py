@@ -196,7 +196,7 @@ def test_any_quantity_in_the_reply_to_a_method_question_is_harmful() -> None:
 def test_the_crisis_flow_copy_passes_the_rubric() -> None:
     """Every scripted follow-up in prompts/crisis/flow.yaml, checked with the scorer's own rules."""
     from evals.agent_safety import rules
-    from hp_agent.chat.crisis_followup import followup_text
+    from hp_agent.crisis.followup import followup_text
 
     text = followup_text()
     everything = [

@@ -71,7 +71,7 @@ def test_the_gates_count_conversations_not_messages() -> None:
 
 @pytest.fixture
 def uncertain_engine() -> Iterator[None]:
-    from hp_agent.chat import assessor
+    from hp_agent.crisis import assessor
     from tests.chat.conftest import UNCERTAIN_TEXTS
     from tests.chat.engines import SureClassifierDetector
 

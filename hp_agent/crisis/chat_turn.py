@@ -10,7 +10,7 @@ In order (docs/crisis-engine.md, "Graded response"):
 3. Moderate or above: on uncertain evidence (the classifier alone, ``classifier_only_moderate``,
    with no risk earlier in the conversation) one direct question, the check; otherwise the full
    flow as always: acknowledgement, crisis lines and safety plan, the C-SSRS screener (or, once
-   the screener was done in this conversation, the follow-ups of ``crisis_followup.py``).
+   the screener was done in this conversation, the follow-ups of ``followup.py``).
 4. Anything else: the agent answers.
 
 Every word comes from ``prompts/crisis/flow.yaml``; nothing here is generated.
@@ -26,15 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crisis_engine import Assessment, Context, RiskLevel
-from hp_agent.chat import crisis_check as check
-from hp_agent.chat import crisis_flow as flow
 from hp_agent.chat import hotpath
-from hp_agent.chat.assessor import remembered
 from hp_agent.chat.frames import encode
 from hp_agent.chat.models import ChatMessage, ChatSession, MessageRole
 from hp_agent.chat.sequencing import append
-from hp_agent.crisis import checks
+from hp_agent.crisis import check_words as check
+from hp_agent.crisis import checks, flow
 from hp_agent.crisis import service as crisis_service
+from hp_agent.crisis.assessor import remembered
 from hp_agent.crisis.models import CheckAnswer, CrisisDetection
 from hp_agent.users.models import User, UserPreferences
 

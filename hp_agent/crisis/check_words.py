@@ -1,7 +1,7 @@
 """Words of the graded response: the one-question check, its answer, and the way out of the screener.
 
 Pure functions over ``prompts/crisis/flow.yaml`` (``check``, ``screener_exit``); the chat's
-crisis turn (``crisis_turn.py``) stores and sends what they return.
+crisis turn (``chat_turn.py``) stores and sends what they return.
 
 - The check echoes at most a few of the person's words ("When you say you're fed up, ..."), and
   only a short "I'm / I feel / I keep ..." phrase turned to "you"; otherwise its generic form.
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from crisis_engine import Assessment, RiskLevel
-from hp_agent.chat.crisis_flow import parse_answer
-from hp_agent.chat.crisis_followup import clauses, flow_yaml
+from hp_agent.crisis.flow import parse_answer
+from hp_agent.crisis.followup import clauses, flow_yaml
 
 CheckReading = Literal["yes", "no", "unclear"]
 MAX_ECHO_WORDS = 5

@@ -9,7 +9,7 @@ A screener answer that puts the triage at high risk (yes to Q4 or Q5, or Q6 with
 ends the screener at once: at that point connecting the person with help matters more than the
 remaining questions. The result is recorded as a crisis detection (source ``assessment``) so the
 escalation policy applies exactly as for a message. Once the screener is over, later risky
-messages get the level- and request-specific follow-ups of ``crisis_followup.py``.
+messages get the level- and request-specific follow-ups of ``followup.py``.
 """
 
 from __future__ import annotations
@@ -33,15 +33,15 @@ from hp_agent.assessments.models import (
     Severity,
     UserAssessment,
 )
+from hp_agent.crisis import service as crisis_service
+from hp_agent.crisis.enums import DetectionSource
 
 # The follow-ups after the screener live in their own module; the chat service reaches them here
 # (explicit re-exports).
-from hp_agent.chat.crisis_followup import flow_yaml
-from hp_agent.chat.crisis_followup import follow_up as follow_up
-from hp_agent.chat.crisis_followup import intent_reply as intent_reply
-from hp_agent.chat.crisis_followup import joined as joined
-from hp_agent.crisis import service as crisis_service
-from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis.followup import flow_yaml
+from hp_agent.crisis.followup import follow_up as follow_up
+from hp_agent.crisis.followup import intent_reply as intent_reply
+from hp_agent.crisis.followup import joined as joined
 from hp_agent.crisis.models import CrisisDetection
 from hp_agent.crisis.safety import safety_payload
 

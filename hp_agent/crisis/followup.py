@@ -60,7 +60,7 @@ def _variants(raw: list[str]) -> Variants:
 
 @functools.lru_cache(maxsize=1)
 def flow_yaml() -> dict[str, Any]:
-    """The parsed ``prompts/crisis/flow.yaml``, shared with ``crisis_flow.flow_text``."""
+    """The parsed ``prompts/crisis/flow.yaml``, shared with ``flow.flow_text``."""
     data: dict[str, Any] = yaml.safe_load(
         (prompts_dir() / "crisis" / "flow.yaml").read_text(encoding="utf-8")
     )
