@@ -44,6 +44,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             )
         else:
             app.state.db = database
+        from hp_agent.db import data_keys
+        from hp_agent.db.urls import worker_database_url
+
+        data_keys.configure_loader(worker_database_url(settings))  # reads people's data keys
         from hp_agent.events.worker import start_events
 
         events = await start_events(app, settings)

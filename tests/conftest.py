@@ -123,7 +123,12 @@ async def seeded(settings: Settings) -> None:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, redis_url: str) -> Settings:
-    return Settings(environment="test", database_url=database_url, redis_url=redis_url, app_db_role=APP_ROLE)
+    from hp_agent.db import data_keys
+    from hp_agent.db.urls import worker_database_url
+
+    s = Settings(environment="test", database_url=database_url, redis_url=redis_url, app_db_role=APP_ROLE)
+    data_keys.configure_loader(worker_database_url(s))  # as the app and the worker do
+    return s
 
 
 @pytest.fixture(scope="session")

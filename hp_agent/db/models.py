@@ -27,6 +27,7 @@ MODEL_MODULES = (
     "hp_agent.agents.models",  # Conversational Agent (configurations)
     "hp_agent.chat.models",  # Conversational Agent (sessions, messages, analytics)
     "hp_agent.agents.memory_models",  # Conversational Agent (memory across sessions)
+    "hp_agent.db.data_keys",  # per-person data keys (envelope encryption, erasure)
 )
 
 

@@ -125,3 +125,8 @@ class Database:
     async def dispose(self) -> None:
         if self.engine is not None:
             await self.engine.dispose()
+
+
+# Registers the per-person data-key hooks on HPSession and the v2 key resolver (data_keys.py),
+# so every session that writes or reads encrypted columns has them.
+from hp_agent.db import data_keys as _data_keys  # noqa: E402, F401
