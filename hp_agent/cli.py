@@ -227,6 +227,32 @@ def cmd_analytics_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_crypto_rewrap(args: argparse.Namespace) -> int:
+    """Rewrap data keys under the current service key; move v1 values to people's data keys."""
+    from hp_agent.db import data_keys
+    from hp_agent.db.rewrap import rewrap_all
+    from hp_agent.db.session import Database
+    from hp_agent.db.urls import worker_database_url
+
+    settings = resolve_servers(get_settings(), redis=False)
+    url = worker_database_url(settings)
+    data_keys.configure_loader(url)
+
+    async def run() -> None:
+        db = Database(url, pool_size=2, max_overflow=0)
+        try:
+            report = await rewrap_all(db)
+        finally:
+            await db.dispose()
+        print(f"data keys rewrapped under the current service key: {report.keys_rewrapped}")
+        for table, n in sorted(report.values_moved.items()):
+            print(f"{table}: {n} row(s) moved to the person's data key")
+        print(f"rows left under the service key (owner without a key): {report.values_left_v1}")
+
+    asyncio.run(run())
+    return 0
+
+
 def cmd_stop(args: argparse.Namespace) -> int:
     """Stop embedded servers a killed process left running in ``HP_DATA_DIR``."""
     from hp_agent.db import embedded
@@ -262,6 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
     ab.add_argument("--start", type=dt.date.fromisoformat, required=True, help="first day (YYYY-MM-DD, UTC)")
     ab.add_argument("--end", type=dt.date.fromisoformat, required=True, help="last day (YYYY-MM-DD, UTC)")
     ab.set_defaults(func=cmd_analytics_backfill)
+
+    cr = sub.add_parser("crypto", help="encryption keys (docs/privacy.md, 'Data keys')")
+    crsub = cr.add_subparsers(dest="crypto_command", required=True)
+    crsub.add_parser(
+        "rewrap",
+        help="rewrap people's data keys under the current service key and move v1 rows to data keys",
+    ).set_defaults(func=cmd_crypto_rewrap)
 
     cu = sub.add_parser("create-user", help="create an account (any role)")
     cu.add_argument("--email", required=True)
