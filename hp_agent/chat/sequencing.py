@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.chat.hotpath import LockedSession, sync_seq
 from hp_agent.chat.models import ChatMessage, ChatSession, MessageRole
 from hp_agent.crisis.enums import RiskLevel
+from hp_agent.db import data_keys
 from hp_agent.db.crypto import EncryptedText
 
 
@@ -144,7 +145,7 @@ async def append(
         "id": msg_id,
         "client_message_id": client_message_id,
         "role": role.value,
-        "content": content,
+        "content": await data_keys.seal(session, chat.user_id, content),  # the person's data key
         "sentiment": sentiment,
         "risk_level": risk_level.value if risk_level is not None else None,
         "crisis_detection_id": crisis_detection_id,
