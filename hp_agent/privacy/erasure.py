@@ -7,7 +7,9 @@ document, and audit entries (ids only, append-only). The ``users`` row stays as 
 tombstone (random address, no password, status ``deleted``) because those kept records reference
 it. Queued outbox rows that name the person are deleted as the system actor.
 
-Not done yet: per-person data keys (so erasure would also make backup copies unreadable).
+The person's data key (``person_data_keys``, hp_agent/db/data_keys.py) is deleted in the same
+transaction as their rows, so ciphertext of theirs in any copy (backups, a dump) no longer opens.
+The kept records never used it: their tables are written under the service key.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from hp_agent.compliance.models import (
     DataSubjectRequestStatus,
     DataSubjectRequestType,
 )
+from hp_agent.db import data_keys
 from hp_agent.db.base import Base
 from hp_agent.db.session import Database, Principal
 from hp_agent.errors import Conflict, HPError, NotFound
@@ -115,6 +118,7 @@ async def erase(db: Database, user_id: uuid.UUID) -> None:
     # their own principal (a clinician's draft note), and those go too. Every statement is keyed
     # on the person's owner column, so nobody else's rows are touched.
     async with db.unit_of_work(SYSTEM) as session:
+        destroyed = await data_keys.destroy(session, user_id)
         for table, owner in _tables_children_first():
             stmt = delete(table).where(table.c[owner] == user_id)
             if table.name == "users":
@@ -145,6 +149,7 @@ async def erase(db: Database, user_id: uuid.UUID) -> None:
             )
             .execution_options(synchronize_session=False)
         )
+    data_keys.forget(user_id, destroyed)  # committed: this process never uses the key again
     async with db.unit_of_work(SYSTEM) as session:
         for name in ("outbox_events", "email_outbox"):
             if name not in Base.metadata.tables:

@@ -36,7 +36,7 @@ LINK_TTL = dt.timedelta(minutes=15)
 ARCHIVE_TTL = dt.timedelta(days=7)
 # Columns never exported: credentials and link secrets, and the export's own archive.
 _SECRET_MARKERS = ("hash", "secret", "token", "password")
-_SKIP_TABLES = {"data_exports"}
+_SKIP_TABLES = {"data_exports", "person_data_keys"}  # the archive itself; the wrapped data key
 
 
 class Gone(HPError):
