@@ -241,7 +241,7 @@ async def my_statements(user: CurrentUser, db: DbSession) -> list[StatementOut]:
         .order_by(Invoice.created_at.desc(), InvoiceItem.created_at)
     )
     out: dict[uuid.UUID, StatementOut] = {}
-    for inv, item in (await db.execute(stmt)).tuples().all():
+    for inv, item in (await db.execute(stmt)).all():
         st = out.get(inv.id)
         if st is None:
             st = out[inv.id] = StatementOut(

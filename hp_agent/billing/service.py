@@ -187,7 +187,7 @@ async def policies_of(
         .order_by(InsurancePolicy.created_at)
     )
     async with acting_as(session, SYSTEM if user_id != caller else principal):
-        rows = (await session.execute(stmt)).tuples().all()
+        rows = (await session.execute(stmt)).all()
     return [(p, payer) for p, payer in rows]
 
 
@@ -639,7 +639,7 @@ async def list_claims(
     if status is not None:
         stmt = stmt.where(InsuranceClaim.status == status)
     async with acting_as(session, SYSTEM):
-        return [(c, name) for c, name in (await session.execute(stmt)).tuples().all()]
+        return [(c, name) for c, name in (await session.execute(stmt)).all()]
 
 
 async def claim_lines(session: AsyncSession, claim_id: uuid.UUID) -> list[InsuranceClaimLine]:
