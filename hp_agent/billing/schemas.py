@@ -52,7 +52,7 @@ class PayerOut(BaseModel):
 class AddressIn(_In):
     line1: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=55)]
     line2: Annotated[str, StringConstraints(strip_whitespace=True, max_length=55)] | None = None
-    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=30)]
     state: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2}$")]
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{5}(-?[0-9]{4})?$")]
 

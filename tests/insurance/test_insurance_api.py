@@ -272,3 +272,36 @@ async def test_policies_are_their_holders_and_admins(
         "/v1/insurance/payers", json={"name": "X", "payer_code": "XX1"}, headers=w.pat.headers
     )
     assert r.status_code == 403
+
+
+async def test_the_worker_job_posts_the_inbox_as_the_system_actor(
+    client: httpx.AsyncClient, app_db: Database, owner_db: AsyncSession, house: FileDrop
+) -> None:
+    """What the worker's periodic job runs: the inbox read with the worker's role (the new
+    remittance tables give the system actor to that role only)."""
+    from hp_agent.billing import inbound
+    from hp_agent.billing.settings import BillingSettings
+
+    w = await build(client, app_db, owner_db)
+    await diagnose(client, w)
+    ts = await session(client, w, minutes=60)
+    claim = (await _claim(client, w, ts["id"])).json()
+    assert claim["lines"][0]["cpt_code"] == "90837"
+    assert (
+        await client.post(f"/v1/insurance/claims/{claim['id']}/submit", headers=w.admin)
+    ).status_code == 200
+    dos = dt.date.fromisoformat(ts["started_at"][:10]).strftime("%Y%m%d")
+    remit = sample("sample_835.x12", CLAIM=claim["claim_number"], DOS=dos)
+    # The fee for 90837 is 200: the payer allowed 190 (CO-45 10), paid 160, the patient owes 30.
+    remit = remit.replace("*150*110*30*12*", "*200*160*30*12*").replace("BPR*I*110*", "BPR*I*160*")
+    remit = remit.replace("SVC*HC:90834:95*150*110**1~", "SVC*HC:90837:95*200*160**1~").replace(
+        "AMT*B6*140", "AMT*B6*190"
+    )
+    (house.inbox / "remit.835").write_text(remit)
+    report = await inbound.process_inbox(app_db, house, BillingSettings())
+    assert (report.processed, report.quarantined) == (1, 0)
+    posted = (await client.get(f"/v1/insurance/claims/{claim['id']}", headers=w.admin)).json()
+    assert posted["status"] == "paid"
+    assert Decimal(posted["paid_amount"]) == 160
+    [statement] = (await client.get("/v1/me/insurance/statements", headers=w.pat.headers)).json()
+    assert Decimal(statement["amount_due"]) == 30
