@@ -5,6 +5,7 @@ import { enterAssess, initAssess } from "./assess.js";
 import { enterCaseload, initCaseload } from "./caseload.js";
 import { enterAdmin, enterCare, enterClinic, initCare } from "./care.js";
 import { enterChat, initChat, stopChat } from "./chat.js";
+import { enterClaims } from "./claims.js";
 import { helpNow, hideCrisis } from "./crisis.js";
 import { $, $$, busy } from "./dom.js";
 import { enterHomework } from "./homework.js";
@@ -35,6 +36,7 @@ const ENTER = {
   inbox: enterInbox,
   privacy: enterPrivacy,
   analytics: enterAnalytics,
+  claims: enterClaims,
 };
 
 function show(view, focus = true) {
