@@ -1,0 +1,236 @@
+"""What a person's plan lets them do: the one place entitlements are decided and enforced.
+
+A person's effective plan is their open subscription's plan while it grants access (trialing,
+active, or past due inside the dunning grace period) and the free tier otherwise (no
+subscription, lapsed, unpaid, paused, canceled). Routes use :func:`require` as a dependency;
+code paths that are not routes (the chat socket) call :func:`check` or :func:`denial`.
+
+Crisis features are never gated, on any plan, including an expired one: the crisis layer, crisis
+lines, the safety plan, the screener and escalations have no feature name here, and asking to
+gate one is a programming error (:data:`NEVER_GATED`).
+
+Only people (role ``patient``) are gated; clinicians and staff use the service for others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hp_agent.api.deps import DbSession
+from hp_agent.auth.dependencies import CurrentUser
+from hp_agent.db.session import Principal
+from hp_agent.errors import HPError
+from hp_agent.subscriptions.models import SubscriptionPlan, SubscriptionStatus, UserSubscription
+
+FREE_PLAN_CODE = "free"
+
+# Feature names the service checks, with what each value means (the seed's comment says more).
+AGENTS = "agents"  # list of agent slugs, or "all"
+AI_MESSAGES_PER_DAY = "ai_messages_per_day"  # int, or None for unlimited
+MOOD_INSIGHTS = "mood_insights"  # "basic" (30 days) or "advanced" (a year)
+THERAPIST_MESSAGING = "therapist_messaging"  # bool
+DATA_EXPORT = "data_export"  # bool
+FEATURES = (AGENTS, AI_MESSAGES_PER_DAY, MOOD_INSIGHTS, THERAPIST_MESSAGING, DATA_EXPORT)
+
+NEVER_GATED = frozenset(
+    {"crisis_support", "crisis_layer", "crisis_lines", "safety_plan", "screener", "escalations"}
+)
+BASIC_INSIGHT_DAYS = 30
+
+# The free tier as seeded; used when the reference row is missing (an unseeded database) so a
+# missing row never locks anyone out of what the free tier gives.
+FREE_DEFAULTS: dict[str, Any] = {
+    AGENTS: ["listener", "cbt-coach", "dbt-skills", "act-guide"],
+    AI_MESSAGES_PER_DAY: 30,
+    MOOD_INSIGHTS: "basic",
+    THERAPIST_MESSAGING: False,
+    DATA_EXPORT: True,
+}
+
+_GRANTING = (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
+_OPEN = (*_GRANTING, SubscriptionStatus.UNPAID, SubscriptionStatus.PAUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRef:
+    code: str
+    name: str
+    amount: Decimal
+    currency: str
+    billing_interval: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "amount": str(self.amount),
+            "currency": self.currency,
+            "billing_interval": self.billing_interval,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlements:
+    plan_code: str
+    features: dict[str, Any]
+    # Why the plan is what it is: "subscription", "grace" (past due, still granted) or "free".
+    source: str
+
+    def allows(self, feature: str, value: Any = None) -> bool:
+        return allows(self.features, feature, value)
+
+
+class EntitlementRequired(HPError):
+    """402 when a plan on sale would allow the action (naming the cheapest), 403 when none does."""
+
+    code = "entitlement_required"
+
+    def __init__(self, feature: str, plan: PlanRef | None) -> None:
+        label = feature.replace("_", " ")
+        if plan is None:
+            super().__init__(f"No plan includes {label}.", 403, details={"feature": feature, "plan": None})
+            return
+        super().__init__(
+            f"Your plan does not include {label}. {plan.name} includes it "
+            f"(from {plan.currency} {plan.amount} a {plan.billing_interval}).",
+            402,
+            details={"feature": feature, "plan": plan.as_dict()},
+        )
+
+
+def allows(features: dict[str, Any], feature: str, value: Any = None) -> bool:
+    """Whether ``features`` allow ``feature`` (for ``value``: an agent slug, a count, a window)."""
+    if feature in NEVER_GATED:
+        raise ValueError(f"{feature} is a crisis feature and is never gated")
+    if feature not in FEATURES:
+        raise ValueError(f"unknown feature {feature!r}")
+    granted = features.get(feature, FREE_DEFAULTS.get(feature))
+    if feature == AGENTS:
+        return granted == "all" or (isinstance(granted, list) and value in granted)
+    if feature == AI_MESSAGES_PER_DAY:
+        return granted is None or (isinstance(value, int) and value <= int(granted))
+    if feature == MOOD_INSIGHTS:
+        days = int(value or 0)
+        return granted == "advanced" or days <= BASIC_INSIGHT_DAYS
+    return bool(granted)
+
+
+async def effective(
+    session: AsyncSession, user_id: uuid.UUID, now: dt.datetime | None = None
+) -> Entitlements:
+    """The person's entitlements now (one query; the free tier's row only when needed)."""
+    now = now or dt.datetime.now(dt.UTC)
+    row = (
+        await session.execute(
+            select(UserSubscription.status, UserSubscription.grace_ends_at, SubscriptionPlan)
+            .join(SubscriptionPlan, SubscriptionPlan.id == UserSubscription.plan_id)
+            .where(UserSubscription.user_id == user_id, UserSubscription.status.in_(_OPEN))
+            .limit(1)
+        )
+    ).first()
+    if row is not None:
+        status, grace_ends_at, plan = row
+        if status in (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE):
+            return Entitlements(plan.code, dict(plan.features), "subscription")
+        if status == SubscriptionStatus.PAST_DUE and (grace_ends_at is None or now < grace_ends_at):
+            return Entitlements(plan.code, dict(plan.features), "grace")
+    free = (
+        await session.execute(
+            select(SubscriptionPlan.features).where(
+                SubscriptionPlan.code == FREE_PLAN_CODE, SubscriptionPlan.is_active
+            )
+        )
+    ).scalar_one_or_none()
+    return Entitlements(FREE_PLAN_CODE, dict(free) if free is not None else dict(FREE_DEFAULTS), "free")
+
+
+async def cheapest_plan_for(session: AsyncSession, feature: str, value: Any = None) -> PlanRef | None:
+    plans = (
+        (
+            await session.execute(
+                select(SubscriptionPlan)
+                .where(SubscriptionPlan.is_active, SubscriptionPlan.is_public)
+                .order_by(SubscriptionPlan.amount, SubscriptionPlan.sort_order)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for plan in plans:
+        if allows(plan.features, feature, value):
+            return PlanRef(plan.code, plan.name, plan.amount, plan.currency, plan.billing_interval.value)
+    return None
+
+
+async def denial(
+    session: AsyncSession, principal: Principal, feature: str, value: Any = None
+) -> EntitlementRequired | None:
+    """The error to give if ``principal`` may not use ``feature`` (``None`` when they may)."""
+    if principal.role != "patient" or principal.user_id is None:
+        return None
+    ents = await effective(session, principal.user_id)
+    if ents.allows(feature, value):
+        return None
+    return EntitlementRequired(feature, await cheapest_plan_for(session, feature, value))
+
+
+async def check(session: AsyncSession, principal: Principal, feature: str, value: Any = None) -> None:
+    """Raise :class:`EntitlementRequired` unless ``principal`` may use ``feature``."""
+    refused = await denial(session, principal, feature, value)
+    if refused is not None:
+        raise refused
+
+
+def require(feature: str) -> Callable[..., Awaitable[Principal]]:
+    """FastAPI dependency: the current user, refused (402/403) unless their plan has ``feature``."""
+    if feature in NEVER_GATED:
+        raise ValueError(f"{feature} is a crisis feature and is never gated")
+
+    async def dependency(user: CurrentUser, db: DbSession) -> Principal:
+        await check(db, user, feature)
+        return user
+
+    return dependency
+
+
+async def messages_today(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """The person's chat messages since midnight UTC (the daily allowance's count)."""
+    from hp_agent.chat.models import ChatMessage, MessageRole
+
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    n = (
+        await session.execute(
+            select(func.count())
+            .select_from(ChatMessage)
+            .where(
+                ChatMessage.user_id == user_id,
+                ChatMessage.role == MessageRole.USER,
+                ChatMessage.created_at >= today,
+            )
+        )
+    ).scalar_one()
+    return int(n)
+
+
+async def agent_reply_denial(session: AsyncSession, principal: Principal) -> EntitlementRequired | None:
+    """For the chat socket, after the crisis layer has had the message: may the agent answer?
+    (Never asked when the crisis layer takes the turn: those are answered on every plan.)"""
+    if principal.role != "patient" or principal.user_id is None:
+        return None
+    ents = await effective(session, principal.user_id)
+    if ents.features.get(AI_MESSAGES_PER_DAY, FREE_DEFAULTS[AI_MESSAGES_PER_DAY]) is None:
+        return None  # unlimited: no count on the hot path
+    used = await messages_today(session, principal.user_id)
+    if ents.allows(AI_MESSAGES_PER_DAY, used):
+        return None
+    return EntitlementRequired(
+        AI_MESSAGES_PER_DAY, await cheapest_plan_for(session, AI_MESSAGES_PER_DAY, used)
+    )
