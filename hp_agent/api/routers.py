@@ -24,6 +24,7 @@ from hp_agent.mood.endpoints import router as mood_router
 from hp_agent.notifications.endpoints import router as inbox_router
 from hp_agent.privacy.endpoints import router as privacy_router
 from hp_agent.scheduling.endpoints import router as scheduling_router
+from hp_agent.subscriptions.endpoints import router as billing_router
 from hp_agent.therapist.socket import router as therapist_socket_router
 from hp_agent.therapy.endpoints import router as therapy_router
 from hp_agent.users.endpoints import router as me_router
@@ -55,5 +56,6 @@ def all_routers() -> list[APIRouter]:
         chat_router,
         agents_router,
         analytics_router,
+        billing_router,
         insurance_router,
     ]

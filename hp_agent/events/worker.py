@@ -45,6 +45,7 @@ from hp_agent.medication import tasks as medication_tasks
 from hp_agent.notifications import email_tasks
 from hp_agent.privacy import tasks as privacy_tasks
 from hp_agent.scheduling import tasks as scheduling_tasks
+from hp_agent.subscriptions import tasks as subscriptions_tasks
 from hp_agent.users.models import User
 from hp_agent.users.repository import SYSTEM
 
@@ -220,6 +221,8 @@ class Worker:
             *privacy_tasks.start(self.db, self.settings, self.stop),
             # The clearing house's inbox: 271 answers and 835 remittances (docs/billing.md).
             *billing_tasks.start(self.db, self.settings, self.stop),
+            # Dunning: past-due subscription invoices retried on their schedule (docs/billing.md).
+            *subscriptions_tasks.start(self.db, self.settings, self.stop),
             # Queued emails out through SMTP (only with HP_SMTP_URL; docs/sign-in.md).
             *email_tasks.start(self.db, self.settings, self.stop),
         ]
