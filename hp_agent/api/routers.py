@@ -12,6 +12,7 @@ from hp_agent.analytics.endpoints import router as analytics_router
 from hp_agent.api.health import router as health_router
 from hp_agent.assessments.endpoints import router as assessments_router
 from hp_agent.auth.endpoints import router as auth_router
+from hp_agent.auth.security_endpoints import router as signin_security_router
 from hp_agent.billing.endpoints import router as insurance_router
 from hp_agent.care.clinician_endpoints import router as clinicians_router
 from hp_agent.care.endpoints import router as care_router
@@ -35,6 +36,7 @@ def all_routers() -> list[APIRouter]:
     return [
         health_router,
         auth_router,
+        signin_security_router,
         memory_router,  # /v1/me/memory before /v1/me's other paths
         me_router,
         privacy_router,

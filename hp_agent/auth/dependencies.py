@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.api.deps import DbSession
+from hp_agent.auth import mfa
 from hp_agent.auth import repository as sessions_repo
 from hp_agent.auth.schemas import ClientInfo
 from hp_agent.auth.security import InvalidToken, decode_access_token
@@ -54,8 +55,21 @@ def client_info(request: Request) -> ClientInfo:
 Client = Annotated[ClientInfo, Depends(client_info)]
 
 
-async def authenticate(session: AsyncSession, token: str, settings: Settings) -> Authenticated:
-    """Verify the JWT and its session; on success the session's principal is the token's user."""
+class MfaEnrollmentRequired(Unauthorized):
+    """A role that must use a second factor has none yet: only enrolment is open (403). An
+    ``Unauthorized`` so that sockets, which close on that, close on this too."""
+
+    status_code = 403
+    code = "mfa_enrollment_required"
+
+
+async def authenticate(
+    session: AsyncSession, token: str, settings: Settings, *, allow_restricted: bool = False
+) -> Authenticated:
+    """Verify the JWT and its session; on success the session's principal is the token's user.
+
+    ``allow_restricted``: also accept a clinician or admin who has not enrolled a second factor yet
+    (only the enrolment endpoints and sign-out pass it; hp_agent/auth/mfa.py)."""
     try:
         claims = decode_access_token(settings, token)
     except InvalidToken:
@@ -74,6 +88,10 @@ async def authenticate(session: AsyncSession, token: str, settings: Settings) ->
         raise Unauthorized("This session has been signed out.", code="session_revoked")
     principal = Principal(user.id, user.role.value)
     await set_principal(session, principal)
+    if not allow_restricted and await mfa.enrollment_required(session, user, settings):
+        raise MfaEnrollmentRequired(
+            "Set up two-step sign-in to continue (required for clinicians and administrators)."
+        )
     return Authenticated(principal, row)
 
 
@@ -96,6 +114,20 @@ async def _current(
 
 async def _current_user(auth: Annotated[Authenticated, Depends(_current)]) -> Principal:
     return auth.principal
+
+
+async def _current_enrolling(
+    db: DbSession,
+    settings: AppSettings,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Authenticated:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized(_NOT_AUTHENTICATED, code="not_authenticated")
+    return await authenticate(db, credentials.credentials, settings, allow_restricted=True)
+
+
+# The caller, even in a restricted session (second factor required but not set up yet).
+EnrollingAuth = Annotated[Authenticated, Depends(_current_enrolling)]
 
 
 CurrentAuth = Annotated[Authenticated, Depends(_current)]

@@ -10,8 +10,16 @@ from fastapi.responses import JSONResponse
 from hp_agent.api.deps import DbSession
 from hp_agent.api.errors import error_body
 from hp_agent.auth import service
-from hp_agent.auth.dependencies import AppSettings, Client, CurrentAuth
-from hp_agent.auth.schemas import LoginIn, RefreshIn, RegisteredOut, RegisterIn, SessionOut, TokenOut
+from hp_agent.auth.dependencies import AppSettings, Client, CurrentAuth, EnrollingAuth
+from hp_agent.auth.schemas import (
+    LoginIn,
+    MfaChallengeOut,
+    RefreshIn,
+    RegisteredOut,
+    RegisterIn,
+    SessionOut,
+    TokenOut,
+)
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -30,16 +38,17 @@ def _rejection(rejected: service.Rejected) -> JSONResponse:
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=RegisteredOut)
-async def register(body: RegisterIn, db: DbSession, client: Client) -> RegisteredOut:
+async def register(body: RegisterIn, db: DbSession, client: Client, settings: AppSettings) -> RegisteredOut:
     """Create a patient account. A taken address gets the same answer (nothing is revealed); its
-    owner is emailed instead."""
-    return await service.register(db, body, client)
+    owner is emailed instead. A new address is sent a verification link."""
+    return await service.register(db, body, client, settings)
 
 
-@router.post("/login", response_model=TokenOut, responses={401: {}, 403: {}, 429: {}})
+@router.post("/login", response_model=TokenOut | MfaChallengeOut, responses={401: {}, 403: {}, 429: {}})
 async def login(
     body: LoginIn, db: DbSession, client: Client, settings: AppSettings, response: Response
-) -> TokenOut | JSONResponse:
+) -> TokenOut | MfaChallengeOut | JSONResponse:
+    """Tokens; or, for an account with a second factor, an ``mfa_token`` for ``/login/mfa``."""
     result = await service.login(db, body.email, body.password, client, settings)
     if isinstance(result, service.Rejected):
         return _rejection(result)
@@ -59,7 +68,7 @@ async def refresh(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(auth: CurrentAuth, db: DbSession, client: Client) -> None:
+async def logout(auth: EnrollingAuth, db: DbSession, client: Client) -> None:
     await service.logout(db, auth.principal, auth.session, client)
 
 

@@ -61,6 +61,19 @@ class TokenOut(BaseModel):
     refresh_expires_in: int
     user_id: uuid.UUID
     role: UserRole
+    # True: a role that must use a second factor has none yet; this session can only enrol one
+    # (hp_agent/auth/mfa.py). The same tokens work fully once it is confirmed.
+    mfa_enrollment_required: bool = False
+    # After a two-step sign-in: how many unused recovery codes are left.
+    recovery_codes_left: int | None = None
+
+
+class MfaChallengeOut(BaseModel):
+    """The password was right and the account has a second factor: send a code with this token."""
+
+    mfa_required: Literal[True] = True
+    mfa_token: str
+    expires_in: int
 
 
 class SessionOut(BaseModel):

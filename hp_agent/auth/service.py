@@ -18,9 +18,16 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.auth import links, mfa, throttle
 from hp_agent.auth import repository as sessions_repo
-from hp_agent.auth import throttle
-from hp_agent.auth.schemas import ClientInfo, RegisteredOut, RegisterIn, SessionOut, TokenOut
+from hp_agent.auth.schemas import (
+    ClientInfo,
+    MfaChallengeOut,
+    RegisteredOut,
+    RegisterIn,
+    SessionOut,
+    TokenOut,
+)
 from hp_agent.auth.security import (
     burn_verification_time,
     hash_password,
@@ -161,7 +168,9 @@ async def create_user(
     return user
 
 
-async def register(session: AsyncSession, data: RegisterIn, client: ClientInfo) -> RegisteredOut:
+async def register(
+    session: AsyncSession, data: RegisterIn, client: ClientInfo, settings: Settings | None = None
+) -> RegisteredOut:
     """Self-service sign-up: always a patient; terms and privacy must be accepted.
 
     The answer does not say whether the address already had an account: a taken address gets
@@ -201,6 +210,9 @@ async def register(session: AsyncSession, data: RegisterIn, client: ClientInfo) 
             user_agent=client.user_agent,
         )
         return RegisteredOut(id=uuid.uuid4(), email=address, role=UserRole.patient, created_at=utcnow())
+    if settings is not None:
+        # Sign-in works at once; the emailed link marks the address verified (hp_agent/auth/links.py).
+        await links.send_verification(session, user, settings)
     return RegisteredOut(id=user.id, email=user.email, role=user.role, created_at=user.created_at)
 
 
@@ -263,7 +275,7 @@ async def _open_session(
 
 async def login(
     session: AsyncSession, email: str, password: str, client: ClientInfo, settings: Settings
-) -> TokenOut | Rejected:
+) -> TokenOut | MfaChallengeOut | Rejected:
     now = utcnow()
     address = normalise_email(email)
     keys = throttle.keys(settings, address, client.ip)
@@ -342,11 +354,27 @@ async def login(
         )
 
     await throttle.record_success(session, keys)
+    # Two-step sign-in (hp_agent/auth/mfa.py): with a factor, the password alone opens no session.
+    async with acting_as(session, Principal(user.id, "anonymous")):
+        second_factor = await mfa.has_factor(session, user.id)
+    if second_factor:
+        await audit.record(
+            session,
+            "auth.login.second_factor_requested",
+            actor=None,
+            subject_type="user",
+            subject_id=user.id,
+            ip=client.ip,
+            user_agent=client.user_agent,
+        )
+        return mfa.challenge(settings, user, now)
     principal = Principal(user.id, user.role.value)
     await set_principal(session, principal)
     new_hash = await asyncio.to_thread(hash_password, password) if needs_rehash(user.password_hash) else None
     await users_repo.record_login(session, user.id, now, new_hash)
     row, tokens = await _open_session(session, principal, uuid.uuid4(), client, settings, now)
+    # A role that must use a second factor and has none: this session can only enrol one.
+    tokens.mfa_enrollment_required = mfa.required_for(user.role.value, settings)
     await audit.record(
         session,
         "auth.login.succeeded",
@@ -433,6 +461,7 @@ async def refresh(
         now,
         refresh_token=successor_refresh_token(settings, refresh_token),
     )
+    tokens.mfa_enrollment_required = await mfa.enrollment_required(session, user, settings)
     # After the new row is flushed: replaced_by references it.
     row.rotated_at = now
     row.last_used_at = now

@@ -9,6 +9,7 @@ from hp_agent.db.base import Base
 MODEL_MODULES = (
     "hp_agent.users.models",  # User Management
     "hp_agent.auth.models",  # sign-in throttling
+    "hp_agent.auth.security_models",  # second factor, recovery codes, emailed link tokens
     "hp_agent.compliance.models",  # Compliance & Privacy (+ audit_logs_archive)
     "hp_agent.care.models",  # Care Coordination
     "hp_agent.therapy.models",  # Clinical Therapy

@@ -18,6 +18,7 @@ from hp_agent.auth.service import create_user
 from hp_agent.db.session import Database, Principal
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
+from tests import mfa_helpers
 from tests.api.auth_helpers import PASSWORD, new_email, use_fast_hasher
 
 PEOPLE_COUNTS = {
@@ -55,7 +56,7 @@ async def account(
     email = new_email(role.value)
     async with app_db.unit_of_work(SYSTEM) as s:
         uid = (await create_user(s, email, PASSWORD, role, actor=SYSTEM)).id
-    r = await client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+    r = await mfa_helpers.login(client, email, PASSWORD)  # clinicians and admins pass the second step
     assert r.status_code == 200, r.text
     return uid, {"Authorization": f"Bearer {r.json()['access_token']}"}
 

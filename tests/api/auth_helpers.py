@@ -12,6 +12,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.auth import security
+from tests.mfa_helpers import finish_login
 
 PASSWORD = "Quiet-Harbor-Lantern-72"
 CONSENTS = ["terms", "privacy"]
@@ -30,7 +31,9 @@ async def register(
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    return await client.post("/v1/auth/login", json={"email": email, "password": password})
+    """Sign in; clinicians and admins also pass the second step (tests/mfa_helpers.py)."""
+    r = await client.post("/v1/auth/login", json={"email": email, "password": password})
+    return await finish_login(client, email, r)
 
 
 async def signed_in(client: httpx.AsyncClient, prefix: str = "user") -> tuple[str, dict[str, Any]]:

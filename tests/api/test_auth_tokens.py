@@ -19,6 +19,7 @@ from hp_agent.config import Settings
 from hp_agent.db.session import Database, Principal
 from hp_agent.errors import Unauthorized
 from hp_agent.users.models import User, UserRole
+from tests import mfa_helpers
 from tests.api.auth_helpers import bearer, signed_in, use_fast_hasher
 
 
@@ -111,6 +112,14 @@ async def test_role_comes_from_the_database(
     user_id = uuid.UUID(_claims(settings, tokens)["sub"])
     await owner_db.execute(update(User).where(User.id == user_id).values(role=UserRole.therapist))
     await owner_db.commit()
+    # The database's role applies at once: a clinician without a second factor may only enrol one.
+    r = await client.get("/v1/me", headers=bearer(tokens))
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "mfa_enrollment_required"
+    r = await client.get("/v1/auth/mfa", headers=bearer(tokens))
+    assert r.status_code == 200
+    assert r.json()["required"] is True
+    await mfa_helpers.enrol(client, _claims(settings, tokens)["sub"], tokens["access_token"])
     r = await client.get("/v1/me", headers=bearer(tokens))
     assert r.status_code == 200
     assert r.json()["role"] == "therapist"
@@ -157,6 +166,9 @@ async def test_require_role(settings: Settings, app_db: Database, owner_db: Asyn
             update(User).where(User.id == uuid.UUID(tokens["user_id"])).values(role="admin")
         )
         await owner_db.commit()
+        # An admin must enrol a second factor before the session does anything else.
+        assert (await c.get("/_test/admin-only", headers=bearer(tokens))).status_code == 403
+        await mfa_helpers.enrol(c, tokens["user_id"], tokens["access_token"])
         r = await c.get("/_test/admin-only", headers=bearer(tokens))
         assert r.status_code == 200
         assert r.json() == {"role": "admin"}

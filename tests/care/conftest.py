@@ -18,6 +18,7 @@ from hp_agent.auth.service import create_user
 from hp_agent.db.session import Database
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
+from tests import mfa_helpers
 from tests.escalation.conftest import (  # noqa: F401  (fixtures, re-exported for this directory)
     _engine_loaded,
     _fast_hashes,
@@ -70,7 +71,7 @@ class Care:
         return uid, await self.login(email)
 
     async def login(self, email: str) -> str:
-        r = await self.c.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+        r = await mfa_helpers.login(self.c, email, PASSWORD)
         assert r.status_code == 200, r.text
         return str(r.json()["access_token"])
 

@@ -18,6 +18,7 @@ import pytest
 
 from hp_agent.config import Settings
 from hp_agent.users.admin import create_user_cli
+from tests import mfa_helpers
 from tests.care.conftest import PASSWORD, new_email, profile_body
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
@@ -33,7 +34,7 @@ def _h(token: str) -> dict[str, str]:
 
 
 async def _login(c: httpx.AsyncClient, email: str) -> str:
-    r = await c.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+    r = await mfa_helpers.login(c, email, PASSWORD)  # clinicians and admins pass the second step
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
 

@@ -66,6 +66,7 @@ OVERRIDES: dict[tuple[str, str] | str, Any] = {
     ("crisis_keywords", "term"): "test term",
     ("api_keys", "key_hash"): lambda: uuid.uuid4().bytes * 2,
     ("ai_agent_configurations", "system_prompt"): "You are a test agent.",
+    ("auth_email_tokens", "purpose"): "verify_email",
 }
 
 # Pairs a CHECK wants in ascending order (symmetric relations stored once).

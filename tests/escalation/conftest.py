@@ -27,6 +27,7 @@ from hp_agent.db.session import Database, Principal
 from hp_agent.db.urls import app_database_url
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
+from tests import mfa_helpers
 from tests.conftest import LiveServer
 
 PASSWORD = "Quiet-Harbor-Lantern-72"
@@ -133,7 +134,7 @@ async def token_for(base_url: str, user_id: uuid.UUID, db: Database) -> str:
     async with db.unit_of_work(SYSTEM) as s:
         addr = (await s.get(User, user_id)).email  # type: ignore[union-attr]
     async with httpx.AsyncClient(base_url=base_url) as c:
-        r = await c.post("/v1/auth/login", json={"email": addr, "password": PASSWORD})
+        r = await mfa_helpers.login(c, addr, PASSWORD)
         assert r.status_code == 200, r.text
         return str(r.json()["access_token"])
 

@@ -27,6 +27,7 @@ from hp_agent.db.urls import app_database_url
 from hp_agent.events.models import OutboxEvent
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
+from tests import mfa_helpers
 from tests.api.auth_helpers import PASSWORD, new_email
 
 
@@ -71,7 +72,7 @@ async def link(db: Database, patient_id: uuid.UUID, clinician_id: uuid.UUID) -> 
 
 
 async def headers(client: httpx.AsyncClient, email: str) -> dict[str, str]:
-    r = await client.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+    r = await mfa_helpers.login(client, email, PASSWORD)  # clinicians pass the second step
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
