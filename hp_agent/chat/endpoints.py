@@ -38,9 +38,9 @@ MAX_PAGE = 200
 
 def _http(err: ProtocolError) -> HPError:
     status = {Code.SESSION_NOT_FOUND: 404, Code.AGENT_NOT_FOUND: 404, Code.SESSION_ENDED: 409}.get(
-        err.code, 400
+        err.code, int(err.extra.pop("status", 400))
     )
-    return HPError(err.message, status, code=err.code)
+    return HPError(err.message, status, code=err.code, details=err.extra)
 
 
 def _me(user: Principal) -> uuid.UUID:

@@ -28,6 +28,7 @@ from hp_agent.mood.schemas import (
     PatternOut,
     SummaryOut,
 )
+from hp_agent.subscriptions import entitlements
 
 router = APIRouter(prefix="/v1/mood", tags=["mood"])
 
@@ -91,6 +92,8 @@ async def delete_goal(goal_id: uuid.UUID, user: CurrentUser, db: DbSession) -> R
 
 @router.post("/insights/compute", response_model=ComputeOut)
 async def compute_insights(body: ComputeIn, user: CurrentUser, db: DbSession) -> ComputeOut:
+    """Insights over the last ``days`` (the free tier: 30; advanced insights: up to a year)."""
+    await entitlements.check(db, user, entitlements.MOOD_INSIGHTS, body.days)
     return await service.compute_insights(db, user, body.days)
 
 

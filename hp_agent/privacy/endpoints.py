@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import Client, CurrentUser
@@ -23,6 +23,7 @@ from hp_agent.privacy.schemas import (
     ExportLinkOut,
     ExportOut,
 )
+from hp_agent.subscriptions import entitlements
 from hp_agent.users.models import ConsentType
 
 router = APIRouter(tags=["privacy"])
@@ -79,7 +80,13 @@ async def my_access_log(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("/v1/me/export", response_model=ExportOut, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/v1/me/export",
+    response_model=ExportOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    # Every seeded plan has it (the right of access); a hidden plan could leave it out.
+    dependencies=[Depends(entitlements.require(entitlements.DATA_EXPORT))],
+)
 async def start_export(user: CurrentUser, db: DbSession) -> ExportOut:
     """Start preparing an archive of everything that is yours (409 ``export_in_progress``)."""
     return ExportOut.model_validate(await export.start(db, user))
