@@ -33,6 +33,7 @@ from hp_agent.crisis.assessor import assess, remembered
 from hp_agent.crisis.chat_turn import whereabouts
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.db.session import Principal
+from hp_agent.subscriptions import entitlements
 
 CONTEXT_MESSAGES = 6  # the engine's context window (ContextRules.window)
 HISTORY_MESSAGES = 40  # what the agent remembers of the conversation
@@ -56,6 +57,9 @@ async def start(
     agent = await repo.agent_by_slug(session, agent_slug)
     if agent is None:
         raise ProtocolError(Code.AGENT_NOT_FOUND, "No such agent.")
+    refused = await entitlements.denial(session, principal, entitlements.AGENTS, agent.slug)
+    if refused is not None:
+        raise ProtocolError(refused.code, refused.message, status=refused.status_code, **refused.details)
     where = await whereabouts(session, user_id)
     # With the person's consent, the greeting picks up from earlier sessions (agents/memory.py).
     recall = await agent_memory.opening(session, user_id)
@@ -133,6 +137,8 @@ class Accepted:
     scripted: list[ChatMessage] = field(default_factory=list)
     agent_turn: AgentTurn | None = None
     base_seq: int | None = None  # the session's counter just before this message (under the lock)
+    # The plan's daily allowance is used up: no agent reply (the crisis layer has had the message).
+    limited: entitlements.EntitlementRequired | None = None
 
 
 def _context(
@@ -257,6 +263,9 @@ async def accept(
     )
     accepted.scripted = crisis.frames
     if not crisis.agent_answers:
+        return accepted
+    accepted.limited = await entitlements.agent_reply_denial(session, principal)
+    if accepted.limited is not None:
         return accepted
     history = _agent_memory([*prepared.recent, message], crisis.answer_to)
     turn = AgentTurn(

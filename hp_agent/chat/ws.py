@@ -330,6 +330,9 @@ class ChatConnection(AuthenticatedSocket):
         await self.publish([accepted.message, *accepted.scripted])
         if accepted.agent_turn is not None:
             await self._agent_reply(chat_id, frame.client_message_id, accepted.agent_turn, received)
+        elif accepted.limited is not None:  # stored and assessed; the plan has no reply left today
+            limited = accepted.limited
+            await self.send(p.error_frame(limited.code, limited.message, **limited.details))
 
     async def _agent_reply(
         self, chat_id: uuid.UUID, reply_to: str, turn: service.AgentTurn, received: float
