@@ -68,7 +68,7 @@ let ready = false;
 function init() {
   const select = $("#claims-status");
   select.append(h("option", { value: "", text: "All claims" }),
-    Object.entries(STATUS_LABEL).map(([value, text]) => h("option", { value, text })));
+    ...Object.entries(STATUS_LABEL).map(([value, text]) => h("option", { value, text })));
   const form = $("#claims-controls");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
