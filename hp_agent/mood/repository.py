@@ -10,12 +10,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.db import data_keys
 from hp_agent.mood.models import GoalStatus, MoodEntry, MoodGoal, MoodInsight, MoodPattern
 
 
 async def upsert_entry(session: AsyncSession, values: dict[str, Any]) -> MoodEntry:
     """The daily rule in one statement: insert the day's entry or update it (no race between
     two devices checking in at once). Fields not given keep their earlier value that day."""
+    if values.get("note") is not None:  # a Core statement: the flush hook does not see it
+        values = {**values, "note": await data_keys.seal(session, values["user_id"], values["note"])}
     changed = {k: v for k, v in values.items() if k not in ("user_id", "entry_date") and v is not None}
     stmt = (
         insert(MoodEntry)
