@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from hp_agent.config import Settings, get_settings
 
 log = logging.getLogger("hp_agent")
+_local_stripe: object | None = None  # the localstripe process ``serve`` started, if any
 
 
 def resolve_servers(settings: Settings, *, redis: bool = True) -> Settings:
@@ -30,6 +31,33 @@ def resolve_servers(settings: Settings, *, redis: bool = True) -> Settings:
     if redis and settings.redis_url is None:
         update["redis_url"] = embedded.start_redis(settings.data_dir)
     return settings.model_copy(update=update) if update else settings
+
+
+def resolve_payments(settings: Settings) -> Settings:
+    """Without ``HP_STRIPE_API_KEY``, payments run against a local Stripe (localstripe on a
+    loopback port, like the embedded PostgreSQL and Redis) whose signed webhooks reach this app."""
+    global _local_stripe
+    if settings.stripe_api_key is not None:
+        return settings
+    import secrets
+
+    from pydantic import SecretStr
+
+    from hp_agent.subscriptions.localstripe import API_KEY, LocalStripe
+    from hp_agent.subscriptions.webhooks import HANDLED
+
+    _local_stripe = LocalStripe().start()
+    secret = "whsec_" + secrets.token_hex(16)
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    peer.register_webhook(f"http://{host}:{settings.port}/v1/billing/webhooks/stripe", secret, sorted(HANDLED))
+    log.info("payments: localstripe at %s (no HP_STRIPE_API_KEY set)", peer.url)
+    return settings.model_copy(
+        update={
+            "stripe_api_key": SecretStr(API_KEY),
+            "stripe_api_base": peer.url,
+            "stripe_webhook_secret": SecretStr(secret),
+        }
+    )
 
 
 def _migrate(settings: Settings) -> None:
@@ -111,6 +139,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _serve(args)
     finally:
         embedded.stop_all()  # the servers this process started, whatever ended it
+        if _local_stripe is not None:
+            _local_stripe.stop()  # type: ignore[attr-defined]
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -128,6 +158,7 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.redis_url is None:  # embedded broker: nobody else runs the worker, so serve does
         settings = settings.model_copy(update={"worker_in_process": True})
     settings = resolve_servers(settings)
+    settings = resolve_payments(settings)
     _migrate(settings)
     counts = _seed(settings)
     log.info("reference data seeded: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
@@ -205,6 +236,11 @@ def _serve_environment(settings: Settings) -> dict[str, str]:
         env["HP_DATABASE_URL"] = settings.database_url
     if settings.redis_url:
         env["HP_REDIS_URL"] = settings.redis_url
+    if settings.stripe_api_key is not None and settings.stripe_api_base is not None:
+        env["HP_STRIPE_API_KEY"] = settings.stripe_api_key.get_secret_value()
+        env["HP_STRIPE_API_BASE"] = settings.stripe_api_base
+    if settings.stripe_webhook_secret is not None:
+        env["HP_STRIPE_WEBHOOK_SECRET"] = settings.stripe_webhook_secret.get_secret_value()
     return env
 
 
