@@ -46,10 +46,12 @@ def resolve_payments(settings: Settings) -> Settings:
     from hp_agent.subscriptions.localstripe import API_KEY, LocalStripe
     from hp_agent.subscriptions.webhooks import HANDLED
 
-    _local_stripe = LocalStripe().start()
+    peer = LocalStripe().start()
+    _local_stripe = peer
     secret = "whsec_" + secrets.token_hex(16)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    peer.register_webhook(f"http://{host}:{settings.port}/v1/billing/webhooks/stripe", secret, sorted(HANDLED))
+    webhook = f"http://{host}:{settings.port}/v1/billing/webhooks/stripe"
+    peer.register_webhook(webhook, secret, sorted(HANDLED))
     log.info("payments: localstripe at %s (no HP_STRIPE_API_KEY set)", peer.url)
     return settings.model_copy(
         update={
