@@ -101,8 +101,6 @@ API_SYSTEM_LEGACY = frozenset(
         "invoices",
         "medication_reminders",
         "medication_schedules",
-        "notification_preferences",
-        "notifications",
         "payment_methods",
         "payments",
         "privacy_settings",
@@ -458,6 +456,41 @@ DEFINER_FUNCTIONS: list[tuple[str, str]] = [
         "digest text",
         "uuid",
         "SELECT s.user_id FROM public.user_sessions s WHERE s.token_hash = digest",
+    ),
+    # Notifying someone other than the caller (a clinician of a patient's request, a patient of
+    # an appointment change): their delivery choices, then one row in their inbox. The caller
+    # reads nothing else of theirs and cannot read the row back.
+    _definer(
+        "app_notification_preferences",
+        "person uuid",
+        "TABLE(reminders boolean, appointments boolean, homework boolean, announcements boolean,"
+        " quiet_start time, quiet_end time, timezone text)",
+        "SELECT p.reminders, p.appointments, p.homework, p.announcements, p.quiet_start, p.quiet_end,"
+        " p.timezone::text FROM public.notification_preferences p WHERE p.user_id = person",
+    ),
+    _definer(
+        "app_deliver_notification",
+        "person uuid, kind text, urgency text, heading text, content text, link text,"
+        " about_type text, about_id uuid, dedupe text",
+        "uuid",
+        "INSERT INTO public.notifications (id, user_id, category, priority, title, body, action_url,"
+        " resource_type, resource_id, dedupe_key) VALUES (gen_random_uuid(), person,"
+        " kind::public.notification_category, urgency::public.notification_priority, heading, content,"
+        " link, about_type, about_id, dedupe) ON CONFLICT (user_id, dedupe_key)"
+        " WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id",
+        "VOLATILE",
+    ),
+    # Emailing someone other than the caller: the email is queued with their address, which the
+    # caller never sees (true when queued, NULL for a deleted account or a repeated key).
+    _definer(
+        "app_queue_email",
+        "person uuid, kind text, heading text, content text, dedupe text",
+        "boolean",
+        "INSERT INTO public.email_outbox (recipient_user_id, to_address, template, subject, body_text,"
+        " idempotency_key) SELECT u.id, u.email, kind, heading, content, dedupe FROM public.users u"
+        " WHERE u.id = person AND u.status <> 'deleted'"
+        " ON CONFLICT (idempotency_key) DO NOTHING RETURNING true",
+        "VOLATILE",
     ),
 ]
 

@@ -17,14 +17,12 @@ import uuid
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.admin.models import Notification, NotificationCategory, NotificationPriority
+from hp_agent.admin.models import NotificationCategory, NotificationPriority
 from hp_agent.events.models import OutboxEvent
 from hp_agent.notifications.models import NotificationPreference
-from hp_agent.users.repository import SYSTEM, acting_as
 
 EVENT = "notification.created"
 # Never silenced or held: a person at risk, or someone responsible for them, must hear at once.
@@ -94,6 +92,15 @@ async def preferences(session: AsyncSession, user_id: uuid.UUID) -> Prefs:
     )
 
 
+async def preferences_for_delivery(session: AsyncSession, user_id: uuid.UUID) -> Prefs:
+    """Anyone's delivery choices, for a notification to them (SECURITY DEFINER function)."""
+    stmt = text("SELECT * FROM app_notification_preferences(:person)")
+    row = (await session.execute(stmt, {"person": user_id})).first()
+    if row is None:
+        return DEFAULT
+    return Prefs(*row)
+
+
 def bypasses(category: NotificationCategory, priority: NotificationPriority) -> bool:
     return category in BYPASS_CATEGORIES or priority == NotificationPriority.urgent
 
@@ -115,44 +122,40 @@ async def notify(
     """Store the notification once per ``dedupe_key`` and, outside quiet hours, queue its live
     delivery. Returns its id; None when it already existed or the person turned the kind off."""
     now = now or dt.datetime.now(dt.UTC)
-    # Written as the system actor: the recipient is often not the person whose request this is.
-    async with acting_as(session, SYSTEM):
-        live = True
-        if not bypasses(category, priority):
-            prefs = await preferences(session, user_id)
-            if not prefs.allows(category):
-                return None
-            live = prefs.quiet_until(now) is None
-        row_id = (
-            await session.execute(
-                insert(Notification)
-                .values(
-                    id=uuid.uuid4(),
-                    user_id=user_id,
-                    category=category,
-                    priority=priority,
-                    title=title,
-                    body=body,
-                    action_url=action_url,
-                    resource_type=resource_type if resource_id else None,
-                    resource_id=resource_id,
-                    dedupe_key=dedupe_key,
-                )
-                .on_conflict_do_nothing(
-                    index_elements=["user_id", "dedupe_key"], index_where=Notification.dedupe_key.is_not(None)
-                )
-                .returning(Notification.id)
-            )
-        ).scalar_one_or_none()
-        if row_id is None:
+    # The recipient is often not the person whose request this is: their preferences and inbox
+    # are reached through two narrow database functions (hp_agent/db/security.py), not by acting
+    # as the system actor, which only the worker's database role may do.
+    live = True
+    if not bypasses(category, priority):
+        prefs = await preferences_for_delivery(session, user_id)
+        if not prefs.allows(category):
             return None
-        if live:
-            session.add(
-                OutboxEvent(
-                    aggregate_type="notification",
-                    aggregate_id=row_id,
-                    event_type=EVENT,
-                    payload={"user_id": str(user_id), "notification_id": str(row_id)},
-                )
+        live = prefs.quiet_until(now) is None
+    stmt = select(
+        func.app_deliver_notification(
+            user_id,
+            category.value,
+            priority.value,
+            title,
+            body,
+            action_url,
+            resource_type if resource_id else None,
+            resource_id,
+            dedupe_key,
+        )
+    )
+    row_id: uuid.UUID | None = (await session.execute(stmt)).scalar_one()
+    if row_id is None:
+        return None
+    if live:
+        # A plain INSERT: anyone may append an outbox row, only the relay reads them (no RETURNING).
+        await session.execute(
+            insert(OutboxEvent).values(
+                id=uuid.uuid4(),
+                aggregate_type="notification",
+                aggregate_id=row_id,
+                event_type=EVENT,
+                payload={"user_id": str(user_id), "notification_id": str(row_id)},
             )
+        )
     return row_id

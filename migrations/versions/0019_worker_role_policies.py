@@ -37,6 +37,8 @@ depends_on: str | Sequence[str] | None = None
 ROLE_PLACEHOLDER = "__HP_APP_ROLE__"
 
 CLEARED: list[str] = [
+    'notification_preferences',
+    'notifications',
     'user_sessions',
 ]
 
@@ -47,15 +49,39 @@ FUNCTIONS: list[str] = [
     'CREATE OR REPLACE FUNCTION app_account_for_refresh(digest text) RETURNS uuid\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT s.user_id FROM public.user_sessions s WHERE s.token_hash = digest $$',
     'REVOKE ALL ON FUNCTION app_account_for_refresh(text) FROM PUBLIC',
     'GRANT EXECUTE ON FUNCTION app_account_for_refresh(text) TO "__HP_APP_ROLE__"',
+    'CREATE OR REPLACE FUNCTION app_notification_preferences(person uuid) RETURNS TABLE(reminders boolean, appointments boolean, homework boolean, announcements boolean, quiet_start time, quiet_end time, timezone text)\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT p.reminders, p.appointments, p.homework, p.announcements, p.quiet_start, p.quiet_end, p.timezone::text FROM public.notification_preferences p WHERE p.user_id = person $$',
+    'REVOKE ALL ON FUNCTION app_notification_preferences(uuid) FROM PUBLIC',
+    'GRANT EXECUTE ON FUNCTION app_notification_preferences(uuid) TO "__HP_APP_ROLE__"',
+    'CREATE OR REPLACE FUNCTION app_deliver_notification(person uuid, kind text, urgency text, heading text, content text, link text, about_type text, about_id uuid, dedupe text) RETURNS uuid\n    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ INSERT INTO public.notifications (id, user_id, category, priority, title, body, action_url, resource_type, resource_id, dedupe_key) VALUES (gen_random_uuid(), person, kind::public.notification_category, urgency::public.notification_priority, heading, content, link, about_type, about_id, dedupe) ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id $$',
+    'REVOKE ALL ON FUNCTION app_deliver_notification(uuid, text, text, text, text, text, text, uuid, text) FROM PUBLIC',
+    'GRANT EXECUTE ON FUNCTION app_deliver_notification(uuid, text, text, text, text, text, text, uuid, text) TO "__HP_APP_ROLE__"',
+    "CREATE OR REPLACE FUNCTION app_queue_email(person uuid, kind text, heading text, content text, dedupe text) RETURNS boolean\n    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ INSERT INTO public.email_outbox (recipient_user_id, to_address, template, subject, body_text, idempotency_key) SELECT u.id, u.email, kind, heading, content, dedupe FROM public.users u WHERE u.id = person AND u.status <> 'deleted' ON CONFLICT (idempotency_key) DO NOTHING RETURNING true $$",
+    'REVOKE ALL ON FUNCTION app_queue_email(uuid, text, text, text, text) FROM PUBLIC',
+    'GRANT EXECUTE ON FUNCTION app_queue_email(uuid, text, text, text, text) TO "__HP_APP_ROLE__"',
 ]
 
 FUNCTION_SIGNATURES: list[str] = [
     'app_account_for_signin(text)',
     'app_account_for_refresh(text)',
+    'app_notification_preferences(uuid)',
+    'app_deliver_notification(uuid, text, text, text, text, text, text, uuid, text)',
+    'app_queue_email(uuid, text, text, text, text)',
 ]
 
 # (table, policy, with the role check, as before)
 POLICIES: list[tuple[str, str, str, str]] = [
+    (
+        'notification_preferences',
+        'notification_preferences_system',
+        'CREATE POLICY "notification_preferences_system" ON "notification_preferences" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+        'CREATE POLICY "notification_preferences_system" ON "notification_preferences" USING (app_current_role() = \'system\') WITH CHECK (app_current_role() = \'system\')',
+    ),
+    (
+        'notifications',
+        'notifications_system',
+        'CREATE POLICY "notifications_system" ON "notifications" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+        'CREATE POLICY "notifications_system" ON "notifications" USING (app_current_role() = \'system\') WITH CHECK (app_current_role() = \'system\')',
+    ),
     (
         'user_sessions',
         'user_sessions_system',

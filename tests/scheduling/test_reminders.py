@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
-from hp_agent.db.urls import app_database_url
+from hp_agent.db.urls import worker_database_url
 from hp_agent.scheduling import tasks
 from hp_agent.scheduling.models import AppointmentReminder, ReminderStatus
 from hp_agent.users.models import UserRole
@@ -79,7 +79,8 @@ async def _state(db: Database, appt: uuid.UUID, patient: uuid.UUID) -> tuple[lis
 @pytest.mark.slow
 async def test_two_workers_deliver_each_reminder_once(settings: Settings, seeded: None) -> None:
     patient, appt, start, _ = await _book(settings)
-    dbs = [Database(app_database_url(settings), pool_size=2, max_overflow=0) for _ in range(2)]
+    # Two worker processes: each connects as the worker's role, the only one that acts as system.
+    dbs = [Database(worker_database_url(settings), pool_size=2, max_overflow=0) for _ in range(2)]
     try:
         # 23 h before: the 24 h reminder is due, the 1 h one is not.
         when = start - dt.timedelta(hours=23)
@@ -119,27 +120,31 @@ async def test_reminder_reaches_the_patients_socket_and_is_kept(
 ) -> None:
     server, live = worker_server
     patient, appt, start, email = await _book(live)
-    async with pooled_app(live, 2) as (client, db):
-        token = (await headers(client, email))["Authorization"].removeprefix("Bearer ")
-        chat = await Chat.connect(server.ws_url, token)
-        try:
-            await asyncio.sleep(0.3)  # the socket's relay subscription
-            sent, _ = await tasks.run_due(db, live, now=start - dt.timedelta(hours=23))
-            assert sent >= 1
-            frame = await chat.expect("notification", wait=20)
-            assert frame["title"] == "Appointment reminder"
-            assert frame["resource_id"] == str(appt)
-            assert "tomorrow" in frame["body"]
-        finally:
-            await chat.ws.close()
-        # Kept for the next sign-in, whether or not a socket was open.
-        assert (await _state(db, appt, patient))[1] == 1
-        me = await headers(client, email)
-        stored = (await client.get("/v1/me/notifications?unread=true", headers=me)).json()
-        assert [n["title"] for n in stored] == ["Appointment reminder"]
-        assert stored[0]["resource_id"] == str(appt)
-        assert stored[0]["id"] == frame["id"]
-        assert (
-            await client.post(f"/v1/me/notifications/{stored[0]['id']}/read", headers=me)
-        ).status_code == 204
-        assert (await client.get("/v1/me/notifications?unread=true", headers=me)).json() == []
+    worker_db = Database(worker_database_url(live), pool_size=2, max_overflow=0)
+    try:
+        async with pooled_app(live, 2) as (client, _app_db):
+            token = (await headers(client, email))["Authorization"].removeprefix("Bearer ")
+            chat = await Chat.connect(server.ws_url, token)
+            try:
+                await asyncio.sleep(0.3)  # the socket's relay subscription
+                sent, _ = await tasks.run_due(worker_db, live, now=start - dt.timedelta(hours=23))
+                assert sent >= 1
+                frame = await chat.expect("notification", wait=20)
+                assert frame["title"] == "Appointment reminder"
+                assert frame["resource_id"] == str(appt)
+                assert "tomorrow" in frame["body"]
+            finally:
+                await chat.ws.close()
+            # Kept for the next sign-in, whether or not a socket was open.
+            assert (await _state(worker_db, appt, patient))[1] == 1
+            me = await headers(client, email)
+            stored = (await client.get("/v1/me/notifications?unread=true", headers=me)).json()
+            assert [n["title"] for n in stored] == ["Appointment reminder"]
+            assert stored[0]["resource_id"] == str(appt)
+            assert stored[0]["id"] == frame["id"]
+            assert (
+                await client.post(f"/v1/me/notifications/{stored[0]['id']}/read", headers=me)
+            ).status_code == 204
+            assert (await client.get("/v1/me/notifications?unread=true", headers=me)).json() == []
+    finally:
+        await worker_db.dispose()
