@@ -164,6 +164,9 @@ class Settings(BaseSettings):
                 raise ValueError("HP_ENCRYPTION_KEYS must be set in production")
             if self.app_db_password.get_secret_value() == "hp_app_dev_password":
                 raise ValueError("HP_APP_DB_PASSWORD must be set in production")
+            # The worker's role is the only one that acts as the system actor (every row).
+            if self.worker_db_password.get_secret_value() == "hp_worker_dev_password":
+                raise ValueError("HP_WORKER_DB_PASSWORD must be set in production")
         return self
 
     @property
