@@ -40,7 +40,8 @@ _FIXED = {
     AppointmentCategory.FAMILY_THERAPY: "90847",
     AppointmentCategory.GROUP_THERAPY: "90853",
 }
-TELEHEALTH_MODIFIER = "95"
+TELEHEALTH_MODIFIER = "95"  # synchronous audio and video
+AUDIO_ONLY_MODIFIER = "93"
 
 
 def category_for(session_type: SessionType) -> AppointmentCategory:
@@ -72,9 +73,11 @@ def cpt_for(category: AppointmentCategory, minutes: int | None) -> str:
 
 def place_of_service(modality: SessionModality) -> tuple[str, tuple[str, ...]]:
     """CMS place of service and the line modifiers: telehealth in the patient's home is POS 10
-    with modifier 95; in person is the office, 11."""
+    with modifier 95 (video) or 93 (audio only); in person is the office, 11."""
     if modality == SessionModality.in_person:
         return "11", ()
     if modality == SessionModality.chat:
         raise NotBillable("Chat sessions are not billable to insurance.", code="modality_not_billable")
+    if modality == SessionModality.audio:
+        return "10", (AUDIO_ONLY_MODIFIER,)
     return "10", (TELEHEALTH_MODIFIER,)

@@ -305,3 +305,31 @@ async def test_the_worker_job_posts_the_inbox_as_the_system_actor(
     assert Decimal(posted["paid_amount"]) == 160
     [statement] = (await client.get("/v1/me/insurance/statements", headers=w.pat.headers)).json()
     assert Decimal(statement["amount_due"]) == 30
+
+
+async def test_a_rejected_claim_is_corrected_and_sent_again(
+    client: httpx.AsyncClient, app_db: Database, owner_db: AsyncSession, house: FileDrop
+) -> None:
+    w = await build(client, app_db, owner_db)
+    await diagnose(client, w)
+    claim = (await _claim(client, w, (await session(client, w, minutes=30))["id"])).json()
+    assert claim["lines"][0]["cpt_code"] == "90832"
+    url = f"/v1/insurance/claims/{claim['id']}"
+    r = await client.post(url + "/status", json={"status": "accepted"}, headers=w.admin)
+    assert r.status_code == 409  # not submitted yet
+    assert r.json()["error"]["code"] == "claim_transition_refused"
+    assert (await client.post(url + "/submit", headers=w.admin)).status_code == 200
+    first_icn = (await client.get(url, headers=w.admin)).json()["clearinghouse_claim_id"]
+    r = await client.post(url + "/status", json={"status": "rejected"}, headers=w.admin)
+    assert r.json()["status"] == "rejected"
+    r = await client.post(url + "/status", json={"status": "ready"}, headers=w.admin)
+    assert r.json()["status"] == "ready"
+    assert r.json()["submitted_at"] is None
+    r = await client.post(url + "/submit", headers=w.admin)
+    assert r.json()["status"] == "submitted"
+    assert r.json()["clearinghouse_claim_id"] != first_icn
+    sent = _outbox(house, "837")
+    assert len(sent) == 2
+    assert all(problems(doc) == [] for doc in sent)
+    r = await client.post(url + "/status", json={"status": "paid"}, headers=w.admin)
+    assert r.status_code == 422  # paid follows an 835, never a click

@@ -160,3 +160,6 @@ def test_not_billable() -> None:
         codes.cpt_for(AppointmentCategory.MEDICATION_MANAGEMENT, 30)
     assert codes.place_of_service(SessionModality.in_person) == ("11", ())
     assert codes.place_of_service(SessionModality.video) == ("10", ("95",))
+    assert codes.place_of_service(SessionModality.audio) == ("10", ("93",))
+    with pytest.raises(codes.NotBillable):
+        codes.place_of_service(SessionModality.chat)
