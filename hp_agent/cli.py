@@ -221,10 +221,10 @@ def warm_up(*, load_engine: bool = True) -> None:
     """
     import gc
 
-    from hp_agent.crisis.engine import get_detector
+    from hp_agent.crisis import gateway
 
     if load_engine:
-        get_detector()
+        gateway.warm_up()
     gc.collect()
     gc.freeze()
     # Young collections stay frequent (they are cheap and free most cycles); full collections of

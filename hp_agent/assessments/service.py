@@ -34,7 +34,7 @@ from hp_agent.assessments.schemas import (
 )
 from hp_agent.compliance import audit
 from hp_agent.crisis.enums import Category, DetectionSource, RiskLevel
-from hp_agent.crisis.screening import NOTHING, Screening, record_rule, safety_for, screen, worst
+from hp_agent.crisis.gateway import NOTHING, Screening, record_rule, safety_for, screen, worst
 from hp_agent.db.session import Principal
 from hp_agent.errors import NotFound
 from hp_agent.journal.access import own_id, readable_subject

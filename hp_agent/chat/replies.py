@@ -22,10 +22,8 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from crisis_engine import Assessment, RiskLevel
 from hp_agent.agents.boundaries import check_reply
-from hp_agent.crisis.assessor import assess
-from hp_agent.crisis.flow import flow_text
+from hp_agent.crisis import gateway as crisis
 
 log = logging.getLogger("hp_agent.chat")
 
@@ -41,18 +39,9 @@ class GuardedReply:
     failed: bool = False  # the model raised or said nothing; ``text`` is the scripted notice
 
 
-def engine_objects(a: Assessment) -> bool:
-    """Whether the engine's reading of an *agent* reply means it must not be sent.
-
-    High or imminent always; moderate only with lexicon evidence (the classifier alone over-reads
-    an agent's reflective questions at that level).
-    """
-    return a.level >= RiskLevel.HIGH or (a.level >= RiskLevel.MODERATE and a.keyword_score > 0)
-
-
 async def problems(text: str) -> list[str]:
     found = list(check_reply(text))
-    if engine_objects(await assess(text)):
+    if await crisis.reply_blocked(text):
         found.append(ENGINE_VIOLATION)
     return found
 
@@ -79,9 +68,7 @@ async def guarded(chunks: AsyncIterator[str], emit: Callable[[str], Awaitable[No
         return _unavailable()
     found = await problems(text)
     if found:
-        return GuardedReply(
-            " ".join(flow_text().safe_fallback.split()), replaced=True, violations=sorted(set(found))
-        )
+        return GuardedReply(crisis.safe_fallback_text(), replaced=True, violations=sorted(set(found)))
     for piece in sentences(pieces):
         await emit(piece)
     return GuardedReply(text)
@@ -105,4 +92,4 @@ def sentences(pieces: list[str]) -> list[str]:
 
 
 def _unavailable() -> GuardedReply:
-    return GuardedReply(" ".join(flow_text().agent_unavailable.split()), failed=True)
+    return GuardedReply(crisis.agent_unavailable_text(), failed=True)

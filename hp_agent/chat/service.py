@@ -1,11 +1,13 @@
 """Chat use cases shared by the websocket and the REST API. Callers own the unit of work.
 
-Per user message, inside the frame's one transaction: lock the conversation, refuse a duplicate
-client id (return the stored message instead), assess the text with the crisis engine in the
-context of the person's recent messages, record any detection (and escalation), store the message
-with its seq, risk level and detection, and, when the crisis layer takes over, store the scripted
-crisis-flow replies too (``chat_turn.py``: the full flow, the one-question check, the way out of
-the screener). Only after that commits does the caller send the ``ack``. The agent's own reply is
+Per user message: the crisis layer assesses the text in the context of the person's recent
+messages before any transaction (``crisis.gateway.assess_message``); then, inside the frame's one
+transaction: lock the conversation, refuse a duplicate client id (return the stored message
+instead), screen the message (``gateway.screen``: the detection and any escalation), store it with
+its seq, risk level and detection, and store the scripted frames the crisis layer answers with
+(``gateway.respond``: the full flow, the one-question check, the way out of the screener). This
+module decides nothing about risk; it stores and orders what the gateway returns. Only after the
+transaction commits does the caller send the ``ack``. The agent's own reply is
 generated afterwards, outside any transaction (see ``replies.py``).
 """
 
@@ -18,7 +20,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crisis_engine import Assessment, Context, ContextMessage, RiskLevel
 from hp_agent.agents import memory as agent_memory
 from hp_agent.agents.models import AIAgentConfiguration
 from hp_agent.chat import hotpath, sentiment
@@ -27,15 +28,11 @@ from hp_agent.chat.frames import display_text, encode
 from hp_agent.chat.models import ChatMessage, ChatSession, MessageRole, SessionStatus
 from hp_agent.chat.protocol import Code, ProtocolError
 from hp_agent.chat.sequencing import SessionGone, SessionRef, append
-from hp_agent.crisis import chat_turn, flow
-from hp_agent.crisis import service as crisis_service
-from hp_agent.crisis.assessor import assess, remembered
-from hp_agent.crisis.chat_turn import whereabouts
-from hp_agent.crisis.enums import DetectionSource
+from hp_agent.crisis import gateway as crisis
+from hp_agent.crisis.enums import DetectionSource, RiskLevel
 from hp_agent.db.session import Principal
 from hp_agent.subscriptions import entitlements
 
-CONTEXT_MESSAGES = 6  # the engine's context window (ContextRules.window)
 HISTORY_MESSAGES = 40  # what the agent remembers of the conversation
 _NOT_FOUND = "No such chat session."
 
@@ -60,7 +57,7 @@ async def start(
     refused = await entitlements.denial(session, principal, entitlements.AGENTS, agent.slug)
     if refused is not None:
         raise ProtocolError(refused.code, refused.message, status=refused.status_code, **refused.details)
-    where = await whereabouts(session, user_id)
+    where = await crisis.whereabouts(session, user_id)
     # With the person's consent, the greeting picks up from earlier sessions (agents/memory.py).
     recall = await agent_memory.opening(session, user_id)
     now = dt.datetime.now(dt.UTC)
@@ -141,23 +138,10 @@ class Accepted:
     limited: entitlements.EntitlementRequired | None = None
 
 
-def _context(
-    recent: list[ChatMessage], now: dt.datetime, denied: frozenset[uuid.UUID] = frozenset()
-) -> Context:
-    """The person's last messages (oldest first), with their remembered assessments. A message
-    the person answered no about (the one-question check), or retracted below high, is given as
-    the ordinary message they said it was (``chat_turn.CLEARED``): no risk builds on it."""
-    users = [m for m in recent if m.role == MessageRole.USER][-CONTEXT_MESSAGES:]
-    return Context(
-        recent_messages=tuple(
-            ContextMessage(
-                text=m.content,
-                assessment=chat_turn.CLEARED if m.id in denied else remembered.get(m.id),
-                seconds_ago=max(0.0, (now - m.created_at).total_seconds()) if m.created_at else None,
-            )
-            for m in users
-        )
-    )
+def _context(prepared: Prepared) -> crisis.Context:
+    """The engine's context: the person's own recent messages (``gateway.message_context``)."""
+    users = [(m.id, m.content, m.created_at) for m in prepared.recent if m.role == MessageRole.USER]
+    return crisis.message_context(users, prepared.denied)
 
 
 @dataclass(slots=True)
@@ -196,8 +180,8 @@ async def prepare(
     return Prepared(found.turns, upto=found.last_seq, denied=found.denied)
 
 
-async def assess_message(text: str, prepared: Prepared) -> Assessment:
-    return await assess(text, _context(prepared.recent, dt.datetime.now(dt.UTC), prepared.denied))
+async def assess_message(text: str, prepared: Prepared) -> crisis.Assessment:
+    return await crisis.assess_message(text, _context(prepared))
 
 
 async def accept(
@@ -207,7 +191,7 @@ async def accept(
     client_message_id: str,
     text: str,
     *,
-    assessment: Assessment,
+    assessment: crisis.Assessment,
     prepared: Prepared,
     load_context: Any = None,
     tools_allowed: tuple[str, ...] = (),
@@ -228,8 +212,7 @@ async def accept(
     base_seq = chat.last_seq
 
     message_id = uuid.uuid4()
-    remembered.put(message_id, assessment)
-    outcome = await crisis_service.record(
+    screening = await crisis.screen(
         session,
         user_id=user_id,
         source=DetectionSource.CHAT_MESSAGE,
@@ -238,7 +221,7 @@ async def accept(
         assessment=assessment,
         chat_session_id=chat.id,
     )
-    level = outcome.assessment.level
+    level = screening.level
     message = await append(
         session,
         chat,
@@ -248,26 +231,32 @@ async def accept(
         client_message_id=client_message_id,
         sentiment=sentiment.score(text),
         risk_level=level,
-        crisis_detection_id=outcome.detection.id if outcome.detection else None,
-        new_escalation=_opened(outcome),
+        crisis_detection_id=screening.detection_id,
+        new_escalation=screening.opened_escalation,
     )
     accepted = Accepted(message, duplicate=False, level=level, base_seq=base_seq)
-    crisis = await chat_turn.respond(
+    reply = await crisis.respond(
         session,
-        chat,
+        crisis.Conversation(user_id, chat.id),
         text=text,
-        outcome=outcome,
+        screening=screening,
         screener_open=found.screener_open,
         check_open=found.check_open,
-        context=_context(prepared.recent, dt.datetime.now(dt.UTC), prepared.denied),
+        context=_context(prepared),
     )
-    accepted.scripted = crisis.frames
-    if not crisis.agent_answers:
+    # Stored and sent as they are: every word of a crisis frame is the crisis layer's.
+    for body in reply.bodies:
+        accepted.scripted.append(
+            await append(
+                session, chat, role=MessageRole.SAFETY, content=encode(body), model_name=crisis.SCRIPTED_BY
+            )
+        )
+    if not reply.agent_answers:
         return accepted
     accepted.limited = await entitlements.agent_reply_denial(session, principal)
     if accepted.limited is not None:
         return accepted
-    history = _agent_memory([*prepared.recent, message], crisis.answer_to)
+    history = _agent_memory([*prepared.recent, message], reply.answer_to)
     turn = AgentTurn(
         history=[("user" if m.role == MessageRole.USER else "agent", display_text(m)) for m in history],
         tools_allowed=tools_allowed,
@@ -288,12 +277,6 @@ def _agent_memory(turns: list[ChatMessage], answer_to: uuid.UUID | None) -> list
         if at is not None:
             turns = turns[: at + 1]
     return turns[-HISTORY_MESSAGES:]
-
-
-def _opened(outcome: crisis_service.CrisisOutcome) -> bool:
-    """True when this detection opened a new escalation (not attached to an active one)."""
-    esc, det = outcome.escalation, outcome.detection
-    return esc is not None and det is not None and esc.detection_id == det.id
 
 
 # -- agent replies --------------------------------------------------------------------------------
@@ -342,15 +325,7 @@ async def store_reminder(
         return None
     if await repo.by_client_id(session, chat.id, reminder_id) is not None:
         return None
-    lines = data.get("crisis_lines")
-    body = flow.text_body("reminder", flow.flow_text().reminder)
-    body.update(
-        {
-            "reason": str(data.get("reason") or "reminder")[:80],
-            "escalation_id": str(data.get("escalation_id")) if data.get("escalation_id") else None,
-            "payload": {"crisis_lines": flow.with_actions(lines) if isinstance(lines, list) else []},
-        }
-    )
+    body = crisis.reminder_body(data)
     return await append(
         session,
         chat,

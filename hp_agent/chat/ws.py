@@ -32,7 +32,7 @@ from hp_agent.chat.ratelimit import TokenBucket
 from hp_agent.chat.relay import relay_of, reminder_id
 from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.compliance import audit
-from hp_agent.crisis.flow import flow_text, with_actions
+from hp_agent.crisis import gateway as crisis
 from hp_agent.observability import metrics
 
 log = logging.getLogger("hp_agent.chat.ws")
@@ -401,16 +401,7 @@ class ChatConnection(AuthenticatedSocket):
         """A reminder from the escalation service (see ``relay.py``)."""
         chat_id = self.chat_id
         if chat_id is None:
-            lines = data.get("crisis_lines")
-            await self.send(
-                {
-                    "type": "safety",
-                    "kind": "reminder",
-                    "text": " ".join(flow_text().reminder.split()),
-                    "reason": str(data.get("reason") or "reminder")[:80],
-                    "payload": {"crisis_lines": with_actions(lines) if isinstance(lines, list) else []},
-                }
-            )
+            await self.send({"type": "safety", **crisis.reminder_body(data)})
             return
         try:
             async with self.unit_of_work() as (session, principal):

@@ -22,49 +22,25 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crisis_engine import Assessment, Context, RiskLevel
-from hp_agent.chat import hotpath
-from hp_agent.chat.frames import encode
-from hp_agent.chat.models import ChatMessage, ChatSession, MessageRole
-from hp_agent.chat.sequencing import append
 from hp_agent.crisis import check_words as check
 from hp_agent.crisis import checks, flow
 from hp_agent.crisis import service as crisis_service
 from hp_agent.crisis.assessor import remembered
 from hp_agent.crisis.models import CheckAnswer, CrisisDetection
-from hp_agent.users.models import User, UserPreferences
+from hp_agent.crisis.safety import whereabouts
 
-# A conversation as the writers see it: a loaded row, or the row locked by the message path.
-Conversation = ChatSession | hotpath.LockedSession
+Body = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
-class Where:
-    """Where the person is, for choosing crisis lines."""
+class Conversation:
+    """The conversation a message belongs to (its owner and id): all the flow needs of it."""
 
-    country_code: str | None
-    locale: str | None
-
-
-async def whereabouts(session: AsyncSession, user_id: uuid.UUID) -> Where:
-    user = await session.get(User, user_id)
-    prefs = (
-        await session.execute(select(UserPreferences).where(UserPreferences.user_id == user_id))
-    ).scalar_one_or_none()
-    country = user.country_code if user else None
-    locale = user.locale if user else None
-    override = prefs.crisis_lines_locale if prefs else None
-    if override:
-        # "GB" names a country; "en-GB" a language and a country (someone travelling).
-        parts = override.replace("_", "-").split("-")
-        if len(parts) == 1 and len(parts[0]) == 2 and parts[0].isalpha():
-            country = parts[0].upper()
-        elif len(parts) >= 2 and len(parts[-1]) == 2:
-            country, locale = parts[-1].upper(), override
-    return Where(country, locale)
+    user_id: uuid.UUID
+    id: uuid.UUID
 
 
 # What a message the person answered no about (or retracted, below high) reads as in the engine's
@@ -80,9 +56,10 @@ CLEARED = Assessment(
 
 @dataclass(slots=True)
 class CrisisReply:
-    """The scripted frames for a message, and whether the agent answers after them."""
+    """The scripted frames' bodies for a message, in order, and whether the agent answers after
+    them. The chat stores each body as a ``safety`` message (``SCRIPTED_BY``) and sends it."""
 
-    frames: list[ChatMessage] = field(default_factory=list)
+    bodies: list[Body] = field(default_factory=list)
     agent_answers: bool = False
     # After a cleared check or a way out of the screener: the user message the agent takes up
     # (its memory of the conversation ends there, so it answers that, not "no").
@@ -129,17 +106,12 @@ async def respond(
 
 # -- frames ---------------------------------------------------------------------------------------
 
-
-async def _safety(session: AsyncSession, chat: Conversation, body: dict[str, Any]) -> ChatMessage:
-    return await append(
-        session, chat, role=MessageRole.SAFETY, content=encode(body), model_name="crisis_flow"
-    )
+SCRIPTED_BY = "crisis_flow"  # the stored frames' model name
 
 
-async def _resources(session: AsyncSession, chat: Conversation, level: RiskLevel) -> ChatMessage:
+async def _resources(session: AsyncSession, chat: Conversation, level: RiskLevel) -> Body:
     where = await whereabouts(session, chat.user_id)
-    body = await flow.resources_body(session, chat.user_id, level, where.country_code, where.locale)
-    return await _safety(session, chat, body)
+    return await flow.resources_body(session, chat.user_id, level, where.country_code, where.locale)
 
 
 async def _lines(session: AsyncSession, chat: Conversation) -> list[dict[str, Any]]:
@@ -155,13 +127,13 @@ async def _lines(session: AsyncSession, chat: Conversation) -> list[dict[str, An
 
 async def _ask(
     session: AsyncSession, chat: Conversation, text: str, detection: CrisisDetection, *, again: bool
-) -> ChatMessage:
+) -> Body:
     await checks.ask(session, detection)
     words = check.check_text()
     body = flow.text_body("check", check.question(text, again=again))
     body["hint"] = words.hint
     body["options"] = [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]
-    return await _safety(session, chat, body)
+    return body
 
 
 async def _check_answer(
@@ -187,7 +159,7 @@ async def _check_answer(
             # cleared with it instead of counting as risk earlier in the conversation.
             own.check_asked_at = pending.check_asked_at
             await checks.answer(session, own, CheckAnswer.NO)
-        cleared = await _safety(session, chat, flow.text_body("check_cleared", check.check_text().cleared))
+        cleared = flow.text_body("check_cleared", check.check_text().cleared)
         return CrisisReply([cleared], agent_answers=True, answer_to=pending.source_id)
     words = check.check_text()
     level = max(outcome.assessment.level, RiskLevel.MODERATE)
@@ -201,28 +173,24 @@ async def _check_answer(
 
 async def _full_flow(
     session: AsyncSession, chat: Conversation, text: str, level: RiskLevel, *, lead: str | None = None
-) -> list[ChatMessage]:
-    out: list[ChatMessage] = []
+) -> list[Body]:
+    out: list[Body] = []
     if await flow.screener_done(session, chat.user_id, chat.id):
         # Asked already in this conversation: answer this message (by level, and any request
         # for secrecy or about methods) and show help, do not re-screen.
         reply = await flow.follow_up(session, chat.user_id, chat.id, text, level)
-        out.append(await _safety(session, chat, flow.text_body("acknowledge", reply)))
+        out.append(flow.text_body("acknowledge", reply))
         out.append(await _resources(session, chat, level))
         return out
     # A request for secrecy or about methods is answered first, whatever the level.
     asked = await flow.intent_reply(session, chat.id, text)
     ack = flow.joined(asked, lead or flow.acknowledge_text(level))
-    out.append(await _safety(session, chat, flow.text_body("acknowledge", ack)))
+    out.append(flow.text_body("acknowledge", ack))
     out.append(await _resources(session, chat, level))
     screener = await flow.start_screener(session, chat.user_id, chat.id)
     item = flow.next_item(screener.items, screener.answers)
     assert item is not None
-    out.append(
-        await _safety(
-            session, chat, flow.question_body(screener, item, intro=flow.flow_text().screener_intro)
-        )
-    )
+    out.append(flow.question_body(screener, item, intro=flow.flow_text().screener_intro))
     return out
 
 
@@ -243,16 +211,15 @@ async def _exit(session: AsyncSession, chat: Conversation, screener: flow.Screen
     escalated = await checks.escalation_open(session, chat.user_id, chat.id)
     body = flow.text_body("screener_exit", words.exit_escalated if escalated else words.exit_text)
     body["payload"] = {"crisis_lines": await _lines(session, chat)}
-    frame = await _safety(session, chat, body)
-    return CrisisReply([frame], agent_answers=True, answer_to=marked[0].source_id if marked else None)
+    return CrisisReply([body], agent_answers=True, answer_to=marked[0].source_id if marked else None)
 
 
 async def _screener_answer(
     session: AsyncSession, chat: Conversation, text: str, level: RiskLevel, screener: flow.Screener
-) -> list[ChatMessage]:
+) -> list[Body]:
     """A screener is in progress: this message answers the current question. A request for
     secrecy or about methods in it is answered before whatever comes next."""
-    out: list[ChatMessage] = []
+    out: list[Body] = []
     item = flow.next_item(screener.items, screener.answers)
     answer = flow.parse_answer(text)
     lead = await flow.intent_reply(session, chat.id, text)
@@ -261,34 +228,24 @@ async def _screener_answer(
         out.append(await _resources(session, chat, level))
     if item is None or answer == "decline":
         await flow.decline(session, screener)
-        out.append(
-            await _safety(
-                session,
-                chat,
-                flow.text_body("screener_declined", flow.joined(lead, flow.flow_text().declined)),
-            )
-        )
+        out.append(flow.text_body("screener_declined", flow.joined(lead, flow.flow_text().declined)))
         if level < RiskLevel.HIGH:
             out.append(await _resources(session, chat, max(level, RiskLevel.MODERATE)))
         return out
     if answer == "unclear":
-        out.append(
-            await _safety(
-                session, chat, flow.question_body(screener, item, intro=lead or flow.flow_text().clarify)
-            )
-        )
+        out.append(flow.question_body(screener, item, intro=lead or flow.flow_text().clarify))
         return out
     await flow.record_answer(session, screener, item, 1 if answer == "yes" else 0)
     upcoming = flow.next_item(screener.items, screener.answers)
     if upcoming is not None and not flow.is_high_now(screener):
-        out.append(await _safety(session, chat, flow.question_body(screener, upcoming, intro=lead)))
+        out.append(flow.question_body(screener, upcoming, intro=lead))
         return out
     result = await flow.finish(session, screener, chat_session_id=chat.id, early=upcoming is not None)
     body = flow.text_body(
         "screener_result", flow.joined(lead, flow.result_text(result.severity, screener.template))
     )
     body["result"] = {"severity": result.severity, "risk_level": result.risk.value}
-    out.append(await _safety(session, chat, body))
+    out.append(body)
     if result.risk >= RiskLevel.MODERATE or level >= RiskLevel.MODERATE:
         out.append(await _resources(session, chat, max(result.risk, level)))
     return out

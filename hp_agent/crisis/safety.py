@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crisis_engine import RiskLevel
+from hp_agent.crisis.enums import RiskLevel
 from hp_agent.crisis.models import SafetyPlan
 from hp_agent.crisis.resources import lines_for
+from hp_agent.users.models import User, UserPreferences
 
 # Stanley-Brown steps in the order they are used in a crisis.
 SAFETY_PLAN_STEPS: tuple[tuple[str, str], ...] = (
@@ -55,3 +57,29 @@ async def safety_payload(
         "crisis_lines": [line.to_dict() for line in lines],
         "safety_plan": {"version": plan.version, "steps": plan_steps(plan)} if plan else None,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where the person is, for choosing crisis lines."""
+
+    country_code: str | None
+    locale: str | None
+
+
+async def whereabouts(session: AsyncSession, user_id: uuid.UUID) -> Where:
+    user = await session.get(User, user_id)
+    prefs = (
+        await session.execute(select(UserPreferences).where(UserPreferences.user_id == user_id))
+    ).scalar_one_or_none()
+    country = user.country_code if user else None
+    locale = user.locale if user else None
+    override = prefs.crisis_lines_locale if prefs else None
+    if override:
+        # "GB" names a country; "en-GB" a language and a country (someone travelling).
+        parts = override.replace("_", "-").split("-")
+        if len(parts) == 1 and len(parts[0]) == 2 and parts[0].isalpha():
+            country = parts[0].upper()
+        elif len(parts) >= 2 and len(parts[-1]) == 2:
+            country, locale = parts[-1].upper(), override
+    return Where(country, locale)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crisis_engine import Assessment, Category, Context, ContextMessage, RiskLevel
-from hp_agent.crisis import engine
+from hp_agent.crisis import assessor, engine
 from hp_agent.crisis import service as crisis
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.crisis.models import CrisisDetection
@@ -30,10 +30,19 @@ class Screening:
     level: RiskLevel
     detection_id: uuid.UUID | None
     escalation_id: uuid.UUID | None
+    # The records behind it, for the chat's crisis turn (``gateway.respond``).
+    outcome: crisis.CrisisOutcome | None = field(default=None, compare=False, repr=False)
 
     @property
     def needs_safety(self) -> bool:
         return self.level >= RiskLevel.MODERATE
+
+    @property
+    def opened_escalation(self) -> bool:
+        """True when this detection opened a new escalation (not attached to an active one)."""
+        o = self.outcome
+        esc, det = (o.escalation, o.detection) if o is not None else (None, None)
+        return esc is not None and det is not None and esc.detection_id == det.id
 
 
 NOTHING = Screening(RiskLevel.NONE, None, None)
@@ -49,6 +58,7 @@ def _from(outcome: crisis.CrisisOutcome) -> Screening:
         outcome.assessment.level,
         outcome.detection.id if outcome.detection else None,
         outcome.escalation.id if outcome.escalation else None,
+        outcome,
     )
 
 
@@ -85,21 +95,35 @@ async def screen(
     source_id: uuid.UUID,
     text: str,
     earlier_texts: Sequence[str] = (),
+    assessment: Assessment | None = None,
+    chat_session_id: uuid.UUID | None = None,
 ) -> Screening:
     """Assess ``text`` and record a detection (and escalation at HIGH+) tied to its row.
 
     ``earlier_texts``: what the person wrote just before in the same piece (earlier steps of a
     thought record), oldest first, so risk spread over several answers is scored together.
+    ``assessment``: the engine's reading made already (a chat message is assessed before its
+    transaction, with the conversation as context: ``gateway.assess_message``); it is then
+    remembered by message id as the context of later messages.
     """
-    if not text.strip():
-        return NOTHING
-    context = Context(
-        recent_messages=tuple(ContextMessage(t) for t in earlier_texts if t.strip()),
-        recent_assessments=await _recent_high(session, user_id),
-    )
-    assessment = await engine.assess(text, context)
+    if assessment is None:
+        if not text.strip():
+            return NOTHING
+        context = Context(
+            recent_messages=tuple(ContextMessage(t) for t in earlier_texts if t.strip()),
+            recent_assessments=await _recent_high(session, user_id),
+        )
+        assessment = await engine.assess(text, context)
+    elif source == DetectionSource.CHAT_MESSAGE:
+        assessor.remembered.put(source_id, assessment)
     outcome = await crisis.record(
-        session, user_id=user_id, source=source, source_id=source_id, text=text, assessment=assessment
+        session,
+        user_id=user_id,
+        source=source,
+        source_id=source_id,
+        text=text,
+        assessment=assessment,
+        chat_session_id=chat_session_id,
     )
     return _from(outcome)
 

@@ -11,9 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter
 
-from crisis_engine import RiskLevel
 from hp_agent.chat import protocol as p
-from hp_agent.crisis.flow import acknowledge_text, flow_text, with_actions
+from hp_agent.crisis import gateway as crisis
 from hp_agent.journal.guided_service import flow_named
 from hp_agent.journal.models import GuidedSessionStatus
 from hp_agent.journal.schemas import GuidedSessionState
@@ -169,18 +168,14 @@ def safety_frame(st: GuidedSessionState) -> dict[str, Any] | None:
     """The chat's ``resources`` safety frame, for an answer assessed at moderate or above."""
     if st.safety is None:
         return None
-    payload = {**st.safety, "crisis_lines": with_actions(list(st.safety.get("crisis_lines") or []))}
-    text = flow_text()
-    intro = f"{acknowledge_text(RiskLevel(payload['level']))} {text.resources_intro}"
-    if payload.get("safety_plan"):
-        intro = f"{intro} {text.resources_with_plan}"
+    body = crisis.safety_body(st.safety)
     return {
         "type": "safety",
-        "kind": "resources",
+        "kind": body["kind"],
         "session_id": str(st.id),
         "step": st.saved_step,
-        "text": " ".join(intro.split()),
-        "payload": payload,
+        "text": body["text"],
+        "payload": body["payload"],
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.crisis.enums import DetectionSource
-from hp_agent.crisis.screening import NOTHING, Screening, safety_for, screen, worst
+from hp_agent.crisis.gateway import NOTHING, Screening, safety_for, screen, worst
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, NotFound
 from hp_agent.journal import repository as repo

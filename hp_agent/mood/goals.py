@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.crisis.enums import DetectionSource
-from hp_agent.crisis.screening import safety_for, screen
+from hp_agent.crisis.gateway import safety_for, screen
 from hp_agent.db.session import Principal
 from hp_agent.errors import NotFound
 from hp_agent.journal.access import own_id

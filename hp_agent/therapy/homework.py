@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.admin.models import NotificationCategory
 from hp_agent.compliance import audit
 from hp_agent.crisis.enums import DetectionSource
-from hp_agent.crisis.screening import safety_for, screen
+from hp_agent.crisis.gateway import safety_for, screen
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, NotFound
 from hp_agent.notifications import service as inbox

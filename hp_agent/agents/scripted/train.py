@@ -56,10 +56,10 @@ def _predict(w: NDArray[np.float32], b: NDArray[np.float32], x: NDArray[np.float
 
 
 def train(out: Path = WEIGHTS, report: Path | None = REPORT) -> dict[str, float]:
-    from crisis_engine.encoder import SentenceEncoder
+    from hp_agent.crisis.gateway import sentence_encoder
 
     examples = load_examples()
-    encoder = SentenceEncoder.load(threads=1)
+    encoder = sentence_encoder(threads=1)
     arrays: dict[str, NDArray[np.generic]] = {"examples_digest": np.array(examples_digest(examples))}
     lines = [
         "# Intent and topic recognition: held-out accuracy",
