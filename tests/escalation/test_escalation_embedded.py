@@ -15,12 +15,12 @@ from typing import Any, ClassVar
 
 from hp_agent.cli import build_parser
 from hp_agent.config import Settings
+from hp_agent.crisis.notifications import NotifierHandler
 from hp_agent.db.embedded import start_redis
 from hp_agent.db.session import Database
 from hp_agent.events import streams
 from hp_agent.events.notifiers import WebhookNotifier
 from hp_agent.events.streams import StreamEvent
-from hp_agent.events.worker import NotifierHandler
 from hp_agent.users.models import UserRole
 from tests.conftest import LiveServer
 from tests.escalation.conftest import TherapistSocket, esc_settings, link, make_user, token_for

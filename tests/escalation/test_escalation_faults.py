@@ -23,13 +23,14 @@ from hp_agent.crisis import service
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.crisis.escalations import EscalationPolicy
 from hp_agent.crisis.models import CrisisEscalation, EscalationStatus
+from hp_agent.crisis.notifications import NotifierHandler
 from hp_agent.db.session import Database
 from hp_agent.events import streams
 from hp_agent.events.models import EmailOutbox, OutboxEvent, ProcessedEvent
 from hp_agent.events.notifiers import EmailNotifier
 from hp_agent.events.relay import relay_once
 from hp_agent.events.streams import StreamEvent
-from hp_agent.events.worker import NotifierHandler, Worker
+from hp_agent.events.worker import Worker
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests.conftest import LiveServer
