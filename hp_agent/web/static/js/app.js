@@ -14,6 +14,7 @@ import { enterMeds } from "./meds.js";
 import { initMood, loadChart } from "./mood.js";
 import { enterPlan, initPlan } from "./plan.js";
 import { enterPrivacy } from "./privacy.js";
+import { enterBilling } from "./billing.js";
 import { enterBook, enterSchedule } from "./schedule.js";
 import { enterConsole, initConsole, stopConsole } from "./therapist.js";
 import { enterThought } from "./thought.js";
@@ -35,6 +36,7 @@ const ENTER = {
   meds: enterMeds,
   inbox: enterInbox,
   privacy: enterPrivacy,
+  billing: enterBilling,
   analytics: enterAnalytics,
   claims: enterClaims,
 };
