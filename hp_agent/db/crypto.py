@@ -121,21 +121,21 @@ def data_key_id(blob: bytes) -> uuid.UUID | None:
     return uuid.UUID(bytes=bytes(blob[2:_V2_HEAD])) if blob[:2] == _V2 else None
 
 
-# Installed by hp_agent.db.data_keys: finds a data key by id (its cache, then the database).
-_resolve_data_key: Callable[[uuid.UUID], DataKey | None] | None = None
+# Installed by hp_agent.db.data_keys: finds a data key by its id's 16 bytes (its cache, then the
+# database). Raw bytes, not a UUID: building one per read was half the cost of a cached read.
+_resolve_data_key: Callable[[bytes], DataKey | None] | None = None
 
 
-def set_data_key_resolver(resolve: Callable[[uuid.UUID], DataKey | None]) -> None:
+def set_data_key_resolver(resolve: Callable[[bytes], DataKey | None]) -> None:
     global _resolve_data_key
     _resolve_data_key = resolve
 
 
 def decrypt_any(blob: bytes) -> str:
     """Plaintext of a ``v1`` or ``v2`` ciphertext."""
-    key_id = data_key_id(blob)
-    if key_id is None:
+    if blob[:2] != _V2:
         return keyring().decrypt(blob)
-    key = _resolve_data_key(key_id) if _resolve_data_key is not None else None
+    key = _resolve_data_key(bytes(blob[2:_V2_HEAD])) if _resolve_data_key is not None else None
     if key is None:
         raise DataKeyUnavailable("the data key of this ciphertext has been destroyed or is not available")
     return key.decrypt(blob)

@@ -99,12 +99,12 @@ def unwrap(key_id: uuid.UUID, user_id: uuid.UUID, service_key_id: str, wrapped: 
 
 # ----------------------------------------------------------------------------- in-process cache
 
-_by_id: LRU[uuid.UUID, tuple[float, crypto.DataKey]] = LRU(CACHE_SIZE)
+_by_id: LRU[bytes, tuple[float, crypto.DataKey]] = LRU(CACHE_SIZE)  # key id's 16 bytes
 _by_subject: LRU[uuid.UUID, tuple[float, crypto.DataKey]] = LRU(CACHE_SIZE)
 _forgotten: set[uuid.UUID] = set()  # key ids destroyed in this process (never re-cached)
 
 
-def _cached(cache: LRU[uuid.UUID, tuple[float, crypto.DataKey]], k: uuid.UUID) -> crypto.DataKey | None:
+def _cached(cache: LRU[Any, tuple[float, crypto.DataKey]], k: Any) -> crypto.DataKey | None:
     hit = cache.get(k)
     if hit is None or hit[0] < time.monotonic():
         return None
@@ -115,7 +115,7 @@ def _remember(key: crypto.DataKey, *, for_writes: bool) -> None:
     if key.id in _forgotten:
         return
     until = time.monotonic() + CACHE_TTL_SECONDS
-    _by_id.put(key.id, (until, key))
+    _by_id.put(key.id.bytes, (until, key))
     if for_writes:
         _by_subject.put(key.subject, (until, key))
 
@@ -129,9 +129,9 @@ def forget(user_id: uuid.UUID, key_ids: Iterable[uuid.UUID] = ()) -> None:
         _by_subject.put(user_id, (0.0, hit[1]))  # expired: never handed out again
     _forgotten.update(ids)
     for key_id in ids:
-        entry = _by_id.get(key_id)
+        entry = _by_id.get(key_id.bytes)
         if entry is not None:
-            _by_id.put(key_id, (0.0, entry[1]))
+            _by_id.put(key_id.bytes, (0.0, entry[1]))
 
 
 def clear_cache() -> None:
@@ -167,6 +167,7 @@ class KeyLoader:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._conn: Any = None
+        self._busy: asyncio.Lock | None = None  # created on the loader's own loop
 
     def _start(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -179,15 +180,18 @@ class KeyLoader:
     async def _fetch(self, column: str, value: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID, str, bytes] | None:
         import asyncpg
 
-        if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self._dsn)
-        async with self._conn.transaction():
-            await self._conn.execute(_AS_SYSTEM)
-            row = await self._conn.fetchrow(
-                "SELECT id, user_id, service_key_id, wrapped_key FROM person_data_keys"
-                f" WHERE {column} = $1",
-                value,
-            )
+        if self._busy is None:
+            self._busy = asyncio.Lock()
+        async with self._busy:  # one connection; callers on several threads may ask at once
+            if self._conn is None or self._conn.is_closed():
+                self._conn = await asyncpg.connect(self._dsn)
+            async with self._conn.transaction():
+                await self._conn.execute(_AS_SYSTEM)
+                row = await self._conn.fetchrow(
+                    "SELECT id, user_id, service_key_id, wrapped_key FROM person_data_keys"
+                    f" WHERE {column} = $1",
+                    value,
+                )
         if row is None:
             return None
         return row["id"], row["user_id"], row["service_key_id"], bytes(row["wrapped_key"])
@@ -240,10 +244,14 @@ def _default_loader() -> KeyLoader | None:
     return _loader
 
 
-def resolve(key_id: uuid.UUID) -> crypto.DataKey | None:
-    key = _cached(_by_id, key_id)
-    if key is not None or key_id in _forgotten:
+def resolve(raw_id: bytes) -> crypto.DataKey | None:
+    """The data key whose id is ``raw_id`` (16 bytes, as a v2 ciphertext names it), or None."""
+    key = _cached(_by_id, raw_id)
+    if key is not None:
         return key
+    key_id = uuid.UUID(bytes=raw_id)
+    if key_id in _forgotten:
+        return None
     loader = _default_loader()
     if loader is None:
         return None

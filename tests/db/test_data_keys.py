@@ -52,7 +52,7 @@ def test_v2_layout_names_its_key_and_authenticates_the_header() -> None:
 def test_reads_accept_v1_and_v2_and_say_when_the_key_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(crypto, "_ring", _ring(("k1", K1)))
     key = _key()
-    known = {key.id: key}
+    known = {key.id.bytes: key}
     monkeypatch.setattr(crypto, "_resolve_data_key", known.get)
     column = crypto.EncryptedText()
     v1 = column.process_bind_param("service key", None)  # type: ignore[arg-type]
