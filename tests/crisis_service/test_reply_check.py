@@ -1,0 +1,59 @@
+"""Issue #15: an agent reply the service wrote is checked once per distinct sentence and
+remembered; a reply a model generated is assessed as a whole every time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from crisis_engine import Assessment, Context, CrisisDetector, RiskLevel
+from hp_agent.crisis import assessor
+from hp_agent.crisis.reply_check import assess_reply
+
+
+class CountingDetector(CrisisDetector):
+    """The real keyword-only engine, recording every text it is asked to assess."""
+
+    seen: list[str]
+
+    def assess_batch(
+        self, texts: Sequence[str], contexts: Sequence[Context | None] | None = None
+    ) -> list[Assessment]:
+        self.seen.extend(texts)
+        return super().assess_batch(texts, contexts)
+
+
+@pytest.fixture
+def counting() -> Iterator[CountingDetector]:
+    base = CrisisDetector.load(classifier=False)
+    det = CountingDetector(base.keyword_scorer, None)
+    det.seen = []
+    assessor.pin_detector(det)
+    yield det
+    assessor.pin_detector(None)
+
+
+async def test_service_reply_sentences_are_checked_once(counting: CountingDetector) -> None:
+    reply = "That sounds like a long week. Shall we try a breathing exercise?"
+    first = await assess_reply(reply, generated=False)
+    assert first.level == RiskLevel.NONE
+    assert counting.seen == ["That sounds like a long week.", "Shall we try a breathing exercise?"]
+    await assess_reply(reply, generated=False)
+    await assess_reply("Shall we try a breathing exercise? That sounds like a long week.", generated=False)
+    assert len(counting.seen) == 2  # every sentence known: no engine call
+    await assess_reply("That sounds like a long week. You mentioned the exam.", generated=False)
+    assert counting.seen[2:] == ["You mentioned the exam."]
+
+
+async def test_risky_sentence_in_a_service_reply_is_caught(counting: CountingDetector) -> None:
+    a = await assess_reply("Thanks for sharing. I want to kill myself.", generated=False)
+    assert a.level >= RiskLevel.MODERATE
+    assert a.keyword_score > 0
+
+
+async def test_generated_reply_is_assessed_whole(counting: CountingDetector) -> None:
+    text = "Here is an idea. Try writing one line tonight."
+    a = await assess_reply(text, generated=True)
+    assert a.level == RiskLevel.NONE
+    assert counting.seen == [text]  # the whole text, not its sentences
