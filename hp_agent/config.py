@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     escalation_email_notifier: bool = True
     # Run relay, notifier and deadline watcher inside the API process (``serve`` sets it in embedded mode).
     worker_in_process: bool = False
+    # ``hp-agent worker`` serves its own /metrics here (0: none); 0.0.0.0 to be scraped in a container.
+    worker_metrics_port: int = 9101
+    worker_metrics_host: str = "127.0.0.1"
     relay_batch_size: int = 100
     relay_poll_seconds: float = 0.05
     relay_max_backoff_seconds: float = 5.0
