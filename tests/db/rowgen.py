@@ -55,6 +55,7 @@ OVERRIDES: dict[tuple[str, str] | str, Any] = {
     "billing_provider_npi": "1234567890",
     "npi_number": "1234567890",
     "place_of_service": "02",
+    ("insurance_remittances", "source"): "upload",
     ("assessment_templates", "items"): [
         {"id": "q1", "text": "item", "options": [{"value": 0, "label": "no"}]}
     ],
