@@ -110,7 +110,11 @@ async def test_escalation_reaches_connected_therapist_and_ack_is_audited(
         assert "crisis.escalation.acknowledged" in events
         # Connected therapists are not emailed as well.
         emails = await s.scalar(
-            select(func.count()).select_from(EmailOutbox).where(EmailOutbox.recipient_user_id == therapist)
+            select(func.count())
+            .select_from(EmailOutbox)
+            .where(
+                EmailOutbox.recipient_user_id == therapist, EmailOutbox.template == "crisis_alert_therapist"
+            )
         )
         assert emails == 0
 
@@ -132,7 +136,12 @@ async def test_escalation_offline_therapist_gets_queue_and_email(
         async with live_db.unit_of_work(SYSTEM) as s:
             emails = list(
                 (
-                    await s.execute(select(EmailOutbox).where(EmailOutbox.recipient_user_id == therapist))
+                    await s.execute(
+                        select(EmailOutbox).where(
+                            EmailOutbox.recipient_user_id == therapist,
+                            EmailOutbox.template == "crisis_alert_therapist",
+                        )
+                    )
                 ).scalars()
             )
         await asyncio.sleep(0.05)

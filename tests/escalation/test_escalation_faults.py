@@ -241,7 +241,10 @@ async def test_escalation_unanswered_goes_to_backup_and_user_sees_crisis_lines(
             emails = await s.scalar(
                 select(func.count())
                 .select_from(EmailOutbox)
-                .where(EmailOutbox.recipient_user_id == therapist)
+                .where(
+                    EmailOutbox.recipient_user_id == therapist,
+                    EmailOutbox.template == "crisis_alert_therapist",
+                )
             )
             assert emails == 1
             escalated = await s.scalar(

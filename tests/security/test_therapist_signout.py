@@ -109,7 +109,10 @@ async def test_logout_closes_the_console_and_presence_lapses(
                     await s.scalar(
                         select(func.count())
                         .select_from(EmailOutbox)
-                        .where(EmailOutbox.recipient_user_id == therapist)
+                        .where(
+                            EmailOutbox.recipient_user_id == therapist,
+                            EmailOutbox.template == "crisis_alert_therapist",
+                        )
                     )
                     or 0
                 )
