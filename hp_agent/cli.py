@@ -247,9 +247,13 @@ def _serve_environment(settings: Settings) -> dict[str, str]:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from hp_agent.db import data_keys
+    from hp_agent.db.urls import worker_database_url
     from hp_agent.events.worker import run_worker
 
-    asyncio.run(run_worker(resolve_servers(get_settings())))
+    settings = resolve_servers(get_settings())
+    data_keys.configure_loader(worker_database_url(settings))  # the embedded server's URL too
+    asyncio.run(run_worker(settings))
     return 0
 
 
