@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from hp_agent import __version__
 from hp_agent.api import errors
+from hp_agent.api.guard import EdgeGuard
 from hp_agent.api.limits import BodySizeLimit
 from hp_agent.api.routers import all_routers
 from hp_agent.config import Settings, get_settings
@@ -67,6 +68,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.settings = settings
     if database is not None:
         app.state.db = database
+    # Added before the other middleware, so it sits inside them (inside the body size limit: what
+    # it buffers is bounded) and sees every request and handshake first.
+    app.add_middleware(EdgeGuard)
     errors.install(app)
     for router in all_routers():
         app.include_router(router)

@@ -20,7 +20,7 @@ from hp_agent.agents.scripted import ScriptedChatModel
 from hp_agent.agents.scripted.content import default_content
 
 if TYPE_CHECKING:
-    from hp_agent.agents.runtime import AgentSpec
+    from hp_agent.agents.spec import AgentSpec
     from hp_agent.config import Settings
 
 

@@ -26,6 +26,7 @@ from hp_agent.agents.providers import ProviderError, build_chat_model
 # providers read the same context as text.
 from hp_agent.agents.scripted import CONTEXT_KEY, EMBEDDING_KEY
 from hp_agent.agents.scripted.model import ScriptedChatModel
+from hp_agent.agents.spec import AgentSpec
 from hp_agent.errors import HPError
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AgentRuntime",
-    "AgentSpec",
     "AgentUnavailable",
     "ChatTurn",
     "MoodSnapshot",
@@ -135,47 +135,6 @@ class AgentUnavailable(HPError):
 
     status_code = 503
     code = "agent_unavailable"
-
-
-@dataclass(frozen=True, slots=True)
-class AgentSpec:
-    """A detached copy of the configuration the runtime needs (no ORM object outlives its session)."""
-
-    slug: str
-    name: str
-    approach: str
-    persona: str
-    tone: str
-    boundaries: tuple[str, ...]
-    greeting: str
-    tools_allowed: tuple[str, ...]
-    model_provider: str
-    model_name: str | None
-    model_params: dict[str, Any]
-    system_prompt: str
-    version: int
-
-    @classmethod
-    def from_config(cls, config: AIAgentConfiguration) -> AgentSpec:
-        return cls(
-            slug=config.slug,
-            name=config.name,
-            approach=_value(config.approach),
-            persona=config.persona,
-            tone=config.tone,
-            boundaries=tuple(str(b) for b in config.boundaries or ()),
-            greeting=config.greeting,
-            tools_allowed=tuple(str(t) for t in config.tools_allowed or ()),
-            model_provider=_value(config.model_provider),
-            model_name=config.model_name,
-            model_params=dict(config.model_params or {}),
-            system_prompt=config.system_prompt or "",
-            version=config.version,
-        )
-
-
-def _value(v: Any) -> str:
-    return str(getattr(v, "value", v))
 
 
 # One model per (slug, version). The entry also remembers what it was built from, so a row that

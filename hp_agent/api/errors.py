@@ -29,11 +29,8 @@ def _validation_details(exc: RequestValidationError) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    from hp_agent.api.guard import EdgeGuard
-
-    # Added before the app factory's other middleware, so it sits inside them (inside the body
-    # size limit: what it buffers is bounded) and sees every request and handshake first.
-    app.add_middleware(EdgeGuard)
+    """The error handlers: every error leaves as ``error_body`` (the edge guard, added by the app
+    factory, uses the same shape)."""
 
     @app.exception_handler(HPError)
     async def _hp_error(request: Request, exc: HPError) -> JSONResponse:

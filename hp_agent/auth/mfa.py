@@ -37,6 +37,7 @@ from hp_agent.auth.schemas import ClientInfo, MfaChallengeOut, TokenOut
 from hp_agent.auth.security import verify_password
 from hp_agent.auth.security_models import MfaFactor, MfaRecoveryCode
 from hp_agent.auth.security_schemas import MfaEnrollOut, MfaStatusOut
+from hp_agent.auth.sign_in import open_session
 from hp_agent.compliance import audit
 from hp_agent.compliance.models import AuditOutcome
 from hp_agent.config import Settings
@@ -430,8 +431,6 @@ async def complete_login(
     client: ClientInfo,
     settings: Settings,
 ) -> TokenOut | Rejected:
-    from hp_agent.auth.service import _open_session  # the one place sessions are opened
-
     now = utcnow()
     found = _challenge_claims(settings, mfa_token)
     if found is None:
@@ -478,7 +477,7 @@ async def complete_login(
     principal = Principal(user.id, user.role.value)
     await set_principal(session, principal)
     await users_repo.record_login(session, user.id, now, None)
-    row, tokens = await _open_session(session, principal, uuid.uuid4(), client, settings, now)
+    row, tokens = await open_session(session, principal, uuid.uuid4(), client, settings, now)
     left = await codes_left(session, user.id)
     await audit.record(
         session,

@@ -33,14 +33,13 @@ from hp_agent.auth.security import (
     hash_password,
     issue_access_token,
     needs_rehash,
-    new_refresh_token,
     password_problems,
     successor_refresh_token,
     token_digest,
     verify_password,
 )
+from hp_agent.auth.sign_in import open_session
 from hp_agent.compliance import audit
-from hp_agent.compliance.audit import clean_ip, clean_user_agent
 from hp_agent.compliance.models import AuditOutcome, PrivacySettings
 from hp_agent.config import Settings
 from hp_agent.db.session import Principal, set_principal
@@ -237,42 +236,6 @@ async def _tell_owner_of_signup_attempt(session: AsyncSession, address: str, loc
 # -- tokens ---------------------------------------------------------------------------------------
 
 
-async def _open_session(
-    session: AsyncSession,
-    principal: Principal,
-    family_id: uuid.UUID,
-    client: ClientInfo,
-    settings: Settings,
-    now: dt.datetime,
-    refresh_token: str | None = None,
-) -> tuple[UserSession, TokenOut]:
-    assert principal.user_id is not None
-    refresh_token = refresh_token or new_refresh_token()
-    row = UserSession(
-        id=uuid.uuid4(),
-        user_id=principal.user_id,
-        token_hash=token_digest(refresh_token),
-        family_id=family_id,
-        user_agent=clean_user_agent(client.user_agent),
-        ip=clean_ip(client.ip),
-        expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
-    )
-    session.add(row)
-    await session.flush()
-    access, ttl = issue_access_token(
-        settings, user_id=principal.user_id, role=principal.role, session_id=row.id, now=now
-    )
-    tokens = TokenOut(
-        access_token=access,
-        expires_in=ttl,
-        refresh_token=refresh_token,
-        refresh_expires_in=settings.refresh_token_ttl_seconds,
-        user_id=principal.user_id,
-        role=UserRole(principal.role),
-    )
-    return row, tokens
-
-
 async def login(
     session: AsyncSession, email: str, password: str, client: ClientInfo, settings: Settings
 ) -> TokenOut | MfaChallengeOut | Rejected:
@@ -372,7 +335,7 @@ async def login(
     await set_principal(session, principal)
     new_hash = await asyncio.to_thread(hash_password, password) if needs_rehash(user.password_hash) else None
     await users_repo.record_login(session, user.id, now, new_hash)
-    row, tokens = await _open_session(session, principal, uuid.uuid4(), client, settings, now)
+    row, tokens = await open_session(session, principal, uuid.uuid4(), client, settings, now)
     # A role that must use a second factor and has none: this session can only enrol one.
     tokens.mfa_enrollment_required = mfa.required_for(user.role.value, settings)
     await audit.record(
@@ -452,7 +415,7 @@ async def refresh(
         await sessions_repo.revoke_family(session, row.family_id, SessionRevokeReason.admin, now)
         return await refused("auth.refresh", f"account_{user.status.value}", principal)
 
-    new_row, tokens = await _open_session(
+    new_row, tokens = await open_session(
         session,
         principal,
         row.family_id,

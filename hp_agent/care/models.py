@@ -573,8 +573,3 @@ class CarePlanTask(UUIDPk, Timestamps, Base):
         ),
         rls("patient_id", also=("assigned_to",)),
     )
-
-
-# Onboarding, practices and invitation codes live in their own module (this one is long enough);
-# imported here so that loading the care models loads them too.
-from hp_agent.care import network_models as network_models  # noqa: E402

@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "hp_agent.auth.security_models",  # second factor, recovery codes, emailed link tokens
     "hp_agent.compliance.models",  # Compliance & Privacy (+ audit_logs_archive)
     "hp_agent.care.models",  # Care Coordination
+    "hp_agent.care.network_models",  # Care Coordination (practices, invitations, invite codes)
     "hp_agent.therapy.models",  # Clinical Therapy
     "hp_agent.admin.models",  # System Administration (+ system_configurations)
     "hp_agent.events.models",  # outbox_events and delivery bookkeeping

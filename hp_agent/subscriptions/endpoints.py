@@ -21,7 +21,8 @@ from hp_agent.subscriptions.models import (
     SubscriptionPlan,
     UserSubscription,
 )
-from hp_agent.subscriptions.provider import PaymentProvider, provider_for
+from hp_agent.subscriptions.processor import provider_for
+from hp_agent.subscriptions.provider import PaymentProvider
 from hp_agent.subscriptions.schemas import (
     BillingConfigOut,
     BillingOut,

@@ -20,7 +20,8 @@ from hp_agent.db.session import Database
 from hp_agent.events.periodic import every
 from hp_agent.subscriptions import dunning
 from hp_agent.subscriptions.models import SubscriptionStatus, UserSubscription
-from hp_agent.subscriptions.provider import PaymentProvider, ProviderError, provider_for
+from hp_agent.subscriptions.processor import provider_for
+from hp_agent.subscriptions.provider import PaymentProvider, ProviderError
 from hp_agent.users.repository import SYSTEM
 
 log = logging.getLogger("hp_agent.subscriptions.tasks")

@@ -24,7 +24,8 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.agents.runtime import MAX_TOOL_ROUNDS, AgentRuntime, AgentSpec, ChatTurn, UserContext
+from hp_agent.agents.runtime import MAX_TOOL_ROUNDS, AgentRuntime, ChatTurn, UserContext
+from hp_agent.agents.spec import AgentSpec
 from hp_agent.agents.tools import RecordToolbox
 from hp_agent.chat.agent_bridge import AgentBridge
 from hp_agent.chat.service import AgentTurn
