@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hp_agent.api.errors import error_body
 from hp_agent.api.limits import BodyTooLarge
 from hp_agent.api.textcheck import BadText, check_str, loads_checked
+from hp_agent.chat.protocol import Close
 
 log = logging.getLogger("hp_agent.errors")
 
@@ -73,7 +74,9 @@ class EdgeGuard:
             # Dropped before anything can log it (uvicorn logs the handshake from this scope).
             scope["query_string"] = b""
             if _tokenish_query(query):
-                await send({"type": "websocket.close", "code": 1008, "reason": "no credentials in URLs"})
+                await send(
+                    {"type": "websocket.close", "code": Close.POLICY, "reason": "no credentials in URLs"}
+                )
                 return
         await self.app(scope, receive, send)
 

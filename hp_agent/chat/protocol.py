@@ -12,6 +12,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter, ValidationError
@@ -50,13 +51,13 @@ class Code:
     INTERNAL = "internal_error"
 
 
-class Close:
-    """Close codes (RFC 6455) used by the server."""
+class Close(IntEnum):
+    """Close codes (RFC 6455) every server socket uses: chat, guided and therapist."""
 
     NORMAL = 1000
     GOING_AWAY = 1001
-    BAD_DATA = 1003
-    POLICY = 1008  # authentication missing, failed, expired or switched user
+    BAD_DATA = 1003  # a frame nested too deeply (or, on the therapist socket, unreadable)
+    POLICY = 1008  # authentication missing, failed, expired, signed out or switched user; flood
     TOO_BIG = 1009
     INTERNAL = 1011
 

@@ -37,6 +37,7 @@ from redis.exceptions import RedisError
 from hp_agent.api.textcheck import BadText, loads_checked
 from hp_agent.auth.security import InvalidToken, decode_access_token
 from hp_agent.chat import socket_auth
+from hp_agent.chat.protocol import Close
 from hp_agent.config import Settings
 from hp_agent.crisis import escalations, repository
 from hp_agent.crisis.escalations import ACTIVE
@@ -53,8 +54,6 @@ AUTH_TIMEOUT = 10.0
 SEND_TIMEOUT = 5.0
 PRESENCE_TTL = 30
 EXPIRED_GRACE_SECONDS = 60.0  # time to send a fresh token after expiry before the socket closes
-POLICY_VIOLATION = 1008
-UNSUPPORTED_DATA = 1003
 
 
 class SocketSink:
@@ -124,22 +123,22 @@ async def _authenticate(ws: WebSocket, db: Database, settings: Settings) -> _Ses
         try:
             first = _parse(await asyncio.wait_for(ws.receive_text(), timeout=AUTH_TIMEOUT))
         except BadText as bad:
-            await ws.close(UNSUPPORTED_DATA if bad.reason == "depth" else POLICY_VIOLATION, "bad data")
+            await ws.close(Close.BAD_DATA if bad.reason == "depth" else Close.POLICY, "bad data")
             return None
         except (TimeoutError, ValueError, KeyError):
-            await ws.close(POLICY_VIOLATION, "authentication required")
+            await ws.close(Close.POLICY, "authentication required")
             return None
         token = first.get("token") if isinstance(first, dict) and first.get("type") == "auth" else None
         if not isinstance(token, str):
-            await ws.close(POLICY_VIOLATION, "authentication required")
+            await ws.close(Close.POLICY, "authentication required")
             return None
     try:
         principal, expires_at = await _verify(db, settings, token)
     except (HPError, InvalidToken):
-        await ws.close(POLICY_VIOLATION, "invalid token")
+        await ws.close(Close.POLICY, "invalid token")
         return None
     if principal.role != "therapist" or principal.user_id is None:
-        await ws.close(POLICY_VIOLATION, "clinicians only")
+        await ws.close(Close.POLICY, "clinicians only")
         return None
     return _Session(principal, token, expires_at)
 
@@ -224,7 +223,7 @@ async def _watch(ws: WebSocket, sink: SocketSink, db: Database, settings: Settin
         left = (state.expires_at - dt.datetime.now(dt.UTC)).total_seconds() + EXPIRED_GRACE_SECONDS
         if left <= 0:
             with contextlib.suppress(Exception):
-                await ws.close(POLICY_VIOLATION, "token expired")
+                await ws.close(Close.POLICY, "token expired")
             return
         period = socket_auth.REVALIDATE_SECONDS
         await asyncio.sleep(min(left, period))
@@ -245,7 +244,7 @@ async def _close_signed_out(ws: WebSocket, sink: SocketSink) -> None:
             {"type": "error", "code": "auth_failed", "message": "The session has been signed out."}
         )
     with contextlib.suppress(Exception):
-        await ws.close(POLICY_VIOLATION, "signed out")
+        await ws.close(Close.POLICY, "signed out")
 
 
 @router.websocket("/v1/ws/therapist")
@@ -274,7 +273,7 @@ async def therapist_socket(ws: WebSocket) -> None:
             except BadText as bad:
                 if bad.reason == "depth":
                     with contextlib.suppress(Exception):
-                        await ws.close(UNSUPPORTED_DATA, "bad data")
+                        await ws.close(Close.BAD_DATA, "bad data")
                     return
                 await sink.send_json(
                     {
@@ -296,11 +295,11 @@ async def therapist_socket(ws: WebSocket) -> None:
         await _close_signed_out(ws, sink)
     except _SwitchedUser:
         with contextlib.suppress(Exception):
-            await ws.close(POLICY_VIOLATION, "switched user")
+            await ws.close(Close.POLICY, "switched user")
     except Exception as exc:
         log.error("therapist socket failed: %s", type(exc).__name__)
         with contextlib.suppress(Exception):
-            await ws.close(1011)
+            await ws.close(Close.INTERNAL)
     finally:
         if hub is not None:
             hub.remove(principal.user_id, sink)
