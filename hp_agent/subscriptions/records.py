@@ -87,6 +87,10 @@ def local_status(current: SubscriptionStatus | None, psub: ProviderSubscription)
         psub.trial_end is not None and psub.trial_end > now and psub.status != "active"
     ):
         return SubscriptionStatus.TRIALING
+    if psub.status in ("past_due", "unpaid") and current is not None:
+        # Entered only through a declined invoice (dunning counts the attempt); a subscription
+        # event that says so first (or late) does not move it.
+        return current
     return {
         "active": SubscriptionStatus.ACTIVE,
         "past_due": SubscriptionStatus.PAST_DUE,
