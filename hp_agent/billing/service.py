@@ -10,6 +10,7 @@ caller's right to make them has been checked here.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -282,7 +283,7 @@ async def request_eligibility(
     document = serialize(
         eligibility.build_270(inquiry, _envelope(cfg, icn, eligibility.VERSION, "HS"), now_utc())
     )
-    _refuse_invalid(document)
+    await _refuse_invalid(document)
     async with acting_as(session, SYSTEM):
         session.add(check)
     # Last: a refusal above leaves no file behind.
@@ -310,8 +311,10 @@ async def eligibility_checks(
         return list((await session.execute(stmt)).scalars())
 
 
-def _refuse_invalid(document: str) -> None:
-    found = problems(document)
+async def _refuse_invalid(document: str) -> None:
+    # pyx12 reloads its XML maps on every call (~0.7 s of CPU for an 837P, docs/benchmarks.md):
+    # in a thread, so the event loop keeps serving other requests meanwhile.
+    found = await asyncio.to_thread(problems, document)
     if found:
         # The messages can quote values from the document: only their number is reported.
         raise Unprocessable(
@@ -582,7 +585,7 @@ async def submit_claim(
         raise Conflict(f"A {claim.status.value} claim cannot be submitted.", code="claim_not_ready")
     icn = await next_control_number(session)
     document = await claim_document(session, claim, cfg, icn)
-    _refuse_invalid(document)
+    await _refuse_invalid(document)
     async with acting_as(session, SYSTEM):
         claim.status = ClaimStatus.SUBMITTED
         claim.submitted_at = now_utc()
