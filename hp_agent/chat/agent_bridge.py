@@ -53,6 +53,14 @@ class AgentBridge:
         return tuple(str(t) for t in (self.config.tools_allowed if self.config else []) or [])
 
     @property
+    def generates_text(self) -> bool:
+        """A model writes this agent's replies; False for the scripted engine, whose replies are
+        the service's own sentences (checked once each; ``hp_agent.crisis.reply_check``)."""
+        if self.config is None:
+            return True
+        return str(getattr(self.config.model_provider, "value", self.config.model_provider)) != "scripted"
+
+    @property
     def model_name(self) -> str | None:
         if self.config is None:
             return None

@@ -39,15 +39,19 @@ class GuardedReply:
     failed: bool = False  # the model raised or said nothing; ``text`` is the scripted notice
 
 
-async def problems(text: str) -> list[str]:
+async def problems(text: str, generated: bool = True) -> list[str]:
     found = list(check_reply(text))
-    if await crisis.reply_blocked(text):
+    if await crisis.reply_blocked(text, generated=generated):
         found.append(ENGINE_VIOLATION)
     return found
 
 
-async def guarded(chunks: AsyncIterator[str], emit: Callable[[str], Awaitable[None]]) -> GuardedReply:
-    """Collect ``chunks``, check the reply, and ``emit`` its pieces only if it passes."""
+async def guarded(
+    chunks: AsyncIterator[str], emit: Callable[[str], Awaitable[None]], *, generated: bool = True
+) -> GuardedReply:
+    """Collect ``chunks``, check the reply, and ``emit`` its pieces only if it passes.
+    ``generated=False``: the scripted engine wrote it from the service's own sentences, which the
+    crisis check reads sentence by sentence from memory (``hp_agent.crisis.reply_check``)."""
     pieces: list[str] = []
     size = 0
     try:
@@ -66,7 +70,7 @@ async def guarded(chunks: AsyncIterator[str], emit: Callable[[str], Awaitable[No
     text = "".join(pieces).strip()
     if not text:
         return _unavailable()
-    found = await problems(text)
+    found = await problems(text, generated)
     if found:
         return GuardedReply(crisis.safe_fallback_text(), replaced=True, violations=sorted(set(found)))
     for piece in sentences(pieces):

@@ -353,7 +353,9 @@ class ChatConnection(AuthenticatedSocket):
             )
             index += 1
 
-        result = await replies.guarded(self.agent.stream(turn, self.db, self.principal), emit)
+        result = await replies.guarded(
+            self.agent.stream(turn, self.db, self.principal), emit, generated=self.agent.generates_text
+        )
         latency_ms = int((time.perf_counter() - received) * 1000)
         # The person's message is already stored and acknowledged: under overload, try a little
         # harder to store its reply than to give up (a resend would only get the duplicate ack).

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crisis_engine import Assessment, Context, ContextMessage
-from hp_agent.crisis import assessor, chat_turn, engine, flow
+from hp_agent.crisis import assessor, chat_turn, engine, flow, reply_check
 from hp_agent.crisis.chat_turn import CLEARED, SCRIPTED_BY, Conversation, CrisisReply
 from hp_agent.crisis.enums import DetectionSource, RiskLevel
 from hp_agent.crisis.safety import Where, whereabouts
@@ -120,13 +120,14 @@ async def respond(
     )
 
 
-async def reply_blocked(text: str) -> bool:
+async def reply_blocked(text: str, generated: bool = True) -> bool:
     """Whether the engine's reading of an *agent* reply means it must not be sent.
 
     High or imminent always; moderate only with lexicon evidence (the classifier alone over-reads
-    an agent's reflective questions at that level).
+    an agent's reflective questions at that level). ``generated``: a model wrote it (read whole);
+    otherwise the service did (read sentence by sentence, each sentence once; ``reply_check``).
     """
-    a = await assessor.assess(text)
+    a = await reply_check.assess_reply(text, generated=generated)
     return a.level >= RiskLevel.HIGH or (a.level >= RiskLevel.MODERATE and a.keyword_score > 0)
 
 

@@ -57,3 +57,38 @@ async def test_generated_reply_is_assessed_whole(counting: CountingDetector) -> 
     a = await assess_reply(text, generated=True)
     assert a.level == RiskLevel.NONE
     assert counting.seen == [text]  # the whole text, not its sentences
+
+
+async def test_guarded_reply_from_the_scripted_engine_is_read_by_sentence(counting: CountingDetector) -> None:
+    from hp_agent.chat import replies
+
+    async def chunks(text: str):  # type: ignore[no-untyped-def]
+        yield text
+
+    sent: list[str] = []
+
+    async def emit(piece: str) -> None:
+        sent.append(piece)
+
+    text = "Good to hear. What helped most today?"
+    result = await replies.guarded(chunks(text), emit, generated=False)
+    assert not result.replaced
+    assert counting.seen == ["Good to hear.", "What helped most today?"]
+    await replies.guarded(chunks(text), emit, generated=True)
+    assert counting.seen[2:] == [text]
+    blocked = await replies.guarded(chunks("Good to hear. I want to kill myself."), emit, generated=False)
+    assert blocked.replaced
+
+
+def test_only_the_scripted_engine_counts_as_service_text() -> None:
+    from types import SimpleNamespace
+
+    from hp_agent.agents.models import ModelProvider
+    from hp_agent.chat.agent_bridge import AgentBridge
+
+    bridge = AgentBridge(settings=None)  # type: ignore[arg-type]
+    assert bridge.generates_text  # no agent configured: the safe reading
+    bridge.config = SimpleNamespace(model_provider=ModelProvider.SCRIPTED)  # type: ignore[assignment]
+    assert not bridge.generates_text
+    bridge.config = SimpleNamespace(model_provider=ModelProvider.OLLAMA)  # type: ignore[assignment]
+    assert bridge.generates_text
