@@ -41,7 +41,7 @@ from hp_agent.billing.models import (
 from hp_agent.billing.service import AWAITING_PAYER
 from hp_agent.billing.settings import BillingSettings
 from hp_agent.billing.x12 import eligibility, remittance
-from hp_agent.billing.x12.segments import X12Error
+from hp_agent.billing.x12.segments import X12Error, tokenize
 from hp_agent.compliance import audit
 from hp_agent.db.session import Principal
 from hp_agent.errors import HPError
@@ -69,10 +69,13 @@ def sha256(document: str) -> str:
 def kind_of(document: str) -> str:
     """'271', '835' (or another set id) from the document's first ST segment."""
     try:
-        st = document.index("ST")
-    except ValueError:
+        segments, _ = tokenize(document)
+    except X12Error:
         raise PostingError("The file is not an X12 document.", code="not_x12") from None
-    return document[st + 3 : st + 6]
+    st = next((seg for seg in segments if seg[0] == "ST"), None)
+    if st is None or len(st) < 2:
+        raise PostingError("The X12 document has no transaction set.", code="not_x12")
+    return st[1]
 
 
 # ----------------------------------------------------------------------------- 271
@@ -172,18 +175,30 @@ async def post_835(
             remittance.Remittance, InsurancePayer | None, list[tuple[remittance.ClaimPayment, InsuranceClaim]]
         ]
     ] = []
-    async with acting_as(session, SYSTEM):
-        for r in remits:
-            payer = None
-            if r.payer_id:
-                payer = (
-                    await session.execute(
-                        select(InsurancePayer).where(InsurancePayer.payer_code == r.payer_id)
-                    )
-                ).scalar_one_or_none()
-                if payer is None:
-                    raise PostingError("The 835 comes from an unknown payer.", code="unknown_payer")
-            matched = []
+    for r in remits:
+        payer = None
+        if r.payer_id:
+            payer = (
+                await session.execute(select(InsurancePayer).where(InsurancePayer.payer_code == r.payer_id))
+            ).scalar_one_or_none()
+            if payer is None:
+                raise PostingError("The 835 comes from an unknown payer.", code="unknown_payer")
+        # Another copy of a payment already posted (a resent file has new envelope numbers,
+        # so a new sha256, but the same check or EFT trace from the same payer).
+        again = await session.execute(
+            select(InsuranceRemittance.id).where(
+                InsuranceRemittance.trace_number == r.trace_number[:50],
+                InsuranceRemittance.payer_id == (payer.id if payer else None),
+            )
+        )
+        if again.first() is not None:
+            raise PostingError(
+                "This payment (check or EFT trace) was posted before.",
+                code="remittance_duplicate",
+                status_code=409,
+            )
+        matched = []
+        async with acting_as(session, SYSTEM):  # claims are read as the system actor
             for cp in r.claims:
                 claim = (
                     await session.execute(
@@ -209,7 +224,7 @@ async def post_835(
                 if cp.charge != claim.total_charge:
                     raise PostingError("The 835's charge differs from the claim's.", code="charge_mismatch")
                 matched.append((cp, claim))
-            plan.append((r, payer, matched))
+        plan.append((r, payer, matched))
     posted: list[InsuranceRemittance] = []
     for r, payer, matched in plan:
         row = InsuranceRemittance(

@@ -22,10 +22,14 @@ def clearinghouse_for(settings: Settings, cfg: BillingSettings | None = None) ->
 
 def start(db: Database, settings: Settings, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     cfg = get_billing_settings()
-    house = clearinghouse_for(settings, cfg)
+    houses: list[Clearinghouse] = []
 
     async def round_() -> None:
-        report = await inbound.process_inbox(db, house, cfg)
+        # Made on the first round, not at start: a folder that cannot be created is this job's
+        # logged failure (retried next round), never the worker's.
+        if not houses:
+            houses.append(clearinghouse_for(settings, cfg))
+        report = await inbound.process_inbox(db, houses[0], cfg)
         if report.processed or report.quarantined:
             log.info("clearing-house inbox: %d posted, %d quarantined", report.processed, report.quarantined)
 

@@ -161,6 +161,12 @@ async def test_claim_837p_valid_and_835_posts_to_the_claim_and_the_patient_sees_
         )
         == 1
     )
+    # A resent copy (new envelope numbers, so new bytes) of the same payment: refused by its trace.
+    resent = remit.replace("000000777", "000000778").replace("*777*", "*778*").replace("GE*1*777", "GE*1*778")
+    assert resent != remit
+    r = await client.post("/v1/insurance/remittances", content=resent, headers=w.admin)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "remittance_duplicate"
     assert await _count(owner_db, Invoice, Invoice.user_id == w.pat.id) == 1
 
     listed = (await client.get("/v1/insurance/claims?status=paid", headers=w.admin)).json()
