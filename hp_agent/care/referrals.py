@@ -24,7 +24,6 @@ from hp_agent.care.schemas import ReferralIn
 from hp_agent.compliance import audit
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, Forbidden, NotFound
-from hp_agent.users.repository import SYSTEM, acting_as
 
 
 def _now() -> dt.datetime:
@@ -113,12 +112,12 @@ async def respond(
     assert clinician.user_id is not None
     if accept:
         await repository.require_verified_clinician(session, clinician.user_id)
-    # The recipient is not (yet) treating the patient, so the referral row's write policy refuses
-    # them; they were authorised above.
-    async with acting_as(session, SYSTEM):
-        r.status = ReferralStatus.accepted if accept else ReferralStatus.declined
-        r.responded_at = _now()
-        r.response_note = note
+    # The recipient is not (yet) treating the patient: a policy of its own lets the clinician a
+    # sent referral names answer it (referrals_recipient_answers, hp_agent/db/security.py).
+    r.status = ReferralStatus.accepted if accept else ReferralStatus.declined
+    r.responded_at = _now()
+    r.response_note = note
+    await session.flush()
     rel_id = None
     if accept:
         t = TherapeuticRelationship
@@ -169,8 +168,9 @@ async def cancel(session: AsyncSession, actor: Principal, referral_id: uuid.UUID
         raise Forbidden("Only the patient or the referring clinician can cancel.")
     if r.status not in (ReferralStatus.draft, ReferralStatus.sent):
         raise Conflict("This referral can no longer be cancelled.", code="referral_closed")
-    async with acting_as(session, SYSTEM):
-        r.status = ReferralStatus.cancelled
+    # The patient as owner, the referring clinician through referrals_referrer_cancels.
+    r.status = ReferralStatus.cancelled
+    await session.flush()
     await _audit(session, "care.referral.cancelled", actor, r)
     return r
 

@@ -17,7 +17,7 @@ import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,8 +40,6 @@ from hp_agent.care.schemas import (
 from hp_agent.compliance import audit
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, Forbidden, HPError, NotFound
-from hp_agent.users.models import UserProfile
-from hp_agent.users.repository import SYSTEM, acting_as
 
 _FIELDS = {
     "share_journal": "consent_to_share_journal",
@@ -175,20 +173,20 @@ async def _redeem(
     session: AsyncSession, patient: Principal, patient_id: uuid.UUID, body: RelationshipRequestIn
 ) -> TherapeuticRelationship:
     assert body.invite_code is not None
-    async with acting_as(session, SYSTEM):  # codes are their clinician's rows
-        code = (
-            await session.execute(
-                select(CareInviteCode)
-                .where(CareInviteCode.code_hash == digest(body.invite_code.strip()))
-                .with_for_update()
-            )
-        ).scalar_one_or_none()
-        if code is None:
-            raise InviteCodeInvalid("This invitation code is not valid.")
-        if code.used_at is not None:
-            raise InviteCodeInvalid("This invitation code has already been used.", code="invite_code_used")
-        if code.expires_at <= _now():
-            raise InviteCodeInvalid("This invitation code has expired.", code="invite_code_expired")
+    # Codes are their clinician's rows: the patient learns only what redeeming needs (and the
+    # row stays locked until this transaction ends), through a narrow database function.
+    code = (
+        await session.execute(
+            text("SELECT * FROM app_care_code_for_redemption(:hash)"),
+            {"hash": digest(body.invite_code.strip())},
+        )
+    ).one_or_none()
+    if code is None:
+        raise InviteCodeInvalid("This invitation code is not valid.")
+    if code.used_at is not None:
+        raise InviteCodeInvalid("This invitation code has already been used.", code="invite_code_used")
+    if code.expires_at <= _now():
+        raise InviteCodeInvalid("This invitation code has expired.", code="invite_code_expired")
     await repository.require_verified_clinician(session, code.clinician_id)
     if await _open_pair(session, patient_id, code.clinician_id):
         raise Conflict(
@@ -199,9 +197,9 @@ async def _redeem(
         id=uuid.uuid4(),
         patient_id=patient_id,
         therapist_id=code.clinician_id,
-        role=code.role,
+        role=CareRole(code.code_role),
         status=RelationshipStatus.pending,
-        is_primary=code.role == CareRole.primary_therapist,
+        is_primary=code.code_role == CareRole.primary_therapist.value,
         created_by=code.clinician_id,
         patient_consented_at=now,
     )
@@ -210,10 +208,9 @@ async def _redeem(
     await session.flush()
     # The clinician invited, the patient redeemed with their sharing choices: that is acceptance.
     await _activate(session, rel)
-    async with acting_as(session, SYSTEM):
-        code.used_at = now
-        code.used_by = patient_id
-        code.relationship_id = rel.id
+    spent = (await session.execute(select(func.app_spend_care_code(code.code_id, rel.id)))).scalar_one()
+    if not spent:  # the row lock above makes this unreachable short of a bug
+        raise InviteCodeInvalid("This invitation code has already been used.", code="invite_code_used")
     await _audit(session, "care.relationship.accepted", patient, rel, via="invite_code")
     return rel
 
@@ -275,9 +272,8 @@ async def accept(
     else:
         if body.sharing.model_fields_set:
             raise Forbidden("Only the patient chooses what is shared.", code="patient_only")
-        # The patient consented when asking; the guard admits activation by the system actor only.
-        async with acting_as(session, SYSTEM):
-            await _activate(session, rel)
+        # The patient asked and consented then: the guard lets the clinician activate that request.
+        await _activate(session, rel)
     await _audit(session, "care.relationship.accepted", actor, rel)
     other = rel.patient_id if actor.user_id == rel.therapist_id else rel.therapist_id
     await notify.answered(session, other, rel.id, accepted=True)
@@ -327,14 +323,13 @@ async def names(
     session: AsyncSession, rels: list[TherapeuticRelationship], actor: Principal
 ) -> dict[uuid.UUID, str]:
     """Display names of the other side: clinicians from the directory, patients from their profile
-    (read as the system actor: a patient who asked a clinician has shown them their name)."""
+    (a narrow database function: a patient who asked a clinician has shown them their name)."""
     if actor.role == "therapist":
         ids = {r.patient_id for r in rels}
-        async with acting_as(session, SYSTEM):
-            rows = await session.execute(
-                select(UserProfile.user_id, UserProfile.display_name).where(UserProfile.user_id.in_(ids))
-            )
-            return {uid: name for uid, name in rows if name}
+        rows = await session.execute(
+            text("SELECT * FROM app_patient_names_for_clinician(:ids)"), {"ids": list(ids)}
+        )
+        return {uid: name for uid, name in rows if name}
     ids = {r.therapist_id for r in rels}
     rows = await session.execute(
         select(ClinicianProfile.user_id, ClinicianProfile.display_name).where(

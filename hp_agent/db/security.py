@@ -79,7 +79,6 @@ API_SYSTEM_LEGACY = frozenset(
         "assessment_assignments",
         "assessment_schedules",
         "calendar_feeds",
-        "care_invite_codes",
         "care_plan_tasks",
         "care_plans",
         "care_team_members",
@@ -104,10 +103,8 @@ API_SYSTEM_LEGACY = frozenset(
         "payment_methods",
         "payments",
         "privacy_settings",
-        "referrals",
         "refunds",
         "subscription_events",
-        "therapeutic_relationships",
         "therapist_availability",
         "therapist_availability_exceptions",
         "therapist_performance_metrics",
@@ -317,11 +314,42 @@ def audit_policies(table: Table) -> list[str]:
     ]
 
 
-# Rules a row policy cannot express, tested in tests/db/test_guards.py.
-GUARD_TRIGGERS = [
-    # Without this a therapist (a co-owner of the row) could create an active relationship with
-    # any patient and from then on read that patient's data through every therapist policy.
-    """CREATE OR REPLACE FUNCTION therapeutic_relationships_guard() RETURNS trigger
+# Without this a therapist (a co-owner of the row) could create an active relationship with any
+# patient and from then on read that patient's data through every therapist policy. The clinician
+# may activate only a request the patient made (and consented to) themselves.
+RELATIONSHIPS_GUARD = """CREATE OR REPLACE FUNCTION therapeutic_relationships_guard() RETURNS trigger
+    LANGUAGE plpgsql AS
+    $$ BEGIN
+      IF app_current_role() = 'admin' OR app_is_worker_system() OR app_current_user_id() = NEW.patient_id THEN
+        RETURN NEW;
+      END IF;
+      IF TG_OP = 'INSERT' THEN
+        IF NEW.status <> 'pending' OR NEW.patient_consented_at IS NOT NULL
+           OR NEW.consent_to_share_journal OR NEW.consent_to_share_chat
+           OR NEW.consent_to_share_safety_plan OR NEW.consent_to_share_mood
+           OR NEW.consent_to_share_assessments THEN
+          RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+      ELSIF (NEW.status = 'active' AND OLD.status <> 'active'
+             -- The clinician accepts what the patient asked for, with the consent they gave then.
+             AND NOT (OLD.status = 'pending' AND OLD.created_by = OLD.patient_id
+                      AND OLD.patient_consented_at IS NOT NULL
+                      AND NEW.therapist_id = app_current_user_id()))
+         OR NEW.patient_consented_at IS DISTINCT FROM OLD.patient_consented_at
+         OR (NEW.consent_to_share_journal AND NOT OLD.consent_to_share_journal)
+         OR (NEW.consent_to_share_chat AND NOT OLD.consent_to_share_chat)
+         OR (NEW.consent_to_share_safety_plan AND NOT OLD.consent_to_share_safety_plan)
+         OR (NEW.consent_to_share_mood AND NOT OLD.consent_to_share_mood)
+         OR (NEW.consent_to_share_assessments AND NOT OLD.consent_to_share_assessments)
+         OR NEW.patient_id <> OLD.patient_id OR NEW.therapist_id <> OLD.therapist_id THEN
+        RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'
+          USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      RETURN NEW;
+    END $$"""
+# As the generator wrote it before migration 0019 (whose downgrade restores it).
+RELATIONSHIPS_GUARD_OLD = """CREATE OR REPLACE FUNCTION therapeutic_relationships_guard() RETURNS trigger
     LANGUAGE plpgsql AS
     $$ BEGIN
       IF app_current_role() IN ('admin', 'system') OR app_current_user_id() = NEW.patient_id THEN
@@ -347,7 +375,11 @@ GUARD_TRIGGERS = [
           USING ERRCODE = 'insufficient_privilege';
       END IF;
       RETURN NEW;
-    END $$""",
+    END $$"""
+
+# Rules a row policy cannot express, tested in tests/db/test_guards.py.
+GUARD_TRIGGERS = [
+    RELATIONSHIPS_GUARD,
     """CREATE TRIGGER therapeutic_relationships_guard BEFORE INSERT OR UPDATE ON therapeutic_relationships
     FOR EACH ROW EXECUTE FUNCTION therapeutic_relationships_guard()""",
     # Signed clinical notes are corrected by addenda: once signed, only the move to 'amended',
@@ -379,6 +411,20 @@ GUARD_TRIGGERS = [
     """CREATE POLICY data_access_logs_reader_append ON data_access_logs FOR INSERT
     WITH CHECK (accessor_id = app_current_user_id() AND accessor_role = app_current_role()
                 AND app_current_role() IN ('therapist', 'admin'))""",
+]
+
+
+# What a party to a row may do that the owner policies do not say, where the service used to act
+# as the system actor instead (migration 0019 freezes them).
+EXTRA_POLICIES = [
+    # The clinician a referral was sent to answers it (before any relationship with the patient).
+    """CREATE POLICY referrals_recipient_answers ON referrals FOR UPDATE
+    USING (referred_to_clinician_id = app_current_user_id() AND status = 'sent')
+    WITH CHECK (referred_to_clinician_id = app_current_user_id() AND status IN ('accepted', 'declined'))""",
+    # The referring clinician withdraws a referral that is still open (even after their care ended).
+    """CREATE POLICY referrals_referrer_cancels ON referrals FOR UPDATE
+    USING (referring_clinician_id = app_current_user_id() AND status IN ('draft', 'sent'))
+    WITH CHECK (referring_clinician_id = app_current_user_id() AND status = 'cancelled')""",
 ]
 
 
@@ -480,6 +526,38 @@ DEFINER_FUNCTIONS: list[tuple[str, str]] = [
         " WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id",
         "VOLATILE",
     ),
+    # Redeeming a clinician's invitation code (the patient cannot read their clinician's codes):
+    # the code's clinician, role and state, locked until the redeeming transaction ends.
+    _definer(
+        "app_care_code_for_redemption",
+        "hash bytea",
+        "TABLE(code_id uuid, clinician_id uuid, code_role text, expires_at timestamptz, used_at timestamptz)",
+        "SELECT c.id, c.clinician_id, c.role::text, c.expires_at, c.used_at FROM public.care_invite_codes c"
+        " WHERE c.code_hash = hash FOR UPDATE",
+        "VOLATILE",
+    ),
+    # ... and spending it on the caller's own relationship with that clinician, once.
+    _definer(
+        "app_spend_care_code",
+        "code uuid, relationship uuid",
+        "boolean",
+        "UPDATE public.care_invite_codes c SET used_at = now(), used_by = public.app_current_user_id(),"
+        " relationship_id = relationship WHERE c.id = code AND c.used_at IS NULL AND EXISTS ("
+        "SELECT 1 FROM public.therapeutic_relationships r WHERE r.id = relationship"
+        " AND r.patient_id = public.app_current_user_id() AND r.therapist_id = c.clinician_id)"
+        " RETURNING true",
+        "VOLATILE",
+    ),
+    # A clinician's list of requests and relationships names the patients who asked them (or whom
+    # they treat): display names of those patients only.
+    _definer(
+        "app_patient_names_for_clinician",
+        "patients uuid[]",
+        "TABLE(user_id uuid, display_name text)",
+        "SELECT p.user_id, p.display_name::text FROM public.user_profiles p WHERE p.user_id = ANY(patients)"
+        " AND EXISTS (SELECT 1 FROM public.therapeutic_relationships r WHERE r.patient_id = p.user_id"
+        " AND r.therapist_id = public.app_current_user_id())",
+    ),
     # Emailing someone other than the caller: the email is queued with their address, which the
     # caller never sees (true when queued, NULL for a deleted account or a repeated key).
     _definer(
@@ -556,7 +634,7 @@ def security_statements(metadata: MetaData, role: str) -> list[str]:
         stmts += audit_policies(table)
     for table in reference_tables(metadata):
         stmts += reference_policies(table)
-    return stmts + GUARD_TRIGGERS + definer_statements(role)
+    return stmts + GUARD_TRIGGERS + EXTRA_POLICIES + definer_statements(role)
 
 
 def main() -> None:

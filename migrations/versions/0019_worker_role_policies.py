@@ -12,7 +12,8 @@ The statements are a frozen copy of what hp_agent/db/security.py generates:
 
     python -c "from hp_agent.db.models import load_all; from hp_agent.db.security import *; \
         print(definer_statements('__HP_APP_ROLE__')); \
-        print(cleared_policy_changes(load_all().metadata, CLEARED))"
+        print(cleared_policy_changes(load_all().metadata, CLEARED)); \
+        print(EXTRA_POLICIES, RELATIONSHIPS_GUARD, RELATIONSHIPS_GUARD_OLD)"
 
 SECURITY DEFINER functions run with the rights of the role that migrates, which must bypass
 row-level security (a superuser, as the compose file's and the embedded server's owner is, or a
@@ -37,63 +38,105 @@ depends_on: str | Sequence[str] | None = None
 ROLE_PLACEHOLDER = "__HP_APP_ROLE__"
 
 CLEARED: list[str] = [
-    'notification_preferences',
-    'notifications',
-    'user_sessions',
+    "care_invite_codes",
+    "notification_preferences",
+    "notifications",
+    "referrals",
+    "therapeutic_relationships",
+    "user_sessions",
 ]
 
 FUNCTIONS: list[str] = [
-    'CREATE OR REPLACE FUNCTION app_account_for_signin(address text) RETURNS uuid\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT u.id FROM public.users u WHERE lower(u.email) = lower(btrim(address)) $$',
-    'REVOKE ALL ON FUNCTION app_account_for_signin(text) FROM PUBLIC',
+    "CREATE OR REPLACE FUNCTION app_account_for_signin(address text) RETURNS uuid\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT u.id FROM public.users u WHERE lower(u.email) = lower(btrim(address)) $$",
+    "REVOKE ALL ON FUNCTION app_account_for_signin(text) FROM PUBLIC",
     'GRANT EXECUTE ON FUNCTION app_account_for_signin(text) TO "__HP_APP_ROLE__"',
-    'CREATE OR REPLACE FUNCTION app_account_for_refresh(digest text) RETURNS uuid\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT s.user_id FROM public.user_sessions s WHERE s.token_hash = digest $$',
-    'REVOKE ALL ON FUNCTION app_account_for_refresh(text) FROM PUBLIC',
+    "CREATE OR REPLACE FUNCTION app_account_for_refresh(digest text) RETURNS uuid\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT s.user_id FROM public.user_sessions s WHERE s.token_hash = digest $$",
+    "REVOKE ALL ON FUNCTION app_account_for_refresh(text) FROM PUBLIC",
     'GRANT EXECUTE ON FUNCTION app_account_for_refresh(text) TO "__HP_APP_ROLE__"',
-    'CREATE OR REPLACE FUNCTION app_notification_preferences(person uuid) RETURNS TABLE(reminders boolean, appointments boolean, homework boolean, announcements boolean, quiet_start time, quiet_end time, timezone text)\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT p.reminders, p.appointments, p.homework, p.announcements, p.quiet_start, p.quiet_end, p.timezone::text FROM public.notification_preferences p WHERE p.user_id = person $$',
-    'REVOKE ALL ON FUNCTION app_notification_preferences(uuid) FROM PUBLIC',
+    "CREATE OR REPLACE FUNCTION app_notification_preferences(person uuid) RETURNS TABLE(reminders boolean, appointments boolean, homework boolean, announcements boolean, quiet_start time, quiet_end time, timezone text)\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT p.reminders, p.appointments, p.homework, p.announcements, p.quiet_start, p.quiet_end, p.timezone::text FROM public.notification_preferences p WHERE p.user_id = person $$",
+    "REVOKE ALL ON FUNCTION app_notification_preferences(uuid) FROM PUBLIC",
     'GRANT EXECUTE ON FUNCTION app_notification_preferences(uuid) TO "__HP_APP_ROLE__"',
-    'CREATE OR REPLACE FUNCTION app_deliver_notification(person uuid, kind text, urgency text, heading text, content text, link text, about_type text, about_id uuid, dedupe text) RETURNS uuid\n    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ INSERT INTO public.notifications (id, user_id, category, priority, title, body, action_url, resource_type, resource_id, dedupe_key) VALUES (gen_random_uuid(), person, kind::public.notification_category, urgency::public.notification_priority, heading, content, link, about_type, about_id, dedupe) ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id $$',
-    'REVOKE ALL ON FUNCTION app_deliver_notification(uuid, text, text, text, text, text, text, uuid, text) FROM PUBLIC',
+    "CREATE OR REPLACE FUNCTION app_deliver_notification(person uuid, kind text, urgency text, heading text, content text, link text, about_type text, about_id uuid, dedupe text) RETURNS uuid\n    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ INSERT INTO public.notifications (id, user_id, category, priority, title, body, action_url, resource_type, resource_id, dedupe_key) VALUES (gen_random_uuid(), person, kind::public.notification_category, urgency::public.notification_priority, heading, content, link, about_type, about_id, dedupe) ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id $$",
+    "REVOKE ALL ON FUNCTION app_deliver_notification(uuid, text, text, text, text, text, text, uuid, text) FROM PUBLIC",
     'GRANT EXECUTE ON FUNCTION app_deliver_notification(uuid, text, text, text, text, text, text, uuid, text) TO "__HP_APP_ROLE__"',
+    "CREATE OR REPLACE FUNCTION app_care_code_for_redemption(hash bytea) RETURNS TABLE(code_id uuid, clinician_id uuid, code_role text, expires_at timestamptz, used_at timestamptz)\n    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT c.id, c.clinician_id, c.role::text, c.expires_at, c.used_at FROM public.care_invite_codes c WHERE c.code_hash = hash FOR UPDATE $$",
+    "REVOKE ALL ON FUNCTION app_care_code_for_redemption(bytea) FROM PUBLIC",
+    'GRANT EXECUTE ON FUNCTION app_care_code_for_redemption(bytea) TO "__HP_APP_ROLE__"',
+    "CREATE OR REPLACE FUNCTION app_spend_care_code(code uuid, relationship uuid) RETURNS boolean\n    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ UPDATE public.care_invite_codes c SET used_at = now(), used_by = public.app_current_user_id(), relationship_id = relationship WHERE c.id = code AND c.used_at IS NULL AND EXISTS (SELECT 1 FROM public.therapeutic_relationships r WHERE r.id = relationship AND r.patient_id = public.app_current_user_id() AND r.therapist_id = c.clinician_id) RETURNING true $$",
+    "REVOKE ALL ON FUNCTION app_spend_care_code(uuid, uuid) FROM PUBLIC",
+    'GRANT EXECUTE ON FUNCTION app_spend_care_code(uuid, uuid) TO "__HP_APP_ROLE__"',
+    "CREATE OR REPLACE FUNCTION app_patient_names_for_clinician(patients uuid[]) RETURNS TABLE(user_id uuid, display_name text)\n    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ SELECT p.user_id, p.display_name::text FROM public.user_profiles p WHERE p.user_id = ANY(patients) AND EXISTS (SELECT 1 FROM public.therapeutic_relationships r WHERE r.patient_id = p.user_id AND r.therapist_id = public.app_current_user_id()) $$",
+    "REVOKE ALL ON FUNCTION app_patient_names_for_clinician(uuid[]) FROM PUBLIC",
+    'GRANT EXECUTE ON FUNCTION app_patient_names_for_clinician(uuid[]) TO "__HP_APP_ROLE__"',
     "CREATE OR REPLACE FUNCTION app_queue_email(person uuid, kind text, heading text, content text, dedupe text) RETURNS boolean\n    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n    $$ INSERT INTO public.email_outbox (recipient_user_id, to_address, template, subject, body_text, idempotency_key) SELECT u.id, u.email, kind, heading, content, dedupe FROM public.users u WHERE u.id = person AND u.status <> 'deleted' ON CONFLICT (idempotency_key) DO NOTHING RETURNING true $$",
-    'REVOKE ALL ON FUNCTION app_queue_email(uuid, text, text, text, text) FROM PUBLIC',
+    "REVOKE ALL ON FUNCTION app_queue_email(uuid, text, text, text, text) FROM PUBLIC",
     'GRANT EXECUTE ON FUNCTION app_queue_email(uuid, text, text, text, text) TO "__HP_APP_ROLE__"',
 ]
 
 FUNCTION_SIGNATURES: list[str] = [
-    'app_account_for_signin(text)',
-    'app_account_for_refresh(text)',
-    'app_notification_preferences(uuid)',
-    'app_deliver_notification(uuid, text, text, text, text, text, text, uuid, text)',
-    'app_queue_email(uuid, text, text, text, text)',
+    "app_account_for_signin(text)",
+    "app_account_for_refresh(text)",
+    "app_notification_preferences(uuid)",
+    "app_deliver_notification(uuid, text, text, text, text, text, text, uuid, text)",
+    "app_care_code_for_redemption(bytea)",
+    "app_spend_care_code(uuid, uuid)",
+    "app_patient_names_for_clinician(uuid[])",
+    "app_queue_email(uuid, text, text, text, text)",
 ]
 
 # (table, policy, with the role check, as before)
 POLICIES: list[tuple[str, str, str, str]] = [
     (
-        'notification_preferences',
-        'notification_preferences_system',
+        "care_invite_codes",
+        "care_invite_codes_system",
+        'CREATE POLICY "care_invite_codes_system" ON "care_invite_codes" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+        "CREATE POLICY \"care_invite_codes_system\" ON \"care_invite_codes\" USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
+    ),
+    (
+        "notification_preferences",
+        "notification_preferences_system",
         'CREATE POLICY "notification_preferences_system" ON "notification_preferences" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
-        'CREATE POLICY "notification_preferences_system" ON "notification_preferences" USING (app_current_role() = \'system\') WITH CHECK (app_current_role() = \'system\')',
+        "CREATE POLICY \"notification_preferences_system\" ON \"notification_preferences\" USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
     ),
     (
-        'notifications',
-        'notifications_system',
+        "notifications",
+        "notifications_system",
         'CREATE POLICY "notifications_system" ON "notifications" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
-        'CREATE POLICY "notifications_system" ON "notifications" USING (app_current_role() = \'system\') WITH CHECK (app_current_role() = \'system\')',
+        "CREATE POLICY \"notifications_system\" ON \"notifications\" USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
     ),
     (
-        'user_sessions',
-        'user_sessions_system',
-        'CREATE POLICY "user_sessions_system" ON "user_sessions" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
-        'CREATE POLICY "user_sessions_system" ON "user_sessions" USING (app_current_role() = \'system\') WITH CHECK (app_current_role() = \'system\')',
+        "referrals",
+        "referrals_system",
+        'CREATE POLICY "referrals_system" ON "referrals" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+        "CREATE POLICY \"referrals_system\" ON \"referrals\" USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
     ),
+    (
+        "therapeutic_relationships",
+        "therapeutic_relationships_system",
+        'CREATE POLICY "therapeutic_relationships_system" ON "therapeutic_relationships" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+        "CREATE POLICY \"therapeutic_relationships_system\" ON \"therapeutic_relationships\" USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
+    ),
+    (
+        "user_sessions",
+        "user_sessions_system",
+        'CREATE POLICY "user_sessions_system" ON "user_sessions" USING (app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+        "CREATE POLICY \"user_sessions_system\" ON \"user_sessions\" USING (app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')",
+    ),
+]
+
+# Policies for a party to a row, where the service acted as the system actor before
+EXTRA_POLICIES: list[str] = [
+    "CREATE POLICY referrals_recipient_answers ON referrals FOR UPDATE\n    USING (referred_to_clinician_id = app_current_user_id() AND status = 'sent')\n    WITH CHECK (referred_to_clinician_id = app_current_user_id() AND status IN ('accepted', 'declined'))",
+    "CREATE POLICY referrals_referrer_cancels ON referrals FOR UPDATE\n    USING (referring_clinician_id = app_current_user_id() AND status IN ('draft', 'sent'))\n    WITH CHECK (referring_clinician_id = app_current_user_id() AND status = 'cancelled')",
 ]
 
 # Trigger functions: (with the role check, as before)
 TRIGGER_FUNCTIONS: list[tuple[str, str]] = [
+    (
+        "CREATE OR REPLACE FUNCTION therapeutic_relationships_guard() RETURNS trigger\n    LANGUAGE plpgsql AS\n    $$ BEGIN\n      IF app_current_role() = 'admin' OR app_is_worker_system() OR app_current_user_id() = NEW.patient_id THEN\n        RETURN NEW;\n      END IF;\n      IF TG_OP = 'INSERT' THEN\n        IF NEW.status <> 'pending' OR NEW.patient_consented_at IS NOT NULL\n           OR NEW.consent_to_share_journal OR NEW.consent_to_share_chat\n           OR NEW.consent_to_share_safety_plan OR NEW.consent_to_share_mood\n           OR NEW.consent_to_share_assessments THEN\n          RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'\n            USING ERRCODE = 'insufficient_privilege';\n        END IF;\n      ELSIF (NEW.status = 'active' AND OLD.status <> 'active'\n             -- The clinician accepts what the patient asked for, with the consent they gave then.\n             AND NOT (OLD.status = 'pending' AND OLD.created_by = OLD.patient_id\n                      AND OLD.patient_consented_at IS NOT NULL\n                      AND NEW.therapist_id = app_current_user_id()))\n         OR NEW.patient_consented_at IS DISTINCT FROM OLD.patient_consented_at\n         OR (NEW.consent_to_share_journal AND NOT OLD.consent_to_share_journal)\n         OR (NEW.consent_to_share_chat AND NOT OLD.consent_to_share_chat)\n         OR (NEW.consent_to_share_safety_plan AND NOT OLD.consent_to_share_safety_plan)\n         OR (NEW.consent_to_share_mood AND NOT OLD.consent_to_share_mood)\n         OR (NEW.consent_to_share_assessments AND NOT OLD.consent_to_share_assessments)\n         OR NEW.patient_id <> OLD.patient_id OR NEW.therapist_id <> OLD.therapist_id THEN\n        RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'\n          USING ERRCODE = 'insufficient_privilege';\n      END IF;\n      RETURN NEW;\n    END $$",
+        "CREATE OR REPLACE FUNCTION therapeutic_relationships_guard() RETURNS trigger\n    LANGUAGE plpgsql AS\n    $$ BEGIN\n      IF app_current_role() IN ('admin', 'system') OR app_current_user_id() = NEW.patient_id THEN\n        RETURN NEW;\n      END IF;\n      IF TG_OP = 'INSERT' THEN\n        IF NEW.status <> 'pending' OR NEW.patient_consented_at IS NOT NULL\n           OR NEW.consent_to_share_journal OR NEW.consent_to_share_chat\n           OR NEW.consent_to_share_safety_plan OR NEW.consent_to_share_mood\n           OR NEW.consent_to_share_assessments THEN\n          RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'\n            USING ERRCODE = 'insufficient_privilege';\n        END IF;\n      ELSIF (NEW.status = 'active' AND OLD.status <> 'active')\n         OR NEW.patient_consented_at IS DISTINCT FROM OLD.patient_consented_at\n         OR (NEW.consent_to_share_journal AND NOT OLD.consent_to_share_journal)\n         OR (NEW.consent_to_share_chat AND NOT OLD.consent_to_share_chat)\n         OR (NEW.consent_to_share_safety_plan AND NOT OLD.consent_to_share_safety_plan)\n         OR (NEW.consent_to_share_mood AND NOT OLD.consent_to_share_mood)\n         OR (NEW.consent_to_share_assessments AND NOT OLD.consent_to_share_assessments)\n         OR NEW.patient_id <> OLD.patient_id OR NEW.therapist_id <> OLD.therapist_id THEN\n        RAISE EXCEPTION 'only the patient can activate a therapeutic relationship or grant consent'\n          USING ERRCODE = 'insufficient_privilege';\n      END IF;\n      RETURN NEW;\n    END $$",
+    ),
 ]
-
 
 
 def _role() -> str:
@@ -101,11 +144,15 @@ def _role() -> str:
 
 
 def upgrade() -> None:
-    bypass = op.get_bind().execute(
-        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
-    ).scalar_one()
+    bypass = (
+        op.get_bind()
+        .execute(text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"))
+        .scalar_one()
+    )
     if not bypass:
-        raise RuntimeError("migration 0019 must run as a role that bypasses row-level security (see its docstring)")
+        raise RuntimeError(
+            "migration 0019 must run as a role that bypasses row-level security (see its docstring)"
+        )
     role = _role()
     for stmt in FUNCTIONS:
         op.execute(stmt.replace(ROLE_PLACEHOLDER, role))
@@ -114,9 +161,14 @@ def upgrade() -> None:
     for table, policy, after, _before in POLICIES:
         op.execute(f'DROP POLICY IF EXISTS "{policy}" ON "{table}"')
         op.execute(after)
+    for stmt in EXTRA_POLICIES:
+        op.execute(stmt)
 
 
 def downgrade() -> None:
+    for stmt in EXTRA_POLICIES:
+        name, table = stmt.split()[2], stmt.split()[4]
+        op.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
     for table, policy, _after, before in reversed(POLICIES):
         op.execute(f'DROP POLICY IF EXISTS "{policy}" ON "{table}"')
         op.execute(before)
