@@ -84,13 +84,18 @@ class StaticEmbedding:
     text's word pieces (no special tokens), L2-normalised. The tokenizer is the distilled
     model's own (stored in the weights file), so nothing else is read at load."""
 
-    def __init__(self, tokenizer_json: str, vectors: FloatArray) -> None:
+    def __init__(
+        self, tokenizer_json: str, vectors: NDArray[np.generic], scale: NDArray[np.floating] | None = None
+    ) -> None:
         from tokenizers import Tokenizer
 
         self._tokenizer = Tokenizer.from_str(tokenizer_json)
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        # int8 rows with a scale per row stay int8 in memory (7 MB instead of 30); a message's
+        # few rows are scaled when it is encoded, to the same floats.
+        self.vectors = np.ascontiguousarray(vectors)
+        self._scale = None if scale is None else np.asarray(scale, dtype=np.float32)
         unk = self._tokenizer.token_to_id("[UNK]")
         self._unk = -1 if unk is None else int(unk)
 
@@ -102,7 +107,10 @@ class StaticEmbedding:
         ids = [i for i in self._tokenizer.encode(text, add_special_tokens=False).ids if i != self._unk]
         if not ids:
             return np.zeros(self.dim, dtype=np.float32)
-        v = self.vectors[ids].mean(axis=0)
+        rows = self.vectors[ids].astype(np.float32)
+        if self._scale is not None:
+            rows = rows * self._scale[ids, None]
+        v = rows.mean(axis=0)
         n = float(np.sqrt(v @ v))
         out: FloatArray = v / n if n > 0 else v
         return out
@@ -135,10 +143,7 @@ class FirstStage:
     def _read(cls, cfg: CascadeConfig, path: Path) -> FirstStage:
         with np.load(path, allow_pickle=False) as npz:
             a = {k: npz[k] for k in npz.files}
-        scale = np.asarray(a["scale"], dtype=np.float32)
-        static = StaticEmbedding(
-            str(a["tokenizer"]), np.asarray(a["vectors"], dtype=np.float32) * scale[:, None]
-        )
+        static = StaticEmbedding(str(a["tokenizer"]), np.asarray(a["vectors"]), np.asarray(a["scale"]))
         ngrams = LexicalModel.from_arrays(
             {"terms": a["terms"], "idf": a["idf"], "coef": a["coef"], "intercept": a["intercept"],
              "mix": np.asarray(0.0), "version": a["version"]}

@@ -251,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         q, scale = quantise_rows(vectors)
     else:
         tok, q, scale = shipped_vectors()
-    static = StaticEmbedding(tok, np.asarray(q, dtype=np.float32) * scale[:, None])
+    static = StaticEmbedding(tok, np.asarray(q, dtype=np.int8), scale)
     arrays = fit_first_stage(static)
     arrays.update(tokenizer=np.asarray(tok), vectors=np.asarray(q, dtype=np.int8), scale=scale)
     probe = CascadeConfig(VERSION, 0.0, MAX_WORDS)
