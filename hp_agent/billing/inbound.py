@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DataError, IntegrityError
+
 from hp_agent.billing import posting
 from hp_agent.billing.clearinghouse import Clearinghouse, InboundFile
 from hp_agent.billing.settings import BillingSettings
@@ -70,7 +72,14 @@ async def process_inbox(
             report.files.append({"name": item.name, "result": "quarantined", "error": exc.code})
             log.warning("clearing-house file quarantined: %s", exc.code)
             continue
-        except Exception as exc:  # a bug or the database: keep the file for the next round
+        except (IntegrityError, DataError) as exc:
+            # The database refused what the file says (a constraint): retrying cannot help.
+            clearinghouse.quarantine(item, f"database_refused: {type(exc).__name__}")
+            report.quarantined += 1
+            report.files.append({"name": item.name, "result": "quarantined", "error": "database_refused"})
+            log.warning("clearing-house file quarantined: database_refused")
+            continue
+        except Exception as exc:  # the database unreachable, a bug: keep the file for the next round
             log.error("clearing-house file not processed: %s", type(exc).__name__)
             report.files.append({"name": item.name, "result": "retry", "error": type(exc).__name__})
             continue

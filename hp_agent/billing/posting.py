@@ -109,6 +109,8 @@ async def apply_271(session: AsyncSession, document: str) -> int:
                 EligibilityStatus.ELIGIBLE,
                 EligibilityStatus.INELIGIBLE,
             ):
+                if check.coverage_active:
+                    await _retire_other_actives(session, policy)
                 _verify(policy, check)
     return len(checks)
 
@@ -131,6 +133,23 @@ def _fill(check: EligibilityCheck, b: eligibility.Benefits) -> None:
     if b.sessions_allowed is not None and b.sessions_remaining is not None:
         check.sessions_used = max(b.sessions_allowed - b.sessions_remaining, 0)
     check.response_summary = {"benefit_codes": b.benefit_codes[:40], "plan": b.plan_description}
+
+
+async def _retire_other_actives(session: AsyncSession, policy: InsurancePolicy) -> None:
+    """One active policy per person and priority: a newly verified one replaces the old."""
+    others = await session.execute(
+        select(InsurancePolicy)
+        .where(
+            InsurancePolicy.user_id == policy.user_id,
+            InsurancePolicy.priority == policy.priority,
+            InsurancePolicy.status == PolicyStatus.ACTIVE,
+            InsurancePolicy.id != policy.id,
+        )
+        .with_for_update()
+    )
+    for other in others.scalars():
+        other.status = PolicyStatus.INACTIVE
+    await session.flush()
 
 
 def _verify(policy: InsurancePolicy, check: EligibilityCheck) -> None:

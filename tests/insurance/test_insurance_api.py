@@ -339,3 +339,30 @@ async def test_a_rejected_claim_is_corrected_and_sent_again(
     assert all(problems(doc) == [] for doc in sent)
     r = await client.post(url + "/status", json={"status": "paid"}, headers=w.admin)
     assert r.status_code == 422  # paid follows an 835, never a click
+
+
+async def test_a_newly_verified_policy_replaces_the_active_one(
+    client: httpx.AsyncClient, app_db: Database, owner_db: AsyncSession, house: FileDrop
+) -> None:
+    from tests.insurance.world import policy_body
+
+    w = await build(client, app_db, owner_db)
+    r = await client.post(
+        "/v1/insurance/policies", json=policy_body(w.payer_id, member_id="NEW0002"), headers=w.pat.headers
+    )
+    second = r.json()["id"]
+    for n, policy_id in enumerate((w.policy_id, second)):
+        r = await client.post(f"/v1/insurance/policies/{policy_id}/eligibility", headers=w.admin)
+        assert r.status_code == 202, r.text
+        inquiry = (
+            _outbox(house, "270")[-1] if n == 0 else next(d for d in _outbox(house, "270") if "NEW0002" in d)
+        )
+        trace = next(line for line in inquiry.splitlines() if line.startswith("TRN*1*")).split("*")[2]
+        (house.inbox / f"answer{n}.271").write_text(sample("sample_271.x12", TRACE=trace))
+        r = await client.post("/v1/insurance/clearinghouse/poll", headers=w.admin)
+        assert r.json()["processed"] == 1, r.json()
+    mine = {
+        p["id"]: p["status"]
+        for p in (await client.get("/v1/me/insurance/policies", headers=w.pat.headers)).json()
+    }
+    assert mine == {w.policy_id: "inactive", second: "active"}
