@@ -36,6 +36,11 @@ _MAX_BATCH = 128
 # instructions (AVX2 only: float 356 msg/s, block-int8 210, dynamic int8 433 but batch-dependent;
 # see docs/crisis-engine.md). Block-wise int8 weights only pay off with VNNI.
 DEFAULT_QUANTIZATION: Quantization = "none"
+# The fine-tuned encoder (issue #18), exported by ``python -m crisis_engine.training finetune``.
+# When present it is what ``SentenceEncoder.load()`` runs: the shipped head was fitted on its
+# embeddings. It ships in the package (float16 storage, float32 arithmetic; see
+# ``onnx_export.store_fp16``), so the service never exports or downloads anything for it.
+FINETUNED_ONNX = Path(__file__).resolve().parent / "weights" / "encoder.onnx"
 
 Backend = Literal["auto", "onnx", "torch"]
 FloatArray = NDArray[np.float32]
@@ -123,6 +128,8 @@ class SentenceEncoder:
         backend: Backend = "auto",
         quantization: Quantization = DEFAULT_QUANTIZATION,
         threads: int = 2,
+        onnx_file: Path | None = None,
+        base: bool = False,
     ) -> SentenceEncoder:
         """Load the encoder.
 
@@ -130,13 +137,22 @@ class SentenceEncoder:
         (default: the user cache dir), and falls back to torch if that fails. ``quantization``
         selects the graph ("int8-weights", "int8-dynamic" or "none"); accuracy against the float
         model is checked in tests.
+
+        The shipped fine-tuned graph (``FINETUNED_ONNX``) is used when it exists, unless
+        ``base=True`` (the frozen all-MiniLM-L6-v2, for comparisons and the benchmark), a
+        ``model_dir`` is given, or ``onnx_file`` names another graph. The fine-tuned graph has
+        no torch fallback: a head fitted on it must not silently read the base model's vectors.
         """
+        if onnx_file is None and model_dir is None and not base and FINETUNED_ONNX.exists():
+            onnx_file = FINETUNED_ONNX
         model_dir = model_dir or bundled_model_dir()
         tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         # The shipped tokenizer.json pads/truncates to 128; the model card says 256, and we pad
         # ourselves per bucket.
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        if onnx_file is not None:  # same tokenizer: the fine-tune changes weights, not word pieces
+            return cls(tokenizer, _OnnxRunner(onnx_file, threads), "onnx-finetuned")
         if backend in ("auto", "onnx"):
             try:
                 path = ensure_onnx(model_dir, cache_dir or default_cache_dir(), quantization)
