@@ -24,9 +24,6 @@ from hp_agent.crisis.escalations import EscalationPolicy, current_policy
 from hp_agent.crisis.models import CrisisDetection, CrisisEscalation, EscalationStatus
 from hp_agent.db.session import ANONYMOUS, Principal
 
-# Defaults only; the live policy comes from settings (hp_agent.crisis.escalations).
-ESCALATE_AT = RiskLevel.HIGH
-ACK_DEADLINE = {RiskLevel.HIGH: dt.timedelta(minutes=10), RiskLevel.IMMINENT: dt.timedelta(minutes=3)}
 _ACTIVE = policy_mod.ACTIVE
 _EXCERPT_CHARS = 500
 
@@ -36,10 +33,6 @@ class CrisisOutcome:
     assessment: Assessment
     detection: CrisisDetection | None
     escalation: CrisisEscalation | None
-
-    @property
-    def needs_safety_response(self) -> bool:
-        return self.assessment.level >= RiskLevel.MODERATE
 
 
 def classifier_only_moderate(a: Assessment, context: Context | None = None) -> bool:
