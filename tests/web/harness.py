@@ -15,6 +15,7 @@ from sqlalchemy import select
 from hp_agent.db.session import Database
 from hp_agent.users.models import User, UserRole
 from hp_agent.users.repository import SYSTEM
+from tests import mfa_helpers
 from tests.conftest import LiveServer
 from tests.escalation.conftest import PASSWORD, link, make_user
 
@@ -49,9 +50,10 @@ class Recorder:
             self.ws_received.append(json.loads(payload))
 
     async def _response(self, response: Any) -> None:
-        if response.url.endswith(("/v1/auth/login", "/v1/auth/refresh")) and response.ok:
+        signs_in = ("/v1/auth/login", "/v1/auth/refresh", "/v1/auth/login/mfa")
+        if response.url.endswith(signs_in) and response.ok:
             body = await response.json()
-            self.tokens.update({body["access_token"], body["refresh_token"]})
+            self.tokens.update(body[k] for k in ("access_token", "refresh_token", "mfa_token") if k in body)
 
     def frames(self, kind: str) -> list[dict[str, Any]]:
         return [f for f in self.ws_received if f.get("type") == kind]
@@ -87,6 +89,32 @@ async def sign_in(page: Page, email: str) -> None:
     await page.locator("#signin-email").fill(email)
     await page.locator("#signin-password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
+    await second_step(page, email)
+
+
+_AFTER_PASSWORD = """() => {
+  const shown = (s) => { const e = document.querySelector(s); return !!e && !e.hidden; };
+  if (shown("#mfa-form")) return "code";
+  if (shown("#view-auth")) return null;
+  if (shown("#view-security")) return shown("#mfa-start") ? "enrol" : null;
+  return "in";
+}"""
+
+
+async def second_step(page: Page, email: str) -> None:
+    """What a clinician or admin does after the password: the first time, set up an authenticator
+    (the key read off the screen, codes from pyotp: tests/mfa_helpers.py); later, type its code."""
+    state = await (await page.wait_for_function(_AFTER_PASSWORD)).json_value()
+    if state == "code":
+        await page.locator("#mfa-code").fill(await mfa_helpers.next_code(email))
+        await page.get_by_role("button", name="Continue").click()
+    elif state == "enrol":
+        await page.locator("#mfa-start").click()
+        mfa_helpers.enrolled(email, (await page.locator("#mfa-secret").inner_text()).strip())
+        await page.locator("#mfa-enrol-code").fill(await mfa_helpers.next_code(email))
+        await page.get_by_role("button", name="Turn on").click()
+        await expect(page.locator("#recovery-codes li")).to_have_count(10)
+        await page.locator("#recovery-saved").click()
 
 
 async def start_chat(page: Page, agent_name: str = "Sam") -> None:

@@ -15,7 +15,7 @@ from hp_agent.config import Settings
 from hp_agent.users.admin import create_user_cli
 from tests.conftest import LiveServer
 from tests.escalation.conftest import PASSWORD
-from tests.web.harness import PHONE, new_email, open_client, sign_in, sign_up
+from tests.web.harness import PHONE, new_email, open_client, second_step, sign_in, sign_up
 from tests.web.test_web_screens import screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,6 +60,7 @@ async def test_care_network_in_the_browser(
         await clin.get_by_label("Accepting new patients").check()
         await clin.get_by_label("I agree to the terms of service and the privacy policy").check()
         await clin.get_by_role("button", name="Create my clinician account").click()
+        await second_step(clin, clinician_email)  # a clinician sets up two-step sign-in first
         await expect(clin.get_by_role("heading", name="Escalation queue")).to_be_visible()
         await _nav(clin, "Patients and profile")
         await expect(clin.locator("#clinic-status")).to_have_text(

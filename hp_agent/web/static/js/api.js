@@ -5,7 +5,7 @@
 
 const REFRESH_KEY = "hp.refresh";
 let access = null;
-let who = null; // {id, role}
+let who = null; // {id, role, restricted}: restricted = must set up two-step sign-in first
 let refreshTimer = null;
 let refreshing = null;
 const listeners = { token: new Set(), signedout: new Set() };
@@ -72,7 +72,7 @@ export async function api(path, options = {}) {
 
 function accept(tokens) {
   access = tokens.access_token;
-  who = { id: tokens.user_id, role: tokens.role };
+  who = { id: tokens.user_id, role: tokens.role, restricted: Boolean(tokens.mfa_enrollment_required) };
   sessionStorage.setItem(REFRESH_KEY, tokens.refresh_token);
   clearTimeout(refreshTimer);
   // Renew a minute early so sockets can re-authenticate before the server refuses frames.
@@ -113,9 +113,23 @@ export function refresh() {
   return refreshing;
 }
 
+/** The signed-in user, or {challenge} when the account asks for a second factor (security.js). */
 export async function signIn(email, password) {
-  accept(await api("/v1/auth/login", { method: "POST", body: { email, password }, auth: false }));
+  const body = await api("/v1/auth/login", { method: "POST", body: { email, password }, auth: false });
+  if (body.mfa_required) return { challenge: body.mfa_token };
+  accept(body);
   return who;
+}
+
+/** Second step of sign-in: the challenge with {code} or {recovery_code}. */
+export async function signInSecondStep(challenge, answer) {
+  accept(await api("/v1/auth/login/mfa", { method: "POST", body: { mfa_token: challenge, ...answer }, auth: false }));
+  return who;
+}
+
+/** Two-step sign-in was just turned on: the same session is a full one now. */
+export function markEnrolled() {
+  if (who) who.restricted = false;
 }
 
 export async function signUp(form) {

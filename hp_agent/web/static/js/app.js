@@ -15,6 +15,7 @@ import { initMood, loadChart } from "./mood.js";
 import { enterPlan, initPlan } from "./plan.js";
 import { enterPrivacy } from "./privacy.js";
 import { enterBilling } from "./billing.js";
+import { askSecondFactor, enterSecurity, initSecurity, openEmailedLink } from "./security.js";
 import { enterBook, enterSchedule } from "./schedule.js";
 import { enterConsole, initConsole, stopConsole } from "./therapist.js";
 import { enterThought } from "./thought.js";
@@ -38,6 +39,7 @@ const ENTER = {
   privacy: enterPrivacy,
   billing: enterBilling,
   analytics: enterAnalytics,
+  security: enterSecurity,
   claims: enterClaims,
 };
 
@@ -67,6 +69,12 @@ function signedIn(user, focus = true) {
   const nav = $("#nav");
   nav.hidden = false;
   for (const item of $$("li[data-role]", nav)) item.hidden = item.dataset.role !== user.role;
+  if (user.restricted) {
+    // A clinician or admin without a second factor: only the Security screen until it is set up.
+    for (const item of $$("li[data-role]", nav)) item.hidden = true;
+    show("security", focus);
+    return;
+  }
   if (user.role === "patient") refreshBadge();
   show({ therapist: "console", admin: "admin" }[user.role] || "chat", focus);
 }
@@ -86,7 +94,8 @@ function initAuth() {
     busy(signin, async () => {
       const user = await signIn($("#signin-email").value.trim(), $("#signin-password").value);
       signin.reset();
-      signedIn(user);
+      if (user.challenge) askSecondFactor(user.challenge);
+      else signedIn(user);
     });
   });
   const signup = $("#signup-form");
@@ -123,6 +132,7 @@ async function boot() {
   initCaseload();
   initInbox();
   initAnalytics();
+  initSecurity((user) => signedIn(user));
   for (const button of $$("#nav button[data-view]")) button.addEventListener("click", () => show(button.dataset.view));
   $("#sign-out").addEventListener("click", () => signOut());
   $("#help-now").addEventListener("click", () => helpNow());
@@ -131,6 +141,10 @@ async function boot() {
     $("#main").focus();
   });
   on("signedout", signedOut);
+  // A link from an email (verify the address, reset the password) comes first, also when it is
+  // pasted into a tab that is already open.
+  window.addEventListener("hashchange", () => openEmailedLink(show));
+  if (await openEmailedLink(show)) return;
   // A reload in the same tab: the refresh token in sessionStorage signs the person back in.
   if (await refresh()) signedIn(currentUser(), false);
   else show("auth", false);
