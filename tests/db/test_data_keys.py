@@ -211,3 +211,23 @@ def _keys_of(ring: crypto.KeyRing) -> dict[str, bytes]:
         keys[kid] = base64.urlsafe_b64decode(b64.encode())
     assert ring.current in keys
     return keys
+
+
+def test_the_rewrap_command_runs_against_the_database(
+    settings: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``hp-agent crypto rewrap`` end to end on this run's (committed) database."""
+    from hp_agent import cli
+    from hp_agent.config import Settings, get_settings
+
+    assert isinstance(settings, Settings)
+    assert settings.database_url is not None
+    monkeypatch.setenv("HP_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["crypto", "rewrap"]) == 0
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert "data keys rewrapped under the current service key: 0" in out  # all under the current
+    assert "rows left under the service key (owner without a key): 0" in out
