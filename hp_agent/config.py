@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # on 2 cores: chat at 40 msg/s had a p50 ack of 5.6 s with two, 0.3 s with one). Results are
     # bit-identical for any count; raise it on machines with cores to spare.
     crisis_encoder_threads: int = Field(default=1, ge=1, le=64)
+    # The crisis engine's first stage settles clearly benign messages without the sentence
+    # encoder (issue #15, docs/crisis-engine.md "First stage"). False: every message takes the
+    # full path, for comparisons (load tests beside today's path).
+    crisis_cascade: bool = True
 
     # Auth.
     jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)

@@ -7,6 +7,7 @@ import threading
 import anyio.to_thread
 
 from crisis_engine import Assessment, Context, CrisisDetector
+from crisis_engine.detector import DetectorConfig
 from hp_agent.config import get_settings
 from hp_agent.observability import metrics
 
@@ -22,7 +23,11 @@ def get_detector() -> CrisisDetector:
     if _detector is None:
         with _lock:
             if _detector is None:
-                _detector = CrisisDetector.load(encoder_threads=get_settings().crisis_encoder_threads)
+                settings = get_settings()
+                _detector = CrisisDetector.load(
+                    config=DetectorConfig(cascade=settings.crisis_cascade),
+                    encoder_threads=settings.crisis_encoder_threads,
+                )
     return _detector
 
 

@@ -92,3 +92,18 @@ def test_only_the_scripted_engine_counts_as_service_text() -> None:
     assert not bridge.generates_text
     bridge.config = SimpleNamespace(model_provider=ModelProvider.OLLAMA)  # type: ignore[assignment]
     assert bridge.generates_text
+
+
+def test_hp_crisis_cascade_false_loads_the_full_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hp_agent.config import get_settings
+    from hp_agent.crisis import engine
+
+    monkeypatch.setenv("HP_CRISIS_CASCADE", "false")
+    get_settings.cache_clear()
+    monkeypatch.setattr(engine, "_detector", None)
+    try:
+        det = engine.get_detector()
+        assert det.first_stage is None
+        assert det.assess("had pasta for dinner").stage == "full"
+    finally:
+        get_settings.cache_clear()
