@@ -15,6 +15,7 @@ Only people (role ``patient``) are gated; clinicians and staff use the service f
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -142,6 +143,20 @@ async def effective(
             return Entitlements(plan.code, dict(plan.features), "subscription")
         if status == SubscriptionStatus.PAST_DUE and (grace_ends_at is None or now < grace_ends_at):
             return Entitlements(plan.code, dict(plan.features), "grace")
+    return Entitlements(FREE_PLAN_CODE, await _free_features(session), "free")
+
+
+# The free tier's features change only when the seed does: read at most once a minute per process
+# (most people are on it, and the chat asks on every agent turn).
+_FREE_TTL_SECONDS = 60.0
+_free_cache: tuple[float, dict[str, Any]] | None = None
+
+
+async def _free_features(session: AsyncSession) -> dict[str, Any]:
+    global _free_cache
+    now = time.monotonic()
+    if _free_cache is not None and now - _free_cache[0] < _FREE_TTL_SECONDS:
+        return dict(_free_cache[1])
     free = (
         await session.execute(
             select(SubscriptionPlan.features).where(
@@ -149,7 +164,10 @@ async def effective(
             )
         )
     ).scalar_one_or_none()
-    return Entitlements(FREE_PLAN_CODE, dict(free) if free is not None else dict(FREE_DEFAULTS), "free")
+    features = dict(free) if free is not None else dict(FREE_DEFAULTS)
+    if free is not None:
+        _free_cache = (now, features)
+    return dict(features)
 
 
 async def cheapest_plan_for(session: AsyncSession, feature: str, value: Any = None) -> PlanRef | None:
