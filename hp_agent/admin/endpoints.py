@@ -18,7 +18,6 @@ from hp_agent.care.schemas import ClinicianOut, InvitationIn, InvitationOut, Pra
 from hp_agent.care.views import clinician_out
 from hp_agent.compliance import audit, retention
 from hp_agent.db.session import Principal
-from hp_agent.users.repository import SYSTEM, acting_as
 
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 
@@ -184,15 +183,13 @@ async def archive_announcement(
 @router.get("/retention")
 async def retention_report(admin: Admin, db: DbSession) -> dict[str, dict[str, int]]:
     """Dry run: per category, its retention and how many rows a run would delete now."""
-    async with acting_as(db, SYSTEM):
-        return await retention.run(db, dry_run=True)
+    return await retention.run(db, dry_run=True)
 
 
 @router.post("/retention/run")
 async def retention_run(admin: Admin, db: DbSession) -> dict[str, dict[str, int]]:
     """Apply the retention rules now (the worker also does, hourly); audited with the counts."""
-    async with acting_as(db, SYSTEM):
-        report = await retention.run(db, dry_run=False)
+    report = await retention.run(db, dry_run=False)
     await audit.record(
         db, "admin.retention.run", actor=admin, details={k: v["rows"] for k, v in report.items()}
     )

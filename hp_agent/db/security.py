@@ -476,12 +476,14 @@ def worker_role_statements(app_role: str, worker_role: str) -> list[str]:
 # that migrates), so the API reads no row it could not name itself; search_path is pinned so a
 # caller cannot put its own table or operator in their way; only the application role (and the
 # worker's, which inherits it) may call them.
-def _definer(name: str, params: str, returns: str, body: str, volatility: str = "STABLE") -> tuple[str, str]:
-    """(signature for GRANT, CREATE statement) of a SECURITY DEFINER SQL function."""
+def _definer(
+    name: str, params: str, returns: str, body: str, volatility: str = "STABLE", language: str = "sql"
+) -> tuple[str, str]:
+    """(signature for GRANT, CREATE statement) of a SECURITY DEFINER function."""
     types = ", ".join(p.split()[-1] for p in params.split(", ")) if params else ""
     create = (
         f"CREATE OR REPLACE FUNCTION {name}({params}) RETURNS {returns}\n"
-        f"    LANGUAGE sql {volatility} SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n"
+        f"    LANGUAGE {language} {volatility} SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n"
         f"    $$ {body} $$"
     )
     return f"{name}({types})", create
@@ -557,6 +559,51 @@ DEFINER_FUNCTIONS: list[tuple[str, str]] = [
         "SELECT p.user_id, p.display_name::text FROM public.user_profiles p WHERE p.user_id = ANY(patients)"
         " AND EXISTS (SELECT 1 FROM public.therapeutic_relationships r WHERE r.patient_id = p.user_id"
         " AND r.therapist_id = public.app_current_user_id())",
+    ),
+    # An administrator's retention run from the API (the worker runs the same rules itself): only
+    # the bookkeeping hp_agent/compliance/retention.py names, at least a day old, counted or deleted.
+    _definer(
+        "app_admin_retention",
+        "apply boolean, sessions_days integer, outbox_days integer, exports_days integer",
+        "TABLE(category text, affected bigint)",
+        """DECLARE n bigint;
+    BEGIN
+      IF public.app_current_role() IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'retention is run by an administrator' USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      IF least(sessions_days, outbox_days, exports_days) < 1 THEN
+        RAISE EXCEPTION 'retention keeps rows at least a day' USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      IF apply THEN
+        DELETE FROM public.user_sessions s WHERE s.expires_at < now() - make_interval(days => sessions_days);
+        GET DIAGNOSTICS n = ROW_COUNT;
+      ELSE
+        SELECT count(*) INTO n FROM public.user_sessions s
+        WHERE s.expires_at < now() - make_interval(days => sessions_days);
+      END IF;
+      category := 'expired_sessions'; affected := n; RETURN NEXT;
+      IF apply THEN
+        DELETE FROM public.outbox_events o
+        WHERE o.published_at < now() - make_interval(days => outbox_days);
+        GET DIAGNOSTICS n = ROW_COUNT;
+      ELSE
+        SELECT count(*) INTO n FROM public.outbox_events o
+        WHERE o.published_at < now() - make_interval(days => outbox_days);
+      END IF;
+      category := 'relayed_outbox_events'; affected := n; RETURN NEXT;
+      IF apply THEN
+        DELETE FROM public.data_exports e WHERE e.status IN ('downloaded', 'expired', 'failed')
+          AND e.updated_at < now() - make_interval(days => exports_days);
+        GET DIAGNOSTICS n = ROW_COUNT;
+      ELSE
+        SELECT count(*) INTO n FROM public.data_exports e
+        WHERE e.status IN ('downloaded', 'expired', 'failed')
+          AND e.updated_at < now() - make_interval(days => exports_days);
+      END IF;
+      category := 'finished_exports'; affected := n; RETURN NEXT;
+    END""",
+        "VOLATILE",
+        "plpgsql",
     ),
     # Emailing someone other than the caller: the email is queued with their address, which the
     # caller never sees (true when queued, NULL for a deleted account or a repeated key).

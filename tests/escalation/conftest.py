@@ -24,7 +24,7 @@ from hp_agent.care.models import (
 )
 from hp_agent.config import Settings
 from hp_agent.db.session import Database, Principal
-from hp_agent.db.urls import app_database_url
+from hp_agent.db.urls import worker_database_url
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests import mfa_helpers
@@ -60,8 +60,9 @@ def _fast_hashes() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 async def live_db(settings: Settings, seeded: None) -> AsyncIterator[Database]:
-    """The application role on the run's database; what it writes is committed."""
-    db = Database(app_database_url(settings), pool_size=5, max_overflow=10)
+    """The worker's role on the run's database (what it writes is committed): the tests' worker
+    runs on it, and so does their set-up as the system actor, which only that role may be."""
+    db = Database(worker_database_url(settings), pool_size=5, max_overflow=10)
     yield db
     await db.dispose()
 
