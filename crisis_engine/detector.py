@@ -1,7 +1,9 @@
 """CrisisDetector: the public entry point of the engine.
 
-Pipeline per message: normalise -> keyword signal -> classifier (sentence encoder + head) ->
-fusion -> rule floors -> conversation context -> explanation.
+Pipeline per message: normalise -> keyword signal -> first stage (``cascade.py``: a clearly
+benign message in a quiet conversation is settled at NONE here, without the encoder) ->
+classifier (sentence encoder + head) -> fusion -> rule floors -> conversation context ->
+explanation.
 
 Interfaces this module relies on (owned by the classifier work, agreed through the files):
 - ``encoder.SentenceEncoder.load()``, ``.encode(texts) -> ndarray (n, 384)``, ``.token_counts``;
