@@ -443,6 +443,7 @@ async def complete_login(
         user is None
         or user.status != UserStatus.active
         or user.role == UserRole.system
+        or (user.locked_until is not None and user.locked_until > now)  # an operator's lock since
         or not hmac.compare_digest(_password_mark(user), mark)
     ):
         return Rejected(Unauthorized(BAD_CHALLENGE, code="mfa_challenge_invalid"))

@@ -243,3 +243,23 @@ async def test_a_patient_may_turn_it_on_and_is_then_asked_for_a_code(
     # Enrolling again while on: refused, nothing replaced.
     r = await client.post("/v1/auth/mfa/totp", headers=bearer(tokens))
     assert r.status_code == 409
+
+
+async def test_sockets_refuse_a_restricted_session(
+    client: httpx.AsyncClient, app_db: Database, settings: Settings
+) -> None:
+    """The sockets authenticate through the same check: a clinician who has not enrolled is
+    refused there too (as ``Unauthorized``, which every socket closes on), until they enrol."""
+    from hp_agent.auth.dependencies import MfaEnrollmentRequired, authenticate_token
+    from hp_agent.errors import Unauthorized
+
+    _, email = await clinician(app_db)
+    tokens = await password_step(client, email)
+    async with app_db.unit_of_work() as session:
+        with pytest.raises(MfaEnrollmentRequired) as refused:
+            await authenticate_token(session, tokens["access_token"], settings)
+    assert isinstance(refused.value, Unauthorized)
+    await mfa_helpers.enrol(client, email, tokens["access_token"])
+    async with app_db.unit_of_work() as session:
+        principal = await authenticate_token(session, tokens["access_token"], settings)
+    assert principal.role == "therapist"
