@@ -39,7 +39,15 @@ from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Table, delete,
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, Mapper, Session, UOWTransaction, attributes, mapped_column
+from sqlalchemy.orm import (
+    Mapped,
+    Mapper,
+    Session,
+    SessionTransaction,
+    UOWTransaction,
+    attributes,
+    mapped_column,
+)
 from sqlalchemy.orm.base import instance_state
 
 from hp_agent.db import crypto
@@ -271,16 +279,21 @@ def _may_create(principal: Principal | None, user_id: uuid.UUID) -> bool:
     return principal is not None and (principal.role == "system" or principal.user_id == user_id)
 
 
+# Keys this session's transaction created (not committed yet). Only committed keys go into the
+# cache for writes: a key whose row a rollback removed must never encrypt anything. After a
+# savepoint rolls back, a key created in it may be gone too, so they are looked up again (UNSURE).
 _NEW = "hp_new_data_keys"
+_UNSURE = "hp_new_data_keys_unsure"
 
 
 def keys_for(session: Session, subjects: set[uuid.UUID]) -> dict[uuid.UUID, crypto.DataKey]:
     """The data key of each subject that has or may now get one (synchronous: flush time)."""
     found: dict[uuid.UUID, crypto.DataKey] = {}
     created: dict[uuid.UUID, crypto.DataKey] = session.info.setdefault(_NEW, {})
+    trusted = {} if session.info.get(_UNSURE) else created
     missing = set()
     for s in subjects:
-        key = created.get(s) or _cached(_by_subject, s)
+        key = trusted.get(s) or _cached(_by_subject, s)
         if key is not None:
             found[s] = key
         else:
@@ -293,9 +306,10 @@ def keys_for(session: Session, subjects: set[uuid.UUID]) -> dict[uuid.UUID, cryp
             _KEYS.c.user_id.in_(missing)
         )
     ).all()
+    mine = {k.id for k in created.values()}
     for r in rows:
         key = unwrap(r.id, r.user_id, r.service_key_id, r.wrapped_key)
-        _remember(key, for_writes=True)
+        _remember(key, for_writes=r.id not in mine)  # this transaction's own row: not committed
         found[r.user_id] = key
     principal = session.info.get("principal")
     if principal is not None and principal.role == "system":
@@ -407,21 +421,30 @@ def _after_flush_postexec(session: Session, flush_context: UOWTransaction) -> No
         attributes.set_committed_value(obj, col, value)
 
 
-def _after_commit(session: Session) -> None:
-    for key in session.info.pop(_NEW, {}).values():
-        _remember(key, for_writes=True)
+def _forget_transaction(session: Session) -> None:
+    # A committed key is cached for writes when next read from the table, never from here: a
+    # savepoint may have removed its row without this session knowing which.
+    for name in (_NEW, _UNSURE, _RESTORE):
+        session.info.pop(name, None)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_NEW, None)
-    session.info.pop(_RESTORE, None)
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested or transaction.parent is not None:
+        return  # a savepoint's end: the session's transaction goes on
+    _forget_transaction(session)
+
+
+def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.nested:
+        session.info[_UNSURE] = True
+        session.info.pop(_RESTORE, None)
 
 
 _HOOKS: dict[str, Callable[..., Any]] = {
     "before_flush": _before_flush,
     "after_flush_postexec": _after_flush_postexec,
-    "after_commit": _after_commit,
-    "after_rollback": _after_rollback,
+    "after_transaction_end": _after_transaction_end,
+    "after_soft_rollback": _after_soft_rollback,
 }
 
 

@@ -231,3 +231,43 @@ def test_the_rewrap_command_runs_against_the_database(
     out = capsys.readouterr().out
     assert "data keys rewrapped under the current service key: 0" in out  # all under the current
     assert "rows left under the service key (owner without a key): 0" in out
+
+
+async def test_a_key_whose_transaction_rolls_back_is_never_used(
+    client: object, app_db: Database, owner_db: AsyncSession
+) -> None:
+    """A key created in a transaction that rolls back is gone: it is not cached for writes (even
+    after a savepoint rollback made the session look it up again), and the next write makes and
+    uses a key that exists."""
+    from tests.journal.people import patient
+
+    pat = await patient(client)  # type: ignore[arg-type]
+    me = Principal(pat.id, "patient")
+    today = dt.date.today()
+    lost: list[crypto.DataKey] = []
+
+    async def fails() -> None:
+        async with app_db.unit_of_work(me) as session:
+            async with session.begin_nested():  # released: the key's row is in the transaction
+                session.add(MoodEntry(user_id=pat.id, entry_date=today, mood=3, note="first"))
+                await session.flush()
+            lost.append(session.info["hp_new_data_keys"][pat.id])
+            savepoint = await session.begin_nested()  # an unrelated savepoint rolls back
+            await savepoint.rollback()
+            yesterday = today - dt.timedelta(days=1)
+            session.add(MoodEntry(user_id=pat.id, entry_date=yesterday, mood=4, note="x"))
+            await session.flush()  # reads the (uncommitted) key row again
+            raise RuntimeError("the unit of work fails")
+
+    with pytest.raises(RuntimeError, match="the unit of work fails"):
+        await fails()
+    cached = data_keys._cached(data_keys._by_subject, pat.id)
+    assert cached is None or cached.id != lost[0].id
+    async with app_db.unit_of_work(me) as session:
+        entry = MoodEntry(user_id=pat.id, entry_date=today, mood=4, note="second")
+        session.add(entry)
+        await session.flush()
+        entry_id = entry.id
+    [(key_id, _, _)] = await _key_rows(owner_db, pat.id)
+    assert key_id != lost[0].id
+    assert crypto.data_key_id(await _raw(owner_db, entry_id)) == key_id
