@@ -118,6 +118,19 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reset_mfa(args: argparse.Namespace) -> int:
+    from hp_agent.auth.mfa_operator import reset_mfa_cli
+
+    settings = resolve_servers(get_settings(), redis=False)
+    try:
+        removed = asyncio.run(reset_mfa_cli(settings, args.email))
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("second factor removed; set up again at the next sign-in" if removed else "no second factor")
+    return 0
+
+
 def _exit_on_sigterm() -> None:
     """SIGTERM becomes SystemExit, so ``finally`` blocks and atexit run.
 
@@ -343,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     cu.add_argument("--role", choices=["patient", "therapist", "admin"], default="patient")
     cu.add_argument("--password", help="prefer HP_NEW_USER_PASSWORD or the prompt: argv is visible to others")
     cu.set_defaults(func=cmd_create_user)
+
+    rm = sub.add_parser("reset-mfa", help="turn off an account's second factor (lost phone and codes)")
+    rm.add_argument("--email", required=True)
+    rm.set_defaults(func=cmd_reset_mfa)
     return parser
 
 
