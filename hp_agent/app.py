@@ -49,17 +49,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         from hp_agent.db.urls import worker_database_url
 
         data_keys.configure_loader(worker_database_url(settings))  # reads people's data keys
+        from hp_agent.app_state import AppState
         from hp_agent.events.worker import start_events
 
-        events = await start_events(app, settings)
+        events = await start_events(app.state.db, settings)
+        app.state.hp = AppState.build(settings, app.state.db, events)
         try:
             yield
         finally:
             # uvicorn has stopped accepting, closed the sockets with 1012 and waited for their
             # in-flight frames; what they wrote to the outbox is published before the relay stops.
             if events.worker is not None:  # with the worker's own connections (worker role)
-                await flush_outbox(events.worker.db, app.state.redis, settings)
-            await events.close()
+                await flush_outbox(events.worker.db, events.redis, settings)
+            await app.state.hp.close()
             if owned:
                 await app.state.db.dispose()
             metrics.process_exiting()

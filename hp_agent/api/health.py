@@ -38,7 +38,9 @@ async def _database(db: Database) -> None:
 
 
 async def _redis(request: Request, settings: Settings) -> None:
-    client = getattr(request.app.state, "redis", None)
+    # Without the lifespan (an app under a bare ASGI transport) there is no state and no broker.
+    hp = getattr(request.app.state, "hp", None)
+    client = hp.redis if hp is not None else None
     if client is not None:
         await client.ping()
         return

@@ -150,19 +150,3 @@ class RemoteFanout:
                 task.cancel()
         with contextlib.suppress(Exception):
             await self.pubsub.aclose()
-
-
-def hub_of(state: Any) -> SessionHub:
-    """The app's hub, created on first use (``app.state`` is per application instance).
-
-    With Redis (``app.state.redis``, set by the lifespan when ``HP_REDIS_URL`` is configured) it
-    fans out across processes as well.
-    """
-    hub = getattr(state, "chat_hub", None)
-    redis = getattr(state, "redis", None)
-    if hub is None or (hub.remote is not None and hub.remote.redis is not redis):
-        settings = getattr(state, "settings", None)
-        prefix = getattr(settings, "redis_prefix", "hp")
-        hub = SessionHub(RemoteFanout(redis, prefix) if redis is not None else None)
-        state.chat_hub = hub
-    return hub

@@ -85,15 +85,3 @@ class UserRelay:
 
 async def _send(receiver: Receiver, frame: dict[str, Any]) -> None:
     await receiver.send(frame)
-
-
-def relay_of(state: Any) -> UserRelay | None:
-    """The process's relay when the app has Redis (``app.state.redis``), else None."""
-    redis = getattr(state, "redis", None)
-    if redis is None:
-        return None
-    relay = getattr(state, "chat_relay", None)
-    if relay is None or relay.redis is not redis:
-        relay = UserRelay(redis)
-        state.chat_relay = relay
-    return relay

@@ -21,15 +21,16 @@ from fastapi import APIRouter, WebSocket
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from hp_agent.agents.models import AIAgentConfiguration
+from hp_agent.app_state import state_of
 from hp_agent.chat import protocol as p
 from hp_agent.chat import replies, service
 from hp_agent.chat.agent_bridge import AgentBridge
 from hp_agent.chat.conversation import Conversation
 from hp_agent.chat.frames import message_frame
-from hp_agent.chat.hub import SessionHub, hub_of
+from hp_agent.chat.hub import SessionHub
 from hp_agent.chat.models import ChatMessage
 from hp_agent.chat.ratelimit import TokenBucket
-from hp_agent.chat.relay import relay_of, reminder_id
+from hp_agent.chat.relay import reminder_id
 from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.compliance import audit
 from hp_agent.crisis import gateway as crisis
@@ -52,7 +53,7 @@ async def chat_socket(websocket: WebSocket) -> None:
 class ChatConnection(AuthenticatedSocket):
     def __init__(self, ws: WebSocket) -> None:
         super().__init__(ws, p.parse_frame)
-        self.hub: SessionHub = hub_of(ws.app.state)
+        self.hub: SessionHub = state_of(ws.app).chat_hub
         self.chat_id: uuid.UUID | None = None
         self.agent = AgentBridge(self.settings)
         self._convo: Conversation | None = None  # recent turns this socket knows (conversation.py)
@@ -133,7 +134,7 @@ class ChatConnection(AuthenticatedSocket):
                 "heartbeat_seconds": HEARTBEAT_SECONDS,
             }
         )
-        relay = relay_of(self.ws.app.state)
+        relay = state_of(self.ws.app).chat_relay
         if relay is not None and self.principal.user_id is not None:
             try:
                 await relay.add(self.principal.user_id, self)

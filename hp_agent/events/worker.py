@@ -14,9 +14,9 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis.asyncio as aioredis
-from fastapi import FastAPI
 from redis.exceptions import RedisError
 
 from hp_agent.analytics import tasks as analytics_tasks
@@ -166,40 +166,40 @@ async def run_worker(settings: Settings) -> None:
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class Events:
-    app: FastAPI
+    therapist_hub: TherapistHub = field(default_factory=TherapistHub)
+    redis: aioredis.Redis | None = None  # None without a broker
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     worker: Worker | None = None
     fanout: FanoutConsumer | None = None
     worker_db: Database | None = None  # the in-process worker's own connections (worker role)
 
-    async def close(self) -> None:
+    async def close(self, chat_remote: Any = None) -> None:
+        """Stop everything; ``chat_remote`` is the chat's pub/sub connection (chat/hub.py),
+        closed before the Redis client it uses."""
         self.stop.set()
         if self.worker is not None:
             await self.worker.close()
         if self.worker_db is not None:
             await self.worker_db.dispose()
-        hub = getattr(self.app.state, "chat_hub", None)
-        if hub is not None and hub.remote is not None:
-            await hub.remote.close()  # the chat's pub/sub connection (hp_agent/chat/hub.py)
+        if chat_remote is not None:
+            await chat_remote.close()
         if self.tasks:
             # Let the fan-out loop leave on its own (it removes its consumer group), then insist.
             _done, pending = await asyncio.wait(self.tasks, timeout=2.0)
             for t in pending:
                 t.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
-        redis = getattr(self.app.state, "redis", None)
-        if redis is not None:
+        if self.redis is not None:
             with contextlib.suppress(Exception):
-                await redis.aclose()
+                await self.redis.aclose()
 
 
-def _worker_database(app: FastAPI, settings: Settings, events: Events) -> Database:
+def _worker_database(db: Database, settings: Settings, events: Events) -> Database:
     """The in-process worker connects as the worker role, like ``hp-agent worker`` (the API's
     role cannot act as the system actor on content tables). An app given its database (tests)
     without a URL keeps using that one."""
     if settings.database_url is None:
-        db: Database = app.state.db
         return db
     from hp_agent.db.urls import worker_database_url
 
@@ -207,19 +207,16 @@ def _worker_database(app: FastAPI, settings: Settings, events: Events) -> Databa
     return events.worker_db
 
 
-async def start_events(app: FastAPI, settings: Settings) -> Events:
+async def start_events(db: Database, settings: Settings) -> Events:
+    """The API process's events machinery (the lifespan puts it in ``AppState``)."""
     esc.configure(settings)
-    app.state.hub = TherapistHub()
-    app.state.redis = None
-    events = Events(app)
+    events = Events()
     if settings.redis_url is None:
         return events  # no broker: sockets still get their backfill from PostgreSQL
-    app.state.redis = streams.client(settings.redis_url)
-    events.fanout = FanoutConsumer(app.state.redis, settings, app.state.hub)
-    app.state.fanout = events.fanout
+    events.redis = streams.client(settings.redis_url)
+    events.fanout = FanoutConsumer(events.redis, settings, events.therapist_hub)
     events.tasks.append(asyncio.create_task(events.fanout.run(events.stop), name="fanout"))
     if settings.worker_in_process:
-        events.worker = Worker(_worker_database(app, settings, events), app.state.redis, settings)
+        events.worker = Worker(_worker_database(db, settings, events), events.redis, settings)
         events.worker.start()
-        app.state.worker = events.worker
     return events

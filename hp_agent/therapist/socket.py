@@ -35,6 +35,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from redis.exceptions import RedisError
 
 from hp_agent.api.textcheck import BadText, loads_checked
+from hp_agent.app_state import state_of
 from hp_agent.auth.security import InvalidToken, decode_access_token
 from hp_agent.chat import socket_auth
 from hp_agent.chat.protocol import Close
@@ -153,7 +154,7 @@ async def _queue(db: Database, principal: Principal) -> list[dict[str, Any]]:
 async def _presence(ws: WebSocket, settings: Settings, therapist_id: uuid.UUID, state: _Session) -> None:
     """Tell the notifier worker this clinician is looking (so it does not also email them);
     never for a socket whose sign-in is gone or whose token has expired."""
-    redis = getattr(ws.app.state, "redis", None)
+    redis = state_of(ws.app).redis
     if redis is None:
         return
     key = streams.presence_key(settings, therapist_id)
@@ -251,7 +252,7 @@ async def _close_signed_out(ws: WebSocket, sink: SocketSink) -> None:
 async def therapist_socket(ws: WebSocket) -> None:
     db: Database = ws.app.state.db
     settings: Settings = ws.app.state.settings
-    hub: TherapistHub | None = getattr(ws.app.state, "hub", None)
+    hub: TherapistHub | None = state_of(ws.app).therapist_hub
     state = await _authenticate(ws, db, settings)
     if state is None:
         return
@@ -307,7 +308,7 @@ async def therapist_socket(ws: WebSocket) -> None:
         watch.cancel()
         # Wait for the presence writer to stop, so its last SET cannot land after the DELETE.
         await asyncio.gather(presence, return_exceptions=True)
-        redis = getattr(ws.app.state, "redis", None)
+        redis = state_of(ws.app).redis
         if redis is not None and (hub is None or not hub.connected(principal.user_id)):
             with contextlib.suppress(RedisError, OSError):
                 await redis.delete(streams.presence_key(settings, principal.user_id))

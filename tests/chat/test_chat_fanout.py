@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from hp_agent.app_state import state_of
 from hp_agent.config import Settings
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("seeded", "keyword_engine")
 
 @pytest.fixture
 def second_instance(live_server: LiveServer, settings: Settings) -> Iterator[LiveServer]:
-    if getattr(live_server.app.state, "redis", None) is None:
+    if state_of(live_server.app).redis is None:
         pytest.skip("the app runs without Redis (no cross-instance fan-out)")
     other = LiveServer(settings)
     other.start()

@@ -8,6 +8,7 @@ import json
 import pytest
 import redis.asyncio as aioredis
 
+from hp_agent.app_state import state_of
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("seeded", "keyword_engine")
 async def test_chat_relayed_reminder_is_stored_once_and_replayed(
     live_server: LiveServer, redis_url: str
 ) -> None:
-    if getattr(live_server.app.state, "redis", None) is None:
+    if state_of(live_server.app).redis is None:
         pytest.skip("the app runs without Redis (no events lifespan)")
     user = await new_user(live_server.http_url)
     phone = await Chat.connect(live_server.ws_url, user["access_token"])

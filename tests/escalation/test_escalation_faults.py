@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hp_agent.admin.models import Notification, NotificationCategory
+from hp_agent.app_state import state_of
 from hp_agent.care.models import ClinicianOnCallShift, OnCallTier
 from hp_agent.compliance.models import AuditLog
 from hp_agent.config import Settings
@@ -101,7 +102,9 @@ async def test_escalation_redis_down_then_back_delivers_from_outbox(
             server.ws_url, await token_for(server.http_url, therapist, live_db)
         )
         # The event belongs to the server's loop (another thread): poll it.
-        while not server.app.state.fanout.consumer.ready.is_set():  # noqa: ASYNC110
+        fanout = state_of(server.app).events.fanout
+        assert fanout is not None
+        while not fanout.consumer.ready.is_set():  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
         proxy.stop()  # Redis is now unreachable for the API and the worker
