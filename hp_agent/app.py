@@ -14,11 +14,11 @@ from hp_agent import __version__
 from hp_agent.api import errors
 from hp_agent.api.guard import EdgeGuard
 from hp_agent.api.limits import BodySizeLimit
-from hp_agent.api.routers import all_routers
 from hp_agent.config import Settings, get_settings
 from hp_agent.db.session import Database
 from hp_agent.observability import metrics
 from hp_agent.observability.middleware import Observability
+from hp_agent.routers import all_routers
 from hp_agent.web import install as install_web_client
 
 log = logging.getLogger("hp_agent.app")

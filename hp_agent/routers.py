@@ -1,4 +1,4 @@
-"""Every router the service mounts, in one list."""
+"""Every router the service mounts, in one list (next to the app factory that mounts them)."""
 
 from __future__ import annotations
 
