@@ -98,7 +98,8 @@ class PaymentProvider(Protocol):
 
     async def ensure_price(self, price: Price) -> str: ...
 
-    async def create_customer(self, email: str, user_ref: str) -> str: ...
+    async def create_customer(self, user_ref: str) -> str:
+        """A customer known only by an opaque reference (no name, email or address)."""
 
     async def attach_card(self, customer_id: str, payment_method: str) -> Card: ...
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from decimal import Decimal
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.config import Settings
@@ -36,6 +36,7 @@ from hp_agent.subscriptions.models import (
 from hp_agent.subscriptions.provider import Card, PaymentProvider, Price, ProviderError, ProviderInvoice
 from hp_agent.users.repository import SYSTEM, acting_as
 
+_ALREADY = "You already have a subscription; change its plan instead."
 OPEN = (
     SubscriptionStatus.TRIALING,
     SubscriptionStatus.ACTIVE,
@@ -66,7 +67,12 @@ def price_of(plan: SubscriptionPlan) -> Price:
 
 
 async def price_id(provider: PaymentProvider, plan: SubscriptionPlan) -> str:
-    return plan.processor_price_id or await provider.ensure_price(price_of(plan))
+    if plan.processor_price_id:
+        return plan.processor_price_id
+    try:
+        return await provider.ensure_price(price_of(plan))
+    except ProviderError as exc:
+        raise _refused(exc) from None
 
 
 async def sync_prices(session: AsyncSession, provider: PaymentProvider) -> int:
@@ -147,7 +153,7 @@ async def _customer_id(session: AsyncSession, provider: PaymentProvider, user_id
     if known is not None:
         return known
     try:
-        return await provider.create_customer("", str(user_id))
+        return await provider.create_customer(str(user_id))
     except ProviderError as exc:
         raise _refused(exc) from None
 
@@ -270,7 +276,7 @@ async def checkout(
     if not plan.is_public:
         raise NotFound("No such plan.", code="plan_not_found")
     if await current(session, user_id, lock=True) is not None:
-        raise Conflict("You already have a subscription; change its plan instead.", code="already_subscribed")
+        raise Conflict(_ALREADY, code="already_subscribed")
     had = (
         await session.execute(select(UserSubscription.id).where(UserSubscription.user_id == user_id).limit(1))
     ).first() is not None
@@ -294,7 +300,6 @@ async def checkout(
         with contextlib.suppress(ProviderError):
             await provider.cancel_now(psub.id)
         raise HPError("The card was declined.", 402, code="card_declined")
-    method = await _store_card(session, user_id, customer, card)
     sub = UserSubscription(
         user_id=user_id,
         plan_id=plan.id,
@@ -302,14 +307,24 @@ async def checkout(
         processor=PaymentProcessor.STRIPE,
         processor_subscription_id=psub.id,
         processor_customer_id=customer,
-        default_payment_method_id=method.id,
         unit_amount=plan.amount,
         currency=plan.currency,
         billing_interval=plan.billing_interval,
     )
     records.copy_periods(sub, psub)
-    session.add(sub)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            method = await _store_card(session, user_id, customer, card)
+            sub.default_payment_method_id = method.id
+            session.add(sub)
+            await session.flush()
+    except IntegrityError:
+        # Another checkout of this person's committed first (one open subscription and one
+        # default card each): the processor's second subscription is cancelled so they are never
+        # charged twice.
+        with contextlib.suppress(ProviderError):
+            await provider.cancel_now(psub.id)
+        raise Conflict(_ALREADY, code="already_subscribed") from None
     records.add_event(
         session,
         sub,
@@ -428,7 +443,3 @@ async def update_card(
         await dunning.apply_invoice(session, sub, pinv, settings)
     await session.flush()
     return method, sub
-
-
-def amount_str(value: Decimal) -> str:
-    return f"{value:.2f}"

@@ -88,10 +88,14 @@ class StripeProvider:
             "interval_count": count,
             "product": {"name": price.name},
         }
-        await self._call(self.v1.plans.create, params=params)
+        try:
+            await self._call(self.v1.plans.create, params=params)
+        except ProviderError:
+            # Created meanwhile by a concurrent checkout: it exists now, or the error stands.
+            await self._call(self.v1.plans.retrieve, plan_id)
         return plan_id
 
-    async def create_customer(self, email: str, user_ref: str) -> str:
+    async def create_customer(self, user_ref: str) -> str:
         # No name or address: the processor needs neither to charge a saved card.
         customer = await self._call(self.v1.customers.create, params={"metadata": {"user_ref": user_ref}})
         return str(customer.id)

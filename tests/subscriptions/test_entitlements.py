@@ -11,11 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.care.models import RelationshipStatus, TherapeuticRelationship
+from hp_agent.config import Settings
 from hp_agent.crisis.models import CrisisEscalation
-from hp_agent.db.session import Database
+from hp_agent.db.session import Database, Principal
+from hp_agent.db.urls import app_database_url
 from hp_agent.subscriptions import entitlements as ent
 from hp_agent.subscriptions.models import (
     BillingInterval,
@@ -29,7 +32,7 @@ from hp_agent.users.repository import SYSTEM
 from tests.api.auth_helpers import bearer, signed_in
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
-from tests.escalation.conftest import TherapistSocket, link, make_user, token_for
+from tests.escalation.conftest import TherapistSocket, make_user, token_for
 
 CRISIS = "I am going to kill myself tonight, I have the pills ready"
 
@@ -236,10 +239,33 @@ async def test_agents_and_daily_replies_follow_the_plan_but_crisis_turns_never_d
             select(func.count()).select_from(CrisisEscalation).where(CrisisEscalation.user_id == user_id)
         )
         assert n == 1
+        # The run's database is shared: the test's own plan goes (the seed test counts plans).
+        await s.execute(delete(UserSubscription).where(UserSubscription.user_id == user_id))
+        await s.execute(delete(SubscriptionPlan).where(SubscriptionPlan.code == code))
+
+
+async def _link_as_patient(settings: Settings, patient: uuid.UUID, therapist: uuid.UUID) -> None:
+    """An active relationship, made by the patient (as the app does: only they may activate it)."""
+    now = dt.datetime.now(dt.UTC)
+    db = Database(app_database_url(settings), pool_size=1, max_overflow=0)
+    try:
+        async with db.unit_of_work(Principal(patient, "patient")) as s:
+            s.add(
+                TherapeuticRelationship(
+                    patient_id=patient,
+                    therapist_id=therapist,
+                    status=RelationshipStatus.active,
+                    is_primary=True,
+                    patient_consented_at=now,
+                    started_at=now,
+                )
+            )
+    finally:
+        await db.dispose()
 
 
 async def test_lapsed_subscription_still_gets_crisis_flow_and_therapist_escalation(
-    esc_server: LiveServer, live_db: Database, worker: Any
+    esc_server: LiveServer, live_db: Database, worker: Any, settings: Settings
 ) -> None:
     tokens = await new_user(esc_server.http_url)
     patient = uuid.UUID(tokens["user_id"])
@@ -250,7 +276,7 @@ async def test_lapsed_subscription_still_gets_crisis_flow_and_therapist_escalati
     assert billing["subscription"]["status"] == "canceled"
     assert billing["entitlements"]["plan_code"] == "free"
     therapist = await make_user(live_db, UserRole.therapist, prefix="th")
-    await link(live_db, patient, therapist)
+    await _link_as_patient(settings, patient, therapist)
     console = await TherapistSocket.connect(
         esc_server.ws_url, await token_for(esc_server.http_url, therapist, live_db)
     )
