@@ -29,6 +29,7 @@ from hp_agent.subscriptions.provider import (
 )
 
 T = TypeVar("T")
+API_VERSION = "2024-06-20"
 _INTERVALS = {"month": ("month", 1), "quarter": ("month", 3), "year": ("year", 1)}
 
 
@@ -55,7 +56,15 @@ class StripeProvider:
 
     def __init__(self, api_key: str, *, api_base: str | None = None, legacy: bool = False) -> None:
         bases = {"api": api_base} if api_base else {}
-        self.client = stripe.StripeClient(api_key, base_addresses=bases, max_network_retries=2)  # type: ignore[arg-type]
+        # Pinned: the fields read here (an invoice's payment_intent and subscription, a
+        # subscription's current period) are where this version keeps them; newer versions moved
+        # them. Webhook endpoints should use the same version (docs/billing.md).
+        self.client = stripe.StripeClient(
+            api_key,
+            base_addresses=bases,  # type: ignore[arg-type]
+            max_network_retries=2,
+            stripe_version=API_VERSION,
+        )
         self.v1 = self.client.v1
         self.legacy = legacy
 
