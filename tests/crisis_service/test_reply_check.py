@@ -101,6 +101,8 @@ def test_hp_crisis_cascade_false_loads_the_full_path(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("HP_CRISIS_CASCADE", "false")
     get_settings.cache_clear()
     monkeypatch.setattr(engine, "_detector", None)
+    # Any other module-level detector state is put back too (a lexicon overlay keeps its base).
+    monkeypatch.setattr(engine, "_base", None, raising=False)
     try:
         det = engine.get_detector()
         assert det.first_stage is None
