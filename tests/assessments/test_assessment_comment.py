@@ -40,7 +40,7 @@ async def test_comment_is_stored_encrypted_and_returned(
 
     raw = await _raw_comment(owner_db, body["id"])
     assert raw is not None
-    assert raw.startswith(b"v1")  # the AES-GCM envelope, key id inside
+    assert raw.startswith(b"v2")  # the AES-GCM envelope under the person's data key, its id inside
     assert b"Imogen" not in raw
 
     one = (await client.get(f"/v1/assessments/{body['id']}", headers=me.headers)).json()

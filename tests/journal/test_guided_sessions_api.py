@@ -243,7 +243,7 @@ async def test_answers_are_encrypted_at_rest(client: httpx.AsyncClient, owner_db
     raw = (
         await owner_db.execute(text("SELECT answers FROM guided_sessions WHERE id = :i"), {"i": sid})
     ).scalar_one()
-    assert raw.startswith(b"v1")
+    assert raw.startswith(b"v2")  # under the person's data key (docs/privacy.md, "Data keys")
     assert b"Marmalade" not in raw
 
 
