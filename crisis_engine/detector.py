@@ -195,6 +195,12 @@ class CrisisDetector:
                 )
         return cls(scorer, model, config, first)
 
+    def with_lexicon(self, lexicon: Lexicon) -> CrisisDetector:
+        """This detector with another lexicon: the classifier, first stage and config are shared
+        (nothing is reloaded), only the keyword scorer is built anew. The service uses it to
+        layer its database entries over the packaged lexicon while it runs."""
+        return type(self)(KeywordScorer.load(lexicon), self._model, self.config, self._first)
+
     @property
     def uses_classifier(self) -> bool:
         return self._model is not None

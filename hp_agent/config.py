@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # encoder (issue #15, docs/crisis-engine.md "First stage"). False: every message takes the
     # full path, for comparisons (load tests beside today's path).
     crisis_cascade: bool = True
+    # How often (at most) a process checks crisis_keywords for admins' changes to the lexicon and
+    # layers them over the packaged one (hp_agent/crisis/lexicon_overlay.py). 0: at every screening.
+    crisis_lexicon_refresh_seconds: float = Field(default=5.0, ge=0, le=3600)
 
     # Auth.
     jwt_secret: SecretStr = SecretStr(_DEV_JWT_SECRET)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict
 
-from hp_agent.admin import announcements, crisis_lines, operations
+from hp_agent.admin import announcements, crisis_lines, lexicon, operations
 from hp_agent.admin.models import AnnouncementStatus
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import require_role
@@ -17,6 +17,7 @@ from hp_agent.care import clinicians, routing
 from hp_agent.care.schemas import ClinicianOut, InvitationIn, InvitationOut, PracticeIn, PracticeOut
 from hp_agent.care.views import clinician_out
 from hp_agent.compliance import audit, retention
+from hp_agent.crisis.enums import Category
 from hp_agent.db.session import Principal
 
 Admin = Annotated[Principal, Depends(require_role("admin"))]
@@ -120,6 +121,31 @@ async def user_status(
 ) -> operations.UserAdminOut:
     """Lock or suspend an account (or reactivate it); its sign-ins stop at once."""
     return await operations.set_user_status(db, admin, user_id, body)
+
+
+@router.get("/lexicon", response_model=list[lexicon.EntryOut])
+async def list_lexicon_entries(
+    admin: Admin,
+    db: DbSession,
+    category: Category | None = None,
+    enabled: bool | None = None,
+) -> list[lexicon.EntryOut]:
+    """The crisis lexicon's database entries (the packaged lexicon is not listed)."""
+    return await lexicon.list_entries(db, category, enabled)
+
+
+@router.post("/lexicon", response_model=lexicon.EntryOut, status_code=status.HTTP_201_CREATED)
+async def create_lexicon_entry(body: lexicon.EntryIn, admin: Admin, db: DbSession) -> lexicon.EntryOut:
+    """Screenings use it within ``HP_CRISIS_LEXICON_REFRESH_SECONDS``, no restart needed."""
+    return await lexicon.create(db, admin, body)
+
+
+@router.patch("/lexicon/{entry_id}", response_model=lexicon.EntryOut)
+async def update_lexicon_entry(
+    entry_id: uuid.UUID, body: lexicon.EntryPatch, admin: Admin, db: DbSession
+) -> lexicon.EntryOut:
+    """Change or disable (``enabled: false``) an entry; entries are never deleted."""
+    return await lexicon.update(db, admin, entry_id, body)
 
 
 @router.get("/crisis-lines", response_model=list[crisis_lines.LineOut])

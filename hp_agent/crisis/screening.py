@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crisis_engine import Assessment, Category, Context, ContextMessage, RiskLevel
-from hp_agent.crisis import assessor, engine
+from hp_agent.crisis import assessor, engine, lexicon_overlay
 from hp_agent.crisis import service as crisis
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.crisis.models import CrisisDetection
@@ -106,6 +106,9 @@ async def screen(
     transaction, with the conversation as context: ``gateway.assess_message``); it is then
     remembered by message id as the context of later messages.
     """
+    # Admins' lexicon changes: a chat message assessed before this transaction gets them from
+    # its next message on.
+    await lexicon_overlay.refresh(session)
     if assessment is None:
         if not text.strip():
             return NOTHING

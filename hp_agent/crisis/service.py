@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crisis_engine import Assessment, Context, RiskLevel
 from hp_agent.care.models import TherapeuticRelationship
 from hp_agent.compliance import audit
-from hp_agent.crisis import engine
+from hp_agent.crisis import engine, lexicon_overlay
 from hp_agent.crisis import escalations as policy_mod
 from hp_agent.crisis.enums import DetectionSource
 from hp_agent.crisis.escalations import EscalationPolicy, current_policy
@@ -241,6 +241,7 @@ async def assess_and_record(
     chat_session_id: uuid.UUID | None = None,
     policy: EscalationPolicy | None = None,
 ) -> CrisisOutcome:
+    await lexicon_overlay.refresh(session)
     assessment = await engine.assess(text, context)
     return await record(
         session,
