@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from hp_agent.auth import security
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
-from hp_agent.db.urls import app_database_url
+from hp_agent.db.urls import worker_database_url
 from tests.conftest import LiveServer
 
 CHROMIUM = Path(os.environ.get("HP_CHROMIUM", "/usr/bin/chromium"))
@@ -78,7 +78,9 @@ def web_server(web_settings: Settings, seeded: None, chromium_path: Path) -> Ite
 
 @pytest.fixture(scope="session")
 async def web_db(web_settings: Settings, seeded: None) -> AsyncIterator[Database]:
-    db = Database(app_database_url(web_settings), pool_size=2, max_overflow=2)
+    # The worker's role: the tests' set-up acts as the system actor (accounts, care relationships),
+    # which only that role may be (#14 finding 9).
+    db = Database(worker_database_url(web_settings), pool_size=2, max_overflow=2)
     yield db
     await db.dispose()
 

@@ -26,6 +26,7 @@ from hp_agent.config import Settings
 from hp_agent.db.session import Database, Principal
 from hp_agent.users.models import User, UserRole
 from hp_agent.users.repository import SYSTEM
+from tests import mfa_helpers
 from tests.conftest import LiveServer
 from tests.escalation.conftest import PASSWORD, make_user
 from tests.insurance.world import CLINICIAN_NPI, policy_body, sample
@@ -56,7 +57,7 @@ async def _login(c: httpx.AsyncClient, db: Database, user_id: Any) -> dict[str, 
 
     async with db.unit_of_work(SYSTEM) as s:
         email = (await s.execute(select(User.email).where(User.id == user_id))).scalar_one()
-    r = await c.post("/v1/auth/login", json={"email": email, "password": PASSWORD})
+    r = await mfa_helpers.login(c, email, PASSWORD)  # clinicians and admins pass the second step
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
