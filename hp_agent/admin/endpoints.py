@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict
 
-from hp_agent.admin import announcements, crisis_lines, lexicon, operations
+from hp_agent.admin import announcements, crisis_lines, lexicon, operations, system_settings
 from hp_agent.admin.models import AnnouncementStatus
 from hp_agent.api.deps import DbSession
-from hp_agent.auth.dependencies import require_role
+from hp_agent.auth.dependencies import AppSettings, require_role
 from hp_agent.care import clinicians, routing
 from hp_agent.care.schemas import ClinicianOut, InvitationIn, InvitationOut, PracticeIn, PracticeOut
 from hp_agent.care.views import clinician_out
@@ -146,6 +146,30 @@ async def update_lexicon_entry(
 ) -> lexicon.EntryOut:
     """Change or disable (``enabled: false``) an entry; entries are never deleted."""
     return await lexicon.update(db, admin, entry_id, body)
+
+
+@router.get("/settings", response_model=list[system_settings.SettingOut])
+async def list_settings(
+    admin: Admin, db: DbSession, settings: AppSettings
+) -> list[system_settings.SettingOut]:
+    """Every setting admins may change, with its default and any override."""
+    return await system_settings.list_settings(db, settings)
+
+
+@router.put("/settings/{key}", response_model=system_settings.SettingOut)
+async def put_setting(
+    key: str, body: system_settings.SettingIn, admin: Admin, db: DbSession, settings: AppSettings
+) -> system_settings.SettingOut:
+    """Override a setting for every process from its next read (404 for a key not in the list)."""
+    return await system_settings.put(db, admin, settings, key, body)
+
+
+@router.delete("/settings/{key}", response_model=system_settings.SettingOut)
+async def reset_setting(
+    key: str, admin: Admin, db: DbSession, settings: AppSettings
+) -> system_settings.SettingOut:
+    """Remove the override: the ``HP_*`` default applies again."""
+    return await system_settings.reset(db, admin, settings, key)
 
 
 @router.get("/crisis-lines", response_model=list[crisis_lines.LineOut])

@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.admin import system_settings
 from hp_agent.config import Settings
 from hp_agent.db.session import Principal
 from hp_agent.journal import repository as repo
@@ -39,7 +40,8 @@ async def suggest_prompts(
     the wrong thing to offer; grounding and safety-plan prompts are offered instead.
     """
     me = own_id(principal)
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=settings.journal_crisis_prompt_window_hours)
+    window = await system_settings.value(session, settings, "journal.crisis_prompt_window_hours")
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=window)
     elevated = await repo.recent_elevated_risk(session, me, since)
     today = await local_today(session, me)
     mood_used = (

@@ -1,4 +1,5 @@
-"""admin settings: the crisis lexicon overlay's reads for the running service
+"""admin settings: the crisis lexicon overlay's reads, and one runtime setting's value, for the
+running service
 
 ``crisis_keywords`` is readable by admins only (its staff policy), yet every process screens
 text as whoever wrote it and must layer the table's entries over the packaged lexicon
@@ -6,6 +7,10 @@ text as whoever wrote it and must layer the table's entries over the packaged le
 hp_agent/db/security.py writes its own (pinned search_path, EXECUTE for the application role
 only, which the worker's role inherits), answer exactly that: a digest of the table, checked
 every few seconds, and the rows in the engine's record keys, read when the digest changed.
+
+``system_configurations`` is likewise admins' only; ``app_system_setting(key)`` answers the value
+of one key of the whitelist in hp_agent/admin/system_settings.py (the only keys admins can write)
+for the code that uses it, whoever is signed in.
 
 Revision ID: 0018
 Revises: 0017
@@ -46,6 +51,12 @@ FUNCTIONS: list[tuple[str, str]] = [
         "CREATE OR REPLACE FUNCTION app_crisis_lexicon_entries() RETURNS SETOF jsonb\n"
         "    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n"
         f"    $$ SELECT {_ENTRY} FROM public.crisis_keywords k ORDER BY k.id $$",
+    ),
+    (
+        "app_system_setting(text)",
+        "CREATE OR REPLACE FUNCTION app_system_setting(setting_key text) RETURNS jsonb\n"
+        "    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n"
+        "    $$ SELECT c.value FROM public.system_configurations c WHERE c.key = setting_key $$",
     ),
 ]
 
