@@ -19,7 +19,7 @@ import zipfile
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.assessments.models import AssessmentTemplate
@@ -30,7 +30,7 @@ from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, HPError, NotFound
 from hp_agent.journal.access import own_id
 from hp_agent.privacy import fhir
-from hp_agent.users.repository import SYSTEM, acting_as
+from hp_agent.users.repository import SYSTEM, acting_as, signing_in
 
 LINK_TTL = dt.timedelta(minutes=15)
 ARCHIVE_TTL = dt.timedelta(days=7)
@@ -155,10 +155,14 @@ async def new_link(
 
 async def redeem(session: AsyncSession, token: str) -> bytes:
     """The archive behind a link, once: the link and the stored archive go with the download."""
-    async with acting_as(session, SYSTEM):
+    # The link is its holder's credential for one person's export: a narrow database function
+    # says whose, and the export is read and spent as that person (owner policy), not as system.
+    digest = _hash(token)
+    owner = (await session.execute(select(func.app_export_link_owner(digest)))).scalar_one()
+    async with acting_as(session, signing_in(owner)):
         job = (
             await session.execute(
-                select(DataExport).where(DataExport.link_token_hash == _hash(token)).with_for_update()
+                select(DataExport).where(DataExport.link_token_hash == digest).with_for_update()
             )
         ).scalar_one_or_none()
         if job is None:

@@ -184,12 +184,14 @@ async def check_time(
 async def may_book(
     session: AsyncSession, clinician_id: uuid.UUID, patient_id: uuid.UUID, atype: AppointmentType
 ) -> None:
+    # The caller is the patient (book, waitlist): their own relationships are theirs to read.
+    related = await care.has_active_relationship(session, clinician_id, patient_id)
     async with acting_as(session, SYSTEM):
         found = await repo.clinician(session, clinician_id)
         if found is None:
             raise NotFound("No such clinician.", code="clinician_not_found")
         await care.require_verified_clinician(session, clinician_id)
-        if await care.has_active_relationship(session, clinician_id, patient_id):
+        if related:
             return
         profile = found[1]
         if (

@@ -22,7 +22,7 @@ from hp_agent.care.models import (
     TherapeuticRelationship,
 )
 from hp_agent.config import Settings
-from hp_agent.db.session import Database
+from hp_agent.db.session import Database, Principal
 from hp_agent.db.urls import app_database_url
 from hp_agent.events.models import OutboxEvent
 from hp_agent.users.models import UserRole
@@ -58,7 +58,8 @@ async def verified_clinician(db: Database, tz: str = "UTC") -> tuple[uuid.UUID, 
 
 async def link(db: Database, patient_id: uuid.UUID, clinician_id: uuid.UUID) -> None:
     now = dt.datetime.now(dt.UTC)
-    async with db.unit_of_work(SYSTEM) as s:
+    # As the patient, who alone may activate a relationship (the API's role is never the system).
+    async with db.unit_of_work(Principal(patient_id, "patient")) as s:
         s.add(
             TherapeuticRelationship(
                 patient_id=patient_id,

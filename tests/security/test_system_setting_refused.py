@@ -9,6 +9,7 @@ after ``SET LOCAL ROLE``, exactly as SQL injected into the API would run.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -19,14 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hp_agent.db import security
 from hp_agent.db.models import load_all
+from hp_agent.db.session import Database, Principal
 from tests.conftest import APP_ROLE, WORKER_ROLE
 from tests.db.rowgen import RowFactory
 
 METADATA = load_all().metadata
 # Readable by every principal by design (catalogues, sign-in throttle counters): not the system's.
 _OPEN_READ = security.PUBLIC_READ | security.SERVICE_STATE
-# Anyone may append (a patient's message produces an outbox event); only the relay reads them.
-_OPEN_APPEND = security.APPEND_BY_ANYONE | security.SERVICE_STATE
+# Anyone may append (a patient's message produces an outbox event, every action an audit row);
+# only the relay, or admins and the owner of the action, read them.
+_OPEN_APPEND = (
+    security.APPEND_BY_ANYONE | security.SERVICE_STATE | {t.name for t in security.audit_tables(METADATA)}
+)
 CLEARED = [t for t in METADATA.sorted_tables if t.name not in security.API_SYSTEM_LEGACY]
 
 
@@ -75,10 +80,13 @@ async def test_the_app_role_claiming_system_gets_nothing(
         if table.name not in _OPEN_READ:
             seen = (await conn.execute(select(func.count()).select_from(table))).scalar_one()
             assert seen == 0, f"{table.name}: the API role claiming system read {seen} rows"
-        async with conn.begin_nested() as sp:
-            changed = (await conn.execute(update(table).where(pk == key).values({pk.name: pk}))).rowcount
-            removed = (await conn.execute(delete(table).where(pk == key))).rowcount
-            await sp.rollback()
+        if table.info.get("audit"):
+            changed = removed = 0  # no UPDATE or DELETE grant at all (append-only)
+        else:
+            async with conn.begin_nested() as sp:
+                changed = (await conn.execute(update(table).where(pk == key).values({pk.name: pk}))).rowcount
+                removed = (await conn.execute(delete(table).where(pk == key))).rowcount
+                await sp.rollback()
         if table.name not in security.SERVICE_STATE:
             assert (changed, removed) == (0, 0), f"{table.name}: the API role claiming system changed rows"
         if table.name not in _OPEN_APPEND:
@@ -151,3 +159,42 @@ async def test_signin_lookup_answers_an_id_and_nothing_else(
         assert seen == 0
     finally:
         await db_connection.execute(text("RESET ROLE"))
+
+
+@pytest.mark.parametrize("asked_by_patient", [True, False])
+async def test_a_clinician_activates_only_what_the_patient_asked_for(
+    asked_by_patient: bool, owner_db: AsyncSession, app_db: Database
+) -> None:
+    """Accepting a patient's request used to run as the system actor; now the guard lets the
+    clinician activate a request the patient made and consented to, and nothing else."""
+    patient, clinician = await _person(owner_db), await _person(owner_db)
+    rels = METADATA.tables["therapeutic_relationships"]
+    rel_id = uuid.uuid4()
+    await owner_db.execute(
+        insert(rels).values(
+            id=rel_id,
+            patient_id=patient,
+            therapist_id=clinician,
+            role="counselor",
+            status="pending",
+            created_by=patient if asked_by_patient else clinician,
+            patient_consented_at=dt.datetime.now(dt.UTC) if asked_by_patient else None,
+        )
+    )
+    await owner_db.flush()
+    activate = (
+        update(rels)
+        .where(rels.c.id == rel_id)
+        .values(
+            status="active",
+            started_at=dt.datetime.now(dt.UTC),
+            patient_consented_at=rels.c.patient_consented_at,
+        )
+    )
+    if asked_by_patient:
+        async with app_db.unit_of_work(Principal(clinician, "therapist")) as s:
+            assert (await s.execute(activate)).rowcount == 1
+    else:
+        with pytest.raises(DBAPIError, match="only the patient can activate"):
+            async with app_db.unit_of_work(Principal(clinician, "therapist")) as s:
+                await s.execute(activate)
