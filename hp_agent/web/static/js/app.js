@@ -1,5 +1,6 @@
 // Entry point: sign-in and sign-up, the navigation between screens, and session restore.
 import { currentUser, on, refresh, signIn, signOut, signUp } from "./api.js";
+import { enterService } from "./admin.js";
 import { enterAnalytics, initAnalytics } from "./analytics.js";
 import { enterAssess, initAssess } from "./assess.js";
 import { enterCaseload, initCaseload } from "./caseload.js";
@@ -41,6 +42,7 @@ const ENTER = {
   analytics: enterAnalytics,
   security: enterSecurity,
   claims: enterClaims,
+  service: enterService,
 };
 
 function show(view, focus = true) {
