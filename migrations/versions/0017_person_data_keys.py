@@ -72,5 +72,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Dropping the table drops its policies and grants with it. Rows written under a data key
-    # (v2) cannot be read after this: run `hp-agent crypto unwrap-all` first if ever needed.
+    # (v2) can never be read after this, and no command moves them back to the service key.
     op.drop_table("person_data_keys")
