@@ -85,6 +85,20 @@ async def test_service_admin_screen(
         today = dt.datetime.now(dt.UTC).date().isoformat()
         await expect(lines.locator(f"tr[data-line='{line_id}'] td").nth(2)).to_have_text(today)
 
+        flags = page.locator("#admin-flags")
+        key = f"web.admin-{uuid.uuid4().hex[:6]}"
+        await flags.get_by_label("New flag (lower-case key)").fill("Not A Key")
+        await flags.get_by_role("button", name="Add flag (off)").click()
+        await expect(flags.locator("form .form-error")).not_to_be_empty()
+        await flags.get_by_label("New flag (lower-case key)").fill(key)
+        await flags.get_by_role("button", name="Add flag (off)").click()
+        await expect(flags.get_by_label(key, exact=True)).not_to_be_checked()
+        await flags.get_by_label(key, exact=True).check()
+        await expect(flags.locator(f"tr[data-flag='{key}']")).to_be_visible()
+        await page.reload()  # what is shown after a reload is what the server stored
+        await _nav(page, "Service admin")
+        await expect(page.locator("#admin-flags").get_by_label(key, exact=True)).to_be_checked()
+
         news = page.locator("#admin-announcements")
         title = f"Planned upgrade {uuid.uuid4().hex[:4]}"
         await news.get_by_label("Title").fill(title)

@@ -178,7 +178,21 @@ async function loadFlags() {
 }
 
 function flagsPanel() {
-  return panel("admin-flags", "Feature flags",
+  const form = h("form", { id: "admin-flag-form", novalidate: true },
+    h("label", { for: "admin-flag-key", text: "New flag (lower-case key)" }),
+    h("input", { id: "admin-flag-key", required: true, maxlength: 100, autocomplete: "off" }),
+    h("button", { type: "submit", text: "Add flag (off)" }),
+    h("p", { class: "form-error", role: "alert" }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(form, async () => {
+      const key = $("#admin-flag-key").value.trim();
+      await api(`/v1/admin/feature-flags/${encodeURIComponent(key)}`, { method: "PUT", body: { enabled: false } });
+      form.reset();
+      await loadFlags();
+    });
+  });
+  return panel("admin-flags", "Feature flags", form,
     table("Flags", ["Flag", "On", "Rollout", "Description"], []));
 }
 
