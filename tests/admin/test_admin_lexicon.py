@@ -21,6 +21,7 @@ from hp_agent.db.session import Database
 from hp_agent.users.models import UserRole
 from tests.api.auth_helpers import owner_all
 from tests.care.conftest import Care, auth
+from tests.conftest import APP_ROLE
 from tests.journal.people import patient
 
 # A made-up phrase the packaged lexicon cannot know.
@@ -153,3 +154,22 @@ async def test_bad_entries_are_refused_and_change_nothing(
     assert [(k.term, k.category.value, k.weight, k.enabled) for k in rows] == [
         ("some words", "self_harm", 0.4, True)
     ]
+
+
+async def test_the_overlay_functions_are_pinned_and_for_the_app_role_only(owner_db: AsyncSession) -> None:
+    signatures = ("app_crisis_lexicon_digest()", "app_crisis_lexicon_entries()", "app_system_setting(text)")
+    for signature in signatures:
+        row = (
+            await owner_db.execute(
+                text(
+                    "SELECT p.prosecdef, p.proconfig,"
+                    " has_function_privilege(:app, p.oid, 'EXECUTE') AS app_may,"
+                    " has_function_privilege('public', p.oid, 'EXECUTE') AS public_may"
+                    " FROM pg_proc p WHERE p.oid = to_regprocedure(:sig)"
+                ),
+                {"app": APP_ROLE, "sig": signature},
+            )
+        ).one()
+        assert row.prosecdef, signature
+        assert row.proconfig == ["search_path=pg_catalog, pg_temp"], signature
+        assert (row.app_may, row.public_may) == (True, False), signature
