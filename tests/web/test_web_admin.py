@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Page, expect
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hp_agent.config import Settings, get_settings
 from hp_agent.crisis import lexicon_overlay
@@ -39,7 +41,11 @@ async def _journal_safety(server: LiveServer, text: str) -> Any:
 
 
 async def test_service_admin_screen(
-    web_server: LiveServer, web_settings: Settings, browser: Any, monkeypatch: pytest.MonkeyPatch
+    web_server: LiveServer,
+    web_settings: Settings,
+    browser: Any,
+    owner_engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(get_settings(), "crisis_lexicon_refresh_seconds", REFRESH)
     word = f"glimwob{uuid.uuid4().hex[:6]}"
@@ -110,4 +116,8 @@ async def test_service_admin_screen(
         assert rec.errors == []
     finally:
         await ctx.close()
+        # The live server commits: remove the entry so later tests of the run see the packaged
+        # lexicon alone (their detections' lexicon_version included).
+        async with owner_engine.begin() as conn:
+            await conn.execute(text("DELETE FROM crisis_keywords WHERE term = :t"), {"t": phrase})
         lexicon_overlay.reset()
