@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.agents.models import AIAgentConfiguration
 from hp_agent.compliance.models import AuditLog
 from hp_agent.users.models import User, UserRole
+from tests import mfa_helpers
 from tests.agents.agent_fixtures import SHIPPED, shipped_row
 from tests.api.auth_helpers import bearer, owner_all, signed_in
 
@@ -34,6 +35,8 @@ async def admin_headers(client: httpx.AsyncClient, owner_db: AsyncSession) -> di
         update(User).where(User.id == uuid.UUID(tokens["user_id"])).values(role=UserRole.admin)
     )
     await owner_db.commit()
+    # Admins must use a second factor: set one up, as the web client's Security screen would.
+    await mfa_helpers.enrol(client, tokens["user_id"], tokens["access_token"])
     return bearer(tokens)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.care.models import ClinicianProfile
 from hp_agent.db.session import Database
 from hp_agent.users.models import User, UserRole
+from tests import mfa_helpers
 from tests.api.auth_helpers import bearer, signed_in
 from tests.journal.people import Person
 from tests.therapy.care import treated
@@ -39,6 +40,8 @@ async def admin_headers(client: httpx.AsyncClient, owner_db: AsyncSession) -> di
         update(User).where(User.id == uuid.UUID(tokens["user_id"])).values(role=UserRole.admin)
     )
     await owner_db.commit()
+    # Admins must use a second factor: set one up, as the web client's Security screen would.
+    await mfa_helpers.enrol(client, tokens["user_id"], tokens["access_token"])
     return bearer(tokens)
 
 
