@@ -85,7 +85,11 @@ async def refresh(session: AsyncSession, *, force: bool = False) -> bool:
     if overlay is None and _applied is None:
         _applied = digest  # nothing in the table and nothing layered: no need to rebuild
         return False
-    await anyio.to_thread.run_sync(engine.use_overlay, overlay)
+    try:
+        await anyio.to_thread.run_sync(engine.use_overlay, overlay)
+    except Exception:  # the screening goes on with the lexicon in use; retried after the interval
+        logger.warning("crisis lexicon overlay not applied; keeping the current lexicon", exc_info=True)
+        return False
     _applied = digest
     logger.info("crisis lexicon overlay applied (%d entries, %s)", len(rows), digest[:12])
     return True
