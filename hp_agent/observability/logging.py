@@ -60,8 +60,10 @@ class JsonFormatter(logging.Formatter):
 
 def quiet_outbound_clients() -> None:
     """httpx logs every outbound URL at INFO (webhooks, model endpoints): keys can ride in a
-    query string, so only its warnings are kept."""
-    for name in ("httpx", "httpcore"):
+    query string, so only its warnings are kept. Stripe's client logs each request's parameters
+    and the processor's error messages at INFO, and those echo what a person typed (a coupon code,
+    a payment-method id)."""
+    for name in ("httpx", "httpcore", "stripe"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import functools
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,6 +28,10 @@ from hp_agent.subscriptions.provider import (
     ProviderSubscription,
     WebhookEvent,
 )
+
+# Stripe's client logs each request's parameters and the processor's error messages at INFO;
+# they echo what a person typed (a coupon code, a payment-method id), so only warnings pass.
+logging.getLogger("stripe").setLevel(logging.WARNING)
 
 T = TypeVar("T")
 API_VERSION = "2024-06-20"

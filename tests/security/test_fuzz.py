@@ -31,6 +31,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from hp_agent.config import Settings
+from hp_agent.subscriptions.localstripe import API_KEY, LocalStripe
 from tests.chat.chat_client import new_user
 from tests.conftest import LiveServer
 from tests.security.conftest import ServerLog
@@ -54,18 +55,25 @@ MARKER = re.compile(r"fz\d{8}")  # every fuzzed string carries one, to find it i
 @pytest.fixture(scope="module")
 def fuzz_server(settings: Settings, seeded: None) -> Iterator[LiveServer]:
     """A server of its own: its own signing key keeps its sign-in throttle keys and tokens apart
-    from the other tests' (the fuzzer fails sign-ins by the hundred from 127.0.0.1)."""
+    from the other tests' (the fuzzer fails sign-ins by the hundred from 127.0.0.1). Payments go
+    to a real peer (localstripe), as under ``serve``, so checkout and webhooks are fuzzed too
+    rather than answering "not configured"."""
+    peer = LocalStripe().start()
     server = LiveServer(
         settings.model_copy(
             update={
                 "jwt_secret": SecretStr(uuid.uuid4().hex * 2),
                 "redis_prefix": f"hpfuzz-{uuid.uuid4().hex[:8]}",
+                "stripe_api_key": SecretStr(API_KEY),
+                "stripe_api_base": peer.url,
+                "stripe_webhook_secret": SecretStr("whsec_" + uuid.uuid4().hex),
             }
         )
     )
     server.start()
     yield server
     server.stop()
+    peer.stop()
 
 
 def _strings(value: Any, out: set[str]) -> None:
