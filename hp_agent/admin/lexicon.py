@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crisis_engine.lexicon import Lexicon, LexiconError
 from hp_agent.compliance import audit
 from hp_agent.crisis.enums import Category
+from hp_agent.crisis.lexicon_overlay import engine_accepts
 from hp_agent.crisis.models import CrisisKeyword
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, HPError, NotFound
@@ -97,12 +97,8 @@ def _check_with_engine(row: CrisisKeyword) -> None:
     """422 unless the engine accepts the entry as the overlay will read it (e.g. a regex that
     does not compile, a phrase of punctuation only)."""
     record: dict[str, Any] = {k: getattr(row, k) for k in _ENGINE_KEYS if getattr(row, k) is not None}
-    try:
-        Lexicon.from_records([record], name="check", version="0")
-        if row.term is not None and not any(ch.isalnum() for ch in row.term):
-            raise LexiconError("a phrase without a word")
-    except LexiconError:
-        raise HPError("The crisis engine cannot use this entry.", 422, code="lexicon_entry_invalid") from None
+    if not engine_accepts(record):
+        raise HPError("The crisis engine cannot use this entry.", 422, code="lexicon_entry_invalid")
 
 
 def _duplicate() -> Conflict:

@@ -37,6 +37,20 @@ _applied: str | None = None  # digest of the rows now layered in (None: none app
 _checked_at: float | None = None  # time.monotonic() of the last look
 
 
+def engine_accepts(record: dict[str, Any]) -> bool:
+    """Whether the engine's own parser takes ``record`` as the overlay will read it (a regex
+    that compiles, a phrase with at least one word); admins' entries are checked with it before
+    they are stored, so the overlay never meets a row it refuses."""
+    term = record.get("term")
+    if isinstance(term, str) and not any(ch.isalnum() for ch in term):
+        return False
+    try:
+        Lexicon.from_records([record], name="check", version="0")
+    except LexiconError:
+        return False
+    return True
+
+
 def reset() -> None:
     """Forget what was applied and go back to the packaged lexicon (tests)."""
     global _applied, _checked_at
