@@ -98,9 +98,14 @@ def intent_accuracy(personas: Sequence[dict[str, Any]]) -> dict[str, float]:
     content = default_content()
     head_right = engine_right = 0
     for (text, want), a in zip(labelled, detector.assess_batch([t for t, _ in labelled]), strict=True):
-        reading = heads.read(a.embedding) if a.embedding is not None else None
+        # A message the engine's first stage settled carries no embedding; the service then makes
+        # one for the agents (hp_agent.crisis.gateway.agent_embedding), and so does this.
+        embedding = a.embedding
+        if embedding is None and detector.encoder is not None:
+            embedding = detector.encoder.encode([text])[0]
+        reading = heads.read(embedding) if embedding is not None else None
         head_right += reading is not None and reading.intent == want
-        analysis = analyse(content, text, a.embedding)
+        analysis = analyse(content, text, embedding)
         named = next((_REQUESTS[i] for i in _REQUESTS if i in analysis.patterned), None)
         engine_right += (named or (reading.intent if reading else "")) == want
     n = len(labelled) or 1

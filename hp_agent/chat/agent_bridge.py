@@ -108,6 +108,10 @@ class AgentBridge:
         # ``draft``: the whole reply is checked before any of it is sent (replies.py).
         # The crisis engine's embedding of the message, when the service kept it (intent reading).
         embedding = getattr(turn, "embedding", None)
+        if embedding is None and not self.generates_text and turn.history:
+            from hp_agent.crisis import gateway
+
+            embedding = await gateway.agent_embedding(turn.history[-1][1])
         # Models that call tools get the allowed record tools, each call as the person (RLS, audited).
         tools = None
         if db is not None and principal is not None and principal.user_id is not None:

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crisis_engine import Assessment, Context, ContextMessage
@@ -174,6 +175,18 @@ def safety_body(safety: dict[str, Any]) -> dict[str, Any]:
 def warm_up() -> None:
     """Load the engine now rather than on the first message (it takes seconds)."""
     engine.get_detector()
+
+
+async def agent_embedding(text: str) -> Any:
+    """The sentence embedding the scripted agents read intent and topic from, for a message whose
+    assessment carries none: the engine's first stage settles most ordinary messages without the
+    encoder, and without a vector the agents fall back to keyword patterns and answer worse.
+    None in keyword-only mode."""
+    encoder = assessor.current_detector().encoder
+    if encoder is None:
+        return None
+    vectors = await anyio.to_thread.run_sync(encoder.encode, [text])
+    return vectors[0]
 
 
 def sentence_encoder(threads: int = 1) -> Any:
