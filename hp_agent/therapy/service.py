@@ -42,6 +42,9 @@ SECTIONS: dict[NoteFormat, tuple[str, ...]] = {
 # How far from an appointment's start a session may begin and still be that appointment.
 APPOINTMENT_MATCH = dt.timedelta(minutes=30)
 
+# The table's duration_range check (0-1440 minutes); refused here with a 422, not a 500.
+MAX_SESSION_LENGTH = dt.timedelta(hours=24)
+
 
 class InvalidClinicalInput(HPError):
     status_code = 422
@@ -89,6 +92,10 @@ async def create_session(
     clinician = await require_treating(session, principal, patient_id)
     if body.started_at and body.ended_at and body.ended_at < body.started_at:
         raise field_error("ended_at", "before started_at", "A session cannot end before it starts.")
+    if body.started_at and body.ended_at and body.ended_at - body.started_at > MAX_SESSION_LENGTH:
+        raise field_error(
+            "ended_at", "more than 24 hours after started_at", "A session cannot last more than 24 hours."
+        )
     if body.status == SessionStatus.completed and body.ended_at is None:
         raise field_error(
             "ended_at", "required for a completed session", "A completed session needs ended_at."

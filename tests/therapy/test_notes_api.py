@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 import pytest
 from sqlalchemy import select, text, update
@@ -188,3 +190,21 @@ async def test_session_links_the_appointment_at_that_time(
         len(await owner_all(owner_db, select(TherapySession.id).where(TherapySession.patient_id == p.pat.id)))
         == 1
     )
+
+
+async def test_a_session_longer_than_a_day_is_refused_and_nothing_stored(
+    client: httpx.AsyncClient, app_db: Database, owner_db: AsyncSession
+) -> None:
+    p = await treated(client, app_db)
+    starts = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+    body = {
+        "modality": "video",
+        "status": "completed",
+        "started_at": starts.isoformat(),
+        "ended_at": (starts + dt.timedelta(hours=24, minutes=1)).isoformat(),
+    }
+    r = await client.post(f"/v1/patients/{p.pat.id}/therapy-sessions", json=body, headers=p.doc.headers)
+    assert r.status_code == 422, r.text
+    assert "24 hours" in r.text
+    stored = select(TherapySession.id).where(TherapySession.patient_id == p.pat.id)
+    assert not await owner_all(owner_db, stored)
