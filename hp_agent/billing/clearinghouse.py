@@ -10,6 +10,7 @@ API-based clearing house implements the same four methods.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 import uuid
@@ -53,12 +54,30 @@ class FileDrop:
 
     def send(self, kind: str, reference: str, document: str) -> str:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-        name = _SAFE.sub("_", f"{kind}_{reference}_{stamp}.x12")
-        # Written under a hidden name, then renamed: the clearing house's sync never picks up a
-        # half-written file.
-        tmp = self.outbox / f".{name}.{uuid.uuid4().hex}.tmp"
-        tmp.write_text(document, encoding="utf-8")
-        os.replace(tmp, self.outbox / name)
+        base = _SAFE.sub("_", f"{kind}_{reference}_{stamp}")
+        # Written and synced under a hidden name, then linked in: the clearing house's sync never
+        # picks up a half-written file, and a link never replaces a document already waiting
+        # there (a claim corrected and resent within the same second keeps both interchanges).
+        tmp = self.outbox / f".{base}.{uuid.uuid4().hex}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(document)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            for n in itertools.count():
+                name = f"{base}.x12" if n == 0 else f"{base}_{n}.x12"
+                try:
+                    os.link(tmp, self.outbox / name)
+                    break
+                except FileExistsError:
+                    continue
+        finally:
+            tmp.unlink()
+        directory = os.open(self.outbox, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
         return name
 
     def inbound(self) -> list[InboundFile]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,13 @@ def test_not_billable() -> None:
     assert codes.place_of_service(SessionModality.audio) == ("10", ("93",))
     with pytest.raises(codes.NotBillable):
         codes.place_of_service(SessionModality.chat)
+
+
+def test_a_document_sent_twice_in_one_second_keeps_both_files(tmp_path: Path) -> None:
+    from hp_agent.billing.clearinghouse import FileDrop
+
+    house = FileDrop(tmp_path / "clearinghouse")
+    names = [house.send("837", "CLM-1", f"ISA*{n}~") for n in range(3)]
+    assert len(set(names)) == 3
+    assert sorted(p.read_text() for p in house.outbox.iterdir()) == ["ISA*0~", "ISA*1~", "ISA*2~"]
+    assert not [p for p in house.outbox.iterdir() if p.name.startswith(".")]  # no temporary left
