@@ -138,10 +138,21 @@ def test_openapi_fuzz(fuzz_server: LiveServer, server_log: ServerLog) -> None:
                 if case.path.startswith("/v1/") and cache != "no-store":
                     cacheable.append(where)
 
-            try:
-                run()
-            except (Unsatisfiable, FailedHealthCheck):
-                continue  # nothing to generate in this mode (e.g. no parameters to break)
+            for attempt in (1, 2):
+                try:
+                    run()
+                except (Unsatisfiable, FailedHealthCheck):
+                    break  # nothing to generate in this mode (e.g. no parameters to break)
+                except SystemError as exc:
+                    # Hypothesis names schemathesis's lambdas by parsing their module with `ast`;
+                    # once in a full run CPython 3.11.7 failed that parse with "AST constructor
+                    # recursion depth mismatch", inside the test machinery, before any request.
+                    # The service's answers are judged by the lists above, never by exceptions,
+                    # so one more go at the same operation hides nothing about the service.
+                    if "recursion depth mismatch" not in str(exc) or attempt == 2:
+                        raise
+                else:
+                    break
 
     assert calls > 300, calls
     assert server_errors == []
