@@ -25,7 +25,9 @@ async def next_code(email: str) -> str:
     """The next code the server will accept for ``email`` (never one it accepted before)."""
     secret = SECRETS[email]
     current = int(time.time()) // STEP
-    step = max(current - 1, _LAST_STEP.get(email, current - 2) + 1)
+    # The current step, not the previous one: under load the previous step's code can fall out of
+    # the server's window (one step either side) before it arrives.
+    step = max(current, _LAST_STEP.get(email, current - 1) + 1)
     while step > int(time.time()) // STEP + 1:  # noqa: ASYNC110 (waiting for the clock)
         await asyncio.sleep(0.5)
     _LAST_STEP[email] = step
