@@ -1,0 +1,20 @@
+"""chat path: reserved slot (filled by the work that needs it)
+
+Revision ID: 0024
+Revises: 0023
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0024"
+down_revision: str | None = "0023"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
