@@ -98,7 +98,9 @@ def test_openapi_fuzz(fuzz_server: LiveServer, server_log: ServerLog) -> None:
     base = fuzz_server.http_url
     user = asyncio.run(new_user(base))
     auth = {"Authorization": f"Bearer {user['access_token']}"}
-    spec = httpx.get(f"{base}/openapi.json").json()
+    # The first request builds the spec (seconds for this many routes on a loaded 2-core machine:
+    # a CI run timed out at httpx's default 5 s), so it gets the same allowance as the fuzzed calls.
+    spec = httpx.get(f"{base}/openapi.json", timeout=60).json()
     spec_text = json.dumps(spec)
     schema = schemathesis.openapi.from_dict(spec)
     session = requests.Session()
