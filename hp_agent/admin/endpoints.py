@@ -8,9 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
 
-from hp_agent.admin import announcements, crisis_lines, lexicon, operations, system_settings
+from hp_agent.admin import accounts, announcements, crisis_lines, lexicon, operations, system_settings
 from hp_agent.admin.models import AnnouncementStatus
+from hp_agent.agents.models import AIAgentConfiguration
+from hp_agent.agents.schemas import AgentAdminDetail
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import AppSettings, require_role
 from hp_agent.care import clinicians, routing
@@ -19,6 +22,7 @@ from hp_agent.care.views import clinician_out
 from hp_agent.compliance import audit, retention
 from hp_agent.crisis.enums import Category
 from hp_agent.db.session import Principal
+from hp_agent.users.models import UserRole, UserStatus
 
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 
@@ -89,6 +93,7 @@ async def audit_log(
     until: dt.datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    archived: Annotated[bool, Query(description="Search the archive (entries moved by retention).")] = False,
 ) -> operations.AuditPage:
     return await operations.search_audit(
         db,
@@ -100,6 +105,7 @@ async def audit_log(
         until=until,
         limit=limit,
         offset=offset,
+        archived=archived,
     )
 
 
@@ -115,12 +121,59 @@ async def put_feature_flag(
     return await operations.put_flag(db, admin, key, body)
 
 
-@router.put("/users/{user_id}/status", response_model=operations.UserAdminOut)
+# -- accounts (hp_agent/admin/accounts.py) -------------------------------------------------------
+
+
+@router.get("/users", response_model=accounts.AccountPage)
+async def list_users(
+    admin: Admin,
+    db: DbSession,
+    email: Annotated[str | None, Query(max_length=320, description="The address starts with this.")] = None,
+    role: Annotated[UserRole | None, Query()] = None,
+    status_: Annotated[UserStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> accounts.AccountPage:
+    """Accounts by address prefix, role and status: address, role, status, dates, second factor on
+    or off; nothing a person wrote."""
+    if role == UserRole.system:
+        role = None  # the service's own actor is never listed
+    return await accounts.search(
+        db, admin, email_prefix=email, role=role, status=status_, limit=limit, offset=offset
+    )
+
+
+@router.put("/users/{user_id}/status", response_model=accounts.AccountChangeOut)
 async def user_status(
-    user_id: uuid.UUID, body: operations.UserStatusIn, admin: Admin, db: DbSession
-) -> operations.UserAdminOut:
+    user_id: uuid.UUID, body: accounts.StatusIn, admin: Admin, db: DbSession
+) -> accounts.AccountChangeOut:
     """Lock or suspend an account (or reactivate it); its sign-ins stop at once."""
-    return await operations.set_user_status(db, admin, user_id, body)
+    return await accounts.set_status(db, admin, user_id, body)
+
+
+@router.put("/users/{user_id}/role", response_model=accounts.AccountChangeOut)
+async def user_role(
+    user_id: uuid.UUID, body: accounts.RoleIn, admin: Admin, db: DbSession
+) -> accounts.AccountChangeOut:
+    """Change the account's role; it applies at the account's next request (roles are read from
+    the database, not the token)."""
+    return await accounts.set_role(db, admin, user_id, body)
+
+
+@router.post("/users/{user_id}/mfa/reset", response_model=accounts.MfaResetOut)
+async def user_mfa_reset(
+    user_id: uuid.UUID, body: accounts.MfaResetIn, admin: Admin, db: DbSession
+) -> accounts.MfaResetOut:
+    """Turn off the account's two-step sign-in (phone and recovery codes lost); the person is
+    emailed and sets up a new authenticator at the next sign-in."""
+    return await accounts.reset_mfa(db, admin, user_id, body)
+
+
+@router.get("/agents", response_model=list[AgentAdminDetail])
+async def list_agents(admin: Admin, db: DbSession) -> list[AgentAdminDetail]:
+    """Every agent, enabled or not (``PATCH /v1/agents/{slug}`` changes one)."""
+    rows = (await db.execute(select(AIAgentConfiguration).order_by(AIAgentConfiguration.name))).scalars()
+    return [AgentAdminDetail.model_validate(r) for r in rows]
 
 
 @router.get("/lexicon", response_model=list[lexicon.EntryOut])

@@ -1,5 +1,6 @@
-"""Admin operations beyond the care network: audit-log search, feature flags, account status
-(docs/admin.md). Every change is audited in the same unit of work; reads of the audit log are too."""
+"""Admin operations beyond the care network: audit-log search (online or archived), feature flags
+(docs/admin.md; accounts are hp_agent/admin/accounts.py). Every change is audited in the same
+unit of work; reads of the audit log are too."""
 
 from __future__ import annotations
 
@@ -13,11 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.admin.models import FeatureFlag
 from hp_agent.compliance import audit
-from hp_agent.compliance.models import AuditLog
+from hp_agent.compliance.models import AuditLog, AuditLogArchive
 from hp_agent.db.session import Principal
-from hp_agent.errors import Conflict, HPError, NotFound
-from hp_agent.users.models import User, UserRole, UserStatus
-from hp_agent.users.repository import SYSTEM, acting_as
+from hp_agent.errors import HPError
 
 
 class AuditEntryOut(BaseModel):
@@ -61,19 +60,6 @@ class FlagOut(BaseModel):
     updated_at: dt.datetime
 
 
-class UserStatusIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: UserStatus = Field(description="active, locked or suspended (deleted is the erasure's).")
-    reason: str = Field(min_length=1, max_length=64, description="A short code, e.g. abuse_report.")
-
-
-class UserAdminOut(BaseModel):
-    id: uuid.UUID
-    role: UserRole
-    status: UserStatus
-
-
 async def search_audit(
     session: AsyncSession,
     admin: Principal,
@@ -85,26 +71,32 @@ async def search_audit(
     until: dt.datetime | None,
     limit: int,
     offset: int,
+    archived: bool = False,
 ) -> AuditPage:
-    stmt = select(AuditLog)
+    # Entries past the online window live in audit_logs_archive (same ids and columns), moved there
+    # by retention (hp_agent/compliance/retention.py); the search reads one table or the other.
+    table: type[AuditLog] | type[AuditLogArchive] = AuditLogArchive if archived else AuditLog
+    stmt = select(table)
     if actor_id is not None:
-        stmt = stmt.where(AuditLog.actor_id == actor_id)
+        stmt = stmt.where(table.actor_id == actor_id)
     if subject_id is not None:
-        stmt = stmt.where(AuditLog.subject_id == subject_id)
+        stmt = stmt.where(table.subject_id == subject_id)
     if action:
         # A prefix ("privacy." finds every privacy action); LIKE wildcards in the input are literal.
         escaped = action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(AuditLog.action.like(f"{escaped}%", escape="\\"))
+        stmt = stmt.where(table.action.like(f"{escaped}%", escape="\\"))
     if since is not None:
-        stmt = stmt.where(AuditLog.occurred_at >= since)
+        stmt = stmt.where(table.occurred_at >= since)
     if until is not None:
-        stmt = stmt.where(AuditLog.occurred_at < until)
+        stmt = stmt.where(table.occurred_at < until)
     total = int((await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
-    rows = (
-        await session.execute(
-            stmt.order_by(AuditLog.occurred_at.desc(), AuditLog.id).limit(limit).offset(offset)
-        )
-    ).scalars()
+    rows: list[Any] = list(
+        (
+            await session.execute(
+                stmt.order_by(table.occurred_at.desc(), table.id).limit(limit).offset(offset)
+            )
+        ).scalars()
+    )
     items = [
         AuditEntryOut.model_validate(r).model_copy(update={"outcome": getattr(r.outcome, "value", r.outcome)})
         for r in rows
@@ -113,7 +105,7 @@ async def search_audit(
         session,
         "admin.audit_log.searched",
         actor=admin,
-        details={"filters": bool(actor_id or subject_id or action)},
+        details={"filters": bool(actor_id or subject_id or action), "archived": archived},
     )
     return AuditPage(items=items, total=total)
 
@@ -157,30 +149,3 @@ async def put_flag(session: AsyncSession, admin: Principal, key: str, body: Flag
         details={"key": key, "enabled": body.enabled, "rollout": body.rollout_percentage, "before": before},
     )
     return FlagOut.model_validate(flag)
-
-
-async def set_user_status(
-    session: AsyncSession, admin: Principal, user_id: uuid.UUID, body: UserStatusIn
-) -> UserAdminOut:
-    if body.status == UserStatus.deleted:
-        raise HPError("Accounts are deleted by erasure, not by status.", 422, code="validation_error")
-    if user_id == admin.user_id:
-        raise Conflict("You cannot change your own account's status.", code="own_account")
-    # The users table has no admin policy (it holds password hashes): the change runs as the
-    # system actor, after the role check in the endpoint, and is audited as the admin.
-    async with acting_as(session, SYSTEM):
-        user = (await session.execute(select(User).where(User.id == user_id))).scalar_one_or_none()
-        if user is None or user.status == UserStatus.deleted:
-            raise NotFound("Account not found.", code="user_not_found")
-        before = user.status
-        user.status = body.status
-        await session.flush()
-    await audit.record(
-        session,
-        "admin.user.status_changed",
-        actor=admin,
-        subject_type="user",
-        subject_id=user.id,
-        details={"from": before.value, "to": body.status.value, "reason": body.reason},
-    )
-    return UserAdminOut(id=user.id, role=user.role, status=user.status)

@@ -4,6 +4,11 @@ Each rule names a ``data_retention_policies.data_category``; an active policy ro
 ``retention_days``, otherwise the default here applies. Only bookkeeping is covered (expired
 sign-in sessions, relayed outbox rows, sent email, finished exports); guided sessions have their own
 purge (hp_agent/journal/guided_retention.py) and personal records go only by erasure.
+
+``audit_archive`` is not a deletion: audit entries older than its period move from ``audit_logs``
+to ``audit_logs_archive`` (same ids and columns, still searchable by administrators with
+``archived=true``), through ``app_archive_audit`` (migration 0022), the one path by which rows
+leave the append-only table.
 """
 
 from __future__ import annotations
@@ -30,6 +35,16 @@ RULES = (
     Rule("relayed_outbox_events", 7),
     Rule("finished_exports", 30),
 )
+# Moved, not deleted (see above); at least 30 days stay online (the function refuses less).
+AUDIT_ARCHIVE = Rule("audit_archive", 365)
+
+
+async def archive_audit(session: AsyncSession, *, dry_run: bool, keep_days: int) -> int:
+    """How many audit entries are (or would be) moved to the archive now."""
+    moved = await session.execute(
+        text("SELECT app_archive_audit(:apply, :days)"), {"apply": not dry_run, "days": keep_days}
+    )
+    return int(moved.scalar_one())
 
 
 def _where(category: str, cutoff: dt.datetime) -> tuple[type, ColumnElement[bool]]:
@@ -72,7 +87,8 @@ async def run(
             },
         )
         counts = {category: int(n) for category, n in rows}
-        return {c: {"retention_days": kept[c], "rows": counts[c]} for c in kept}
+        report = {c: {"retention_days": kept[c], "rows": counts[c]} for c in kept}
+        return report | await _archive(session, days, dry_run)
     for rule in RULES:
         keep = days.get(rule.category, rule.default_days)
         model, where = _where(rule.category, now - dt.timedelta(days=keep))
@@ -83,4 +99,14 @@ async def run(
                 await session.execute(delete(model).where(where).execution_options(synchronize_session=False))
             ).rowcount  # type: ignore[attr-defined]
         report[rule.category] = {"retention_days": keep, "rows": int(n or 0)}
-    return report
+    return report | await _archive(session, days, dry_run)
+
+
+async def _archive(session: AsyncSession, days: dict[str, int], dry_run: bool) -> dict[str, dict[str, int]]:
+    keep = days.get(AUDIT_ARCHIVE.category, AUDIT_ARCHIVE.default_days)
+    return {
+        AUDIT_ARCHIVE.category: {
+            "retention_days": keep,
+            "rows": await archive_audit(session, dry_run=dry_run, keep_days=keep),
+        }
+    }
