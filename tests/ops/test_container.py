@@ -16,6 +16,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -214,6 +215,8 @@ def host_compose_file(image: str, service: dict[str, str], target: Path) -> Path
         overrides = {k: service[k] for k in ("HP_DATABASE_URL", "HP_REDIS_URL", "HP_REDIS_PREFIX")}
         if name == "api":
             overrides["HP_PORT"] = service["HP_PORT"]
+        else:  # on the host network the file's fixed metrics port could be taken
+            overrides["HP_WORKER_METRICS_PORT"] = service["HP_WORKER_METRICS_PORT"]
         svc["environment"] = {**svc["environment"], **overrides}
     spec.pop("volumes", None)
     target.write_text(yaml.safe_dump(spec))
@@ -229,7 +232,7 @@ async def test_compose_api_and_worker_on_the_machines_servers(
         pytest.skip("the container reaches Redis over TCP; HP_TEST_REDIS_URL is a unix socket")
     database = await scratch.create_database(pg_server_url, "hp_compose")
     port = free_port()
-    service = _service_env(database, redis_url, port)
+    service = {**_service_env(database, redis_url, port), "HP_WORKER_METRICS_PORT": str(free_port())}
     env = {
         **os.environ,
         "POSTGRES_PASSWORD": secrets.token_urlsafe(16),  # compose.yaml requires it (postgres is not started)
@@ -259,6 +262,10 @@ async def test_compose_api_and_worker_on_the_machines_servers(
                 break
             await asyncio.sleep(1)
         assert left == 0, run("logs", "worker").stdout[-3000:]
+        # The worker's own /metrics, as compose.yaml exposes it, counted those rows.
+        async with httpx.AsyncClient(timeout=10) as http:
+            scraped = (await http.get(f"http://127.0.0.1:{service['HP_WORKER_METRICS_PORT']}/metrics")).text
+        assert re.search(r"^hp_outbox_lag_seconds_count [1-9]", scraped, re.M), scraped[-2000:]
         stopped = run("stop", "-t", "60", timeout=120)
         assert stopped.returncode == 0, stopped.stderr
         states = _docker("inspect", api, f"{project}_worker_1", "--format", "{{.State.ExitCode}}")
