@@ -21,6 +21,7 @@ from fastapi import APIRouter, WebSocket
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from hp_agent.agents.models import AIAgentConfiguration
+from hp_agent.api.socket_base import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.app_state import state_of
 from hp_agent.chat import protocol as p
 from hp_agent.chat import replies, service
@@ -31,7 +32,6 @@ from hp_agent.chat.hub import SessionHub
 from hp_agent.chat.models import ChatMessage
 from hp_agent.chat.ratelimit import TokenBucket
 from hp_agent.chat.relay import reminder_id
-from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.compliance import audit
 from hp_agent.crisis import gateway as crisis
 from hp_agent.observability import metrics
@@ -51,6 +51,8 @@ async def chat_socket(websocket: WebSocket) -> None:
 
 
 class ChatConnection(AuthenticatedSocket):
+    PROTOCOL = p.PROTOCOL
+
     def __init__(self, ws: WebSocket) -> None:
         super().__init__(ws, p.parse_frame)
         self.hub: SessionHub = state_of(ws.app).chat_hub
@@ -121,9 +123,7 @@ class ChatConnection(AuthenticatedSocket):
 
     # -- the socket's life ----------------------------------------------------------------------
 
-    async def run(self) -> None:
-        if not await self.handshake(p.PROTOCOL):
-            return
+    async def serve(self) -> None:
         assert self.principal is not None
         await self.send(
             {
@@ -142,10 +142,7 @@ class ChatConnection(AuthenticatedSocket):
                 log.warning("user relay unavailable: %s", type(exc).__name__)
                 relay = None
         worker = asyncio.create_task(self._work(), name="chat-worker")
-        helpers = [
-            asyncio.create_task(self._forward_hub(), name="chat-hub"),
-            asyncio.create_task(self.heartbeat(), name="chat-heartbeat"),
-        ]
+        hub = asyncio.create_task(self._forward_hub(), name="chat-hub")
         try:
             await self._read()
         finally:
@@ -157,15 +154,15 @@ class ChatConnection(AuthenticatedSocket):
             await self._jobs.put(None)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(worker), DRAIN_SECONDS)
-            for task in [*helpers, worker]:
+            for task in (hub, worker):
                 task.cancel()
-            await asyncio.gather(*helpers, worker, return_exceptions=True)
+            await asyncio.gather(hub, worker, return_exceptions=True)
             if relay is not None and self.principal.user_id is not None:
                 await relay.remove(self.principal.user_id, self)
             await self.detach()
 
     async def _read(self) -> None:
-        while (frame := await self.next_frame()) is not None:
+        async for frame in self.frames():
             if isinstance(frame, p.TypingFrame):
                 self._typing(frame.state)
                 continue

@@ -1,16 +1,16 @@
 """The guided-session websocket, ``/v1/ws/guided`` (protocol ``hp.guided.v1``, see ``docs/protocol.md``).
 
-Authentication, re-validation of the sign-in, heartbeats and close codes are the chat socket's
-(``hp_agent/chat/socket_auth.py``). Every data frame is one unit of work over the same service as
-the REST endpoints (``guided_sessions``), committed before the answer is acknowledged; nothing
-about a session lives in this process, so a session continues on any instance, after a restart,
-or over REST. Frames on one socket are handled one at a time, in order: the work per frame is one
-short transaction (no model generation), so a separate worker as in the chat is not needed.
+Authentication, re-validation of the sign-in, heartbeats, the receive loop and close codes are
+every socket's (``hp_agent/api/socket_base.py``). Every data frame is one unit of work over the
+same service as the REST endpoints (``guided_sessions``), committed before the answer is
+acknowledged; nothing about a session lives in this process, so a session continues on any
+instance, after a restart, or over REST. Frames on one socket are handled one at a time, in
+order: the work per frame is one short transaction (no model generation), so a separate worker
+as in the chat is not needed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Any
@@ -18,8 +18,8 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from hp_agent.api.socket_base import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.chat import protocol as p
-from hp_agent.chat.socket_auth import HEARTBEAT_SECONDS, AuthenticatedSocket
 from hp_agent.errors import HPError
 from hp_agent.journal import guided_frames as gf
 from hp_agent.journal import guided_sessions as service
@@ -48,14 +48,14 @@ async def guided_socket(websocket: WebSocket) -> None:
 
 
 class GuidedConnection(AuthenticatedSocket):
+    PROTOCOL = gf.PROTOCOL
+
     def __init__(self, ws: WebSocket) -> None:
         super().__init__(ws, gf.parse_frame)
         # The session last started or resumed here: the default for answer/pause/abandon.
         self.current: uuid.UUID | None = None
 
-    async def run(self) -> None:
-        if not await self.handshake(gf.PROTOCOL):
-            return
+    async def serve(self) -> None:
         assert self.principal is not None
         await self.send(
             {
@@ -66,16 +66,7 @@ class GuidedConnection(AuthenticatedSocket):
                 "heartbeat_seconds": HEARTBEAT_SECONDS,
             }
         )
-        beat = asyncio.create_task(self.heartbeat(), name="guided-heartbeat")
-        try:
-            await self._read()
-        finally:
-            self.closed = True
-            beat.cancel()
-            await asyncio.gather(beat, return_exceptions=True)
-
-    async def _read(self) -> None:
-        while (frame := await self.next_frame()) is not None:
+        async for frame in self.frames():
             await self._handle_safely(frame)
 
     async def _handle_safely(self, frame: Any) -> None:

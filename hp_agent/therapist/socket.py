@@ -1,6 +1,6 @@
 """``/v1/ws/therapist``: live escalation frames for a signed-in clinician.
 
-Protocol (JSON text frames):
+Protocol (JSON text frames, ``docs/escalation.md``):
 - authenticate with the first frame ``{"type": "auth", "token": "<access token>"}`` or the
   subprotocols ``["bearer", "<access token>"]`` (tokens in query strings end up in logs, so
   those are not accepted);
@@ -12,189 +12,178 @@ Protocol (JSON text frames):
   with a fresh token before the current one expires (the socket closes 1008 a minute after
   expiry; an auth frame for another account closes it too).
 
-The sign-in behind the token is re-read every ``REVALIDATE_SECONDS`` (the chat socket's period)
-and before every action: after a logout the socket gets ``auth_failed`` and close 1008 within
-that window, no ack is taken on the old token (nor audited as its clinician), and the presence
-key that tells the notifier "this clinician is looking" is no longer refreshed, so the backup
-email goes out. Frames that are not JSON objects, hold a NUL or a lone surrogate, or nest too
-deeply are bad data (an error frame; deep nesting closes 1003), never an internal error.
-
-No database session is held for the socket's life: each step opens its own unit of work.
+Authentication, the sign-in re-check, the receive loop and close codes are every socket's
+(``hp_agent/api/socket_base.py``); this module keeps the console's wire dialect: closes carry no
+error frame (the console reconnects on 1008) except a sign-out, which says why; bad frames get
+``bad_frame``; a refused fresh token leaves the socket open; no server pings. After a logout the
+socket gets ``auth_failed`` and close 1008 within the re-check period, no ack is taken on the old
+token (every ack re-reads the sign-in first), and the presence key that tells the notifier "this
+clinician is looking" is no longer refreshed, so the backup email goes out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 from redis.exceptions import RedisError
 
+from hp_agent.api.socket_base import AuthenticatedSocket, SignedOut
 from hp_agent.api.textcheck import BadText, loads_checked
 from hp_agent.app_state import state_of
-from hp_agent.auth.security import InvalidToken, decode_access_token
-from hp_agent.chat import socket_auth
-from hp_agent.chat.protocol import Close
-from hp_agent.config import Settings
+from hp_agent.chat import protocol as p
 from hp_agent.crisis import escalations, repository
 from hp_agent.crisis.escalations import ACTIVE
 from hp_agent.crisis.schemas import EscalationOut
-from hp_agent.db.session import Database, Principal
+from hp_agent.db.session import Principal
 from hp_agent.errors import HPError
 from hp_agent.events import streams
-from hp_agent.events.fanout import TherapistHub
 
 log = logging.getLogger("hp_agent.therapist.socket")
 router = APIRouter()
 
-AUTH_TIMEOUT = 10.0
-SEND_TIMEOUT = 5.0
 PRESENCE_TTL = 30
-EXPIRED_GRACE_SECONDS = 60.0  # time to send a fresh token after expiry before the socket closes
+BAD_FRAME = "bad_frame"
 
 
-class SocketSink:
-    """Serialises sends: the fan-out task and the frame handler may write at the same time."""
+@dataclass(frozen=True, slots=True)
+class AckFrame:
+    escalation_id: Any  # checked after the sign-in re-check, as the answer's order is documented
+
+
+def parse_frame(raw: str | bytes) -> p.PingFrame | p.AuthFrame | AckFrame:
+    """One console frame; :class:`~hp_agent.chat.protocol.ProtocolError` in the console's codes."""
+    try:
+        data = loads_checked(raw)
+    except BadText as bad:
+        if bad.reason == "depth":
+            raise p.ProtocolError(p.Code.INVALID_JSON, "bad data", close=p.Close.BAD_DATA) from None
+        raise p.ProtocolError(BAD_FRAME, "The frame holds characters that are not allowed.") from None
+    except (ValueError, UnicodeDecodeError):
+        raise p.ProtocolError(BAD_FRAME, "Frames are JSON text.") from None
+    if not isinstance(data, dict):
+        raise p.ProtocolError(BAD_FRAME, "Frames are JSON objects.")
+    kind = data.get("type")
+    if kind == "ping":
+        return p.PingFrame(type="ping")
+    if kind == "auth":
+        token = data.get("token")
+        if not isinstance(token, str) or not token or len(token) > p.MAX_TOKEN_CHARS:
+            raise p.ProtocolError(p.Code.AUTH_FAILED, "The token is not valid.")
+        return p.AuthFrame(type="auth", token=token)
+    if kind == "ack":
+        return AckFrame(data.get("escalation_id"))
+    raise p.ProtocolError(p.Code.UNKNOWN_TYPE, "Unknown frame type.")
+
+
+@router.websocket("/v1/ws/therapist")
+async def therapist_socket(ws: WebSocket) -> None:
+    await TherapistConnection(ws).run()
+
+
+class TherapistConnection(AuthenticatedSocket):
+    PING = False
+    AUTH_FIRST = True
+    REAUTH_FAILURE_CLOSES = False
+    SEND_TIMEOUT = 5.0
 
     def __init__(self, ws: WebSocket) -> None:
-        self.ws = ws
-        self.lock = asyncio.Lock()
+        super().__init__(ws, parse_frame)
+
+    def admits(self, principal: Principal) -> bool:
+        return principal.role == "therapist" and principal.user_id is not None
+
+    def offered_token(self, offered: list[str]) -> tuple[str | None, str | None]:
+        if len(offered) >= 2 and offered[0].lower() == "bearer":
+            return offered[1], "bearer"
+        return None, None
+
+    def pong(self, frame: p.PingFrame) -> dict[str, Any]:
+        return {"type": "pong"}
+
+    def error(self, err: p.ProtocolError) -> dict[str, Any] | None:
+        if err.close is not None and not isinstance(err, SignedOut):
+            return None
+        return p.error_frame(err.code, err.message)
 
     async def send_json(self, data: Any) -> None:
-        async with self.lock:
-            await asyncio.wait_for(self.ws.send_json(data), timeout=SEND_TIMEOUT)
+        """The fan-out's sink (``TherapistHub``): raises once the socket is gone, so it is dropped."""
+        if not await self.send(data):
+            raise ConnectionError("therapist socket closed")
 
-
-def _subprotocol_token(ws: WebSocket) -> str | None:
-    protocols = [p.strip() for p in ws.headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
-    if len(protocols) >= 2 and protocols[0].lower() == "bearer":
-        return protocols[1]
-    return None
-
-
-class _Session:
-    """Who is on the socket, with which token, valid until when (refreshed by ``auth`` frames)."""
-
-    def __init__(self, principal: Principal, token: str, expires_at: dt.datetime) -> None:
-        self.principal = principal
-        self.token = token
-        self.expires_at = expires_at
-        self.signed_out = False
-
-    def expired(self) -> bool:
-        return dt.datetime.now(dt.UTC) >= self.expires_at
-
-
-class _SignedOut(Exception):
-    """The token's sign-in session is gone (logout, revoked, account disabled)."""
-
-
-async def _verify(db: Database, settings: Settings, token: str) -> tuple[Principal, dt.datetime]:
-    principal = await socket_auth.signed_in(db, settings, token)
-    return principal, decode_access_token(settings, token).expires_at
-
-
-async def _still_signed_in(db: Database, settings: Settings, state: _Session) -> None:
-    """Raise _SignedOut unless the socket's token still has a live sign-in (read now)."""
-    if state.signed_out:
-        raise _SignedOut
-    try:
-        principal = await socket_auth.signed_in(db, settings, state.token)
-    except (HPError, InvalidToken):
-        state.signed_out = True
-        raise _SignedOut from None
-    if principal != state.principal:  # role changed: the console is for the role it opened with
-        state.signed_out = True
-        raise _SignedOut
-
-
-def _parse(raw: str) -> Any:
-    """One frame as JSON: BadText for NUL, lone surrogates or deep nesting, ValueError if not JSON."""
-    return loads_checked(raw)
-
-
-async def _authenticate(ws: WebSocket, db: Database, settings: Settings) -> _Session | None:
-    token = _subprotocol_token(ws)
-    await ws.accept(subprotocol="bearer" if token else None)
-    if token is None:
+    async def serve(self) -> None:
+        principal = self.principal
+        assert principal is not None
+        assert principal.user_id is not None
+        therapist_id = principal.user_id
+        app = state_of(self.ws.app)
+        hub = app.therapist_hub
+        # Register before the backfill, so nothing falls between the two (duplicates are harmless).
+        if hub is not None:
+            hub.add(therapist_id, self)
+        presence = asyncio.create_task(self._presence(therapist_id), name="therapist-presence")
         try:
-            first = _parse(await asyncio.wait_for(ws.receive_text(), timeout=AUTH_TIMEOUT))
-        except BadText as bad:
-            await ws.close(Close.BAD_DATA if bad.reason == "depth" else Close.POLICY, "bad data")
-            return None
-        except (TimeoutError, ValueError, KeyError):
-            await ws.close(Close.POLICY, "authentication required")
-            return None
-        token = first.get("token") if isinstance(first, dict) and first.get("type") == "auth" else None
-        if not isinstance(token, str):
-            await ws.close(Close.POLICY, "authentication required")
-            return None
-    try:
-        principal, expires_at = await _verify(db, settings, token)
-    except (HPError, InvalidToken):
-        await ws.close(Close.POLICY, "invalid token")
-        return None
-    if principal.role != "therapist" or principal.user_id is None:
-        await ws.close(Close.POLICY, "clinicians only")
-        return None
-    return _Session(principal, token, expires_at)
+            await self.send(
+                {"type": "ready", "therapist_id": str(therapist_id), "queue": await self._queue()}
+            )
+            async for frame in self.frames():
+                try:
+                    await self.send(await self._handle(frame))
+                except p.ProtocolError as err:
+                    await self.refuse(err)
+        except Exception as exc:
+            log.error("therapist socket failed: %s", type(exc).__name__)
+            await self.close(p.Close.INTERNAL)
+        finally:
+            self.closed = True
+            if hub is not None:
+                hub.remove(therapist_id, self)
+            presence.cancel()
+            # Wait for the presence writer to stop, so its last SET cannot land after the DELETE.
+            await asyncio.gather(presence, return_exceptions=True)
+            if app.redis is not None and (hub is None or not hub.connected(therapist_id)):
+                with contextlib.suppress(RedisError, OSError):
+                    await app.redis.delete(streams.presence_key(self.settings, therapist_id))
 
+    async def _queue(self) -> list[dict[str, Any]]:
+        principal = self.principal
+        assert principal is not None
+        assert principal.user_id is not None
+        async with self.db.unit_of_work(principal) as session:
+            rows = await repository.list_escalations(session, principal.user_id, statuses=ACTIVE, limit=200)
+        return [EscalationOut.model_validate(r).model_dump(mode="json") for r in rows]
 
-async def _queue(db: Database, principal: Principal) -> list[dict[str, Any]]:
-    assert principal.user_id is not None
-    async with db.unit_of_work(principal) as session:
-        rows = await repository.list_escalations(session, principal.user_id, statuses=ACTIVE, limit=200)
-    return [EscalationOut.model_validate(r).model_dump(mode="json") for r in rows]
+    async def _presence(self, therapist_id: uuid.UUID) -> None:
+        """Tell the notifier worker this clinician is looking (so it does not also email them);
+        never for a socket whose sign-in is gone or whose token has expired."""
+        redis = state_of(self.ws.app).redis
+        if redis is None:
+            return
+        key = streams.presence_key(self.settings, therapist_id)
+        while not self.closed:
+            if not self.token_expired():
+                with contextlib.suppress(RedisError, OSError):
+                    await redis.set(key, "1", ex=PRESENCE_TTL)
+            await asyncio.sleep(PRESENCE_TTL / 3)
 
-
-async def _presence(ws: WebSocket, settings: Settings, therapist_id: uuid.UUID, state: _Session) -> None:
-    """Tell the notifier worker this clinician is looking (so it does not also email them);
-    never for a socket whose sign-in is gone or whose token has expired."""
-    redis = state_of(ws.app).redis
-    if redis is None:
-        return
-    key = streams.presence_key(settings, therapist_id)
-    while not state.signed_out:
-        if not state.expired():
-            with contextlib.suppress(RedisError, OSError):
-                await redis.set(key, "1", ex=PRESENCE_TTL)
-        await asyncio.sleep(PRESENCE_TTL / 3)
-
-
-async def _handle_frame(db: Database, settings: Settings, state: _Session, frame: Any) -> dict[str, Any]:
-    if not isinstance(frame, dict):
-        return {"type": "error", "code": "bad_frame", "message": "Frames are JSON objects."}
-    kind = frame.get("type")
-    if kind == "ping":
-        return {"type": "pong"}
-    if kind == "auth":  # a fresh access token before the current one expires
-        token = frame.get("token")
-        try:
-            if not isinstance(token, str):
-                raise InvalidToken("missing")
-            principal, expires_at = await _verify(db, settings, token)
-        except (HPError, InvalidToken):
-            return {"type": "error", "code": "auth_failed", "message": "The token is not valid."}
-        if principal != state.principal:
-            raise _SwitchedUser
-        state.token, state.expires_at = token, expires_at
-        return {"type": "authenticated", "expires_at": expires_at.isoformat()}
-    if state.expired():
-        return {"type": "error", "code": "token_expired", "message": "Send a fresh token in an auth frame."}
-    principal = state.principal
-    if kind == "ack":
+    async def _handle(self, frame: AckFrame) -> dict[str, Any]:
+        if self.token_expired():
+            raise p.ProtocolError(p.Code.TOKEN_EXPIRED, "Send a fresh token in an auth frame.")
         # Every action re-reads the sign-in: a signed-out console acts for nobody.
-        await _still_signed_in(db, settings, state)
+        await self.recheck()
+        principal = self.principal
+        assert principal is not None
         try:
-            escalation_id = uuid.UUID(str(frame.get("escalation_id")))
+            escalation_id = uuid.UUID(str(frame.escalation_id))
         except ValueError:
-            return {"type": "error", "code": "bad_frame", "message": "escalation_id is not a UUID."}
+            raise p.ProtocolError(BAD_FRAME, "escalation_id is not a UUID.") from None
         try:
-            async with db.unit_of_work(principal) as session:
+            async with self.db.unit_of_work(principal) as session:
                 e = await escalations.acknowledge(session, principal, escalation_id)
                 status, acked_at = e.status.value, e.acknowledged_at
         except HPError as exc:
@@ -211,104 +200,3 @@ async def _handle_frame(db: Database, settings: Settings, state: _Session, frame
             "status": status,
             "acknowledged_at": acked_at.isoformat() if acked_at else None,
         }
-    return {"type": "error", "code": "unknown_type", "message": "Unknown frame type."}
-
-
-class _SwitchedUser(Exception):
-    """An auth frame for another account: the socket is closed rather than re-bound."""
-
-
-async def _watch(ws: WebSocket, sink: SocketSink, db: Database, settings: Settings, state: _Session) -> None:
-    """Close the socket once its token has long expired or its sign-in is gone (logout)."""
-    while True:
-        left = (state.expires_at - dt.datetime.now(dt.UTC)).total_seconds() + EXPIRED_GRACE_SECONDS
-        if left <= 0:
-            with contextlib.suppress(Exception):
-                await ws.close(Close.POLICY, "token expired")
-            return
-        period = socket_auth.REVALIDATE_SECONDS
-        await asyncio.sleep(min(left, period))
-        if state.expired():
-            continue  # the expiry grace decides; a fresh auth frame may still come
-        try:
-            await _still_signed_in(db, settings, state)
-        except _SignedOut:
-            await _close_signed_out(ws, sink)
-            return
-        except Exception:
-            continue  # the database did not answer: not a sign-out; try again next period
-
-
-async def _close_signed_out(ws: WebSocket, sink: SocketSink) -> None:
-    with contextlib.suppress(Exception):
-        await sink.send_json(
-            {"type": "error", "code": "auth_failed", "message": "The session has been signed out."}
-        )
-    with contextlib.suppress(Exception):
-        await ws.close(Close.POLICY, "signed out")
-
-
-@router.websocket("/v1/ws/therapist")
-async def therapist_socket(ws: WebSocket) -> None:
-    db: Database = ws.app.state.db
-    settings: Settings = ws.app.state.settings
-    hub: TherapistHub | None = state_of(ws.app).therapist_hub
-    state = await _authenticate(ws, db, settings)
-    if state is None:
-        return
-    principal = state.principal
-    assert principal.user_id is not None
-    sink = SocketSink(ws)
-    # Register before the backfill, so nothing falls between the two (duplicates are harmless).
-    if hub is not None:
-        hub.add(principal.user_id, sink)
-    presence = asyncio.create_task(_presence(ws, settings, principal.user_id, state))
-    watch = asyncio.create_task(_watch(ws, sink, db, settings, state))
-    try:
-        await sink.send_json(
-            {"type": "ready", "therapist_id": str(principal.user_id), "queue": await _queue(db, principal)}
-        )
-        while True:
-            try:
-                frame = _parse(await ws.receive_text())
-            except BadText as bad:
-                if bad.reason == "depth":
-                    with contextlib.suppress(Exception):
-                        await ws.close(Close.BAD_DATA, "bad data")
-                    return
-                await sink.send_json(
-                    {
-                        "type": "error",
-                        "code": "bad_frame",
-                        "message": "The frame holds characters that are not allowed.",
-                    }
-                )
-                continue
-            except (ValueError, KeyError):
-                await sink.send_json(
-                    {"type": "error", "code": "bad_frame", "message": "Frames are JSON text."}
-                )
-                continue
-            await sink.send_json(await _handle_frame(db, settings, state, frame))
-    except WebSocketDisconnect:
-        pass
-    except _SignedOut:
-        await _close_signed_out(ws, sink)
-    except _SwitchedUser:
-        with contextlib.suppress(Exception):
-            await ws.close(Close.POLICY, "switched user")
-    except Exception as exc:
-        log.error("therapist socket failed: %s", type(exc).__name__)
-        with contextlib.suppress(Exception):
-            await ws.close(Close.INTERNAL)
-    finally:
-        if hub is not None:
-            hub.remove(principal.user_id, sink)
-        presence.cancel()
-        watch.cancel()
-        # Wait for the presence writer to stop, so its last SET cannot land after the DELETE.
-        await asyncio.gather(presence, return_exceptions=True)
-        redis = state_of(ws.app).redis
-        if redis is not None and (hub is None or not hub.connected(principal.user_id)):
-            with contextlib.suppress(RedisError, OSError):
-                await redis.delete(streams.presence_key(settings, principal.user_id))

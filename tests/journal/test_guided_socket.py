@@ -302,8 +302,8 @@ async def test_the_same_answer_from_two_devices_at_once_is_stored_once(
 
 @pytest.mark.parametrize("socket", ["guided", "chat"])
 async def test_a_frame_flood_closes_either_socket_with_policy(live_server: LiveServer, socket: str) -> None:
-    """Both person-facing sockets share one receive loop (``AuthenticatedSocket.next_frame``)."""
-    from hp_agent.chat.socket_auth import FRAME_BURST
+    """Both person-facing sockets share one receive loop (``hp_agent.api.socket_base``)."""
+    from hp_agent.api.socket_base import FRAME_BURST
     from tests.chat.chat_client import Chat
 
     user = await new_user(live_server.http_url)

@@ -14,7 +14,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
-from hp_agent.chat import socket_auth
+from hp_agent.api import socket_base
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 from tests.security.conftest import ServerLog
@@ -107,7 +107,7 @@ async def test_logout_closes_an_idle_chat_socket(
 ) -> None:
     import httpx
 
-    monkeypatch.setattr(socket_auth, "REVALIDATE_SECONDS", 0.5)
+    monkeypatch.setattr(socket_base, "REVALIDATE_SECONDS", 0.5)
     user = await new_user(live_server.http_url)
     chat = await Chat.connect(live_server.ws_url, user["access_token"])
     try:

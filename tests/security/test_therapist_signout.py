@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from websockets.exceptions import ConnectionClosed
 
-from hp_agent.chat import socket_auth
+from hp_agent.api import socket_base
 from hp_agent.compliance.models import AuditLog
 from hp_agent.config import Settings
 from hp_agent.crisis import service
@@ -81,7 +81,7 @@ async def test_logout_closes_the_console_and_presence_lapses(
     worker: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(socket_auth, "REVALIDATE_SECONDS", 0.5)
+    monkeypatch.setattr(socket_base, "REVALIDATE_SECONDS", 0.5)
     therapist, patient, token = await _clinician(esc_server, live_db)
     sock = await TherapistSocket.connect(esc_server.ws_url, token)
     redis = streams.client(server_settings.redis_url or "")
@@ -157,7 +157,7 @@ async def test_console_still_works_while_signed_in(
     esc_server: LiveServer, live_db: Database, worker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The re-check does not close a live sign-in: frames and acks keep working across checks."""
-    monkeypatch.setattr(socket_auth, "REVALIDATE_SECONDS", 0.3)
+    monkeypatch.setattr(socket_base, "REVALIDATE_SECONDS", 0.3)
     _, patient, token = await _clinician(esc_server, live_db)
     sock = await TherapistSocket.connect(esc_server.ws_url, token)
     try:
@@ -194,3 +194,29 @@ async def test_deep_or_bad_frames_on_the_console(
         assert code == 1003
     finally:
         await ws.close()
+
+
+async def test_the_console_keeps_its_dialect_on_the_shared_socket_base(
+    esc_server: LiveServer, live_db: Database
+) -> None:
+    """A refused fresh token is an error frame and the socket stays open (the console's dialect);
+    a flood closes it with 1008 and no error frame, as every socket's receive loop does."""
+    therapist = await make_user(live_db, UserRole.therapist, prefix="th")
+    sock = await TherapistSocket.connect(
+        esc_server.ws_url, await token_for(esc_server.http_url, therapist, live_db)
+    )
+    try:
+        await sock.ws.send(json.dumps({"type": "auth", "token": "not-a-token"}))
+        assert json.loads(await sock.ws.recv())["code"] == "auth_failed"
+        await sock.ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await sock.ws.recv()) == {"type": "pong"}
+        for _ in range(socket_base.FRAME_BURST * 2):
+            try:
+                await sock.ws.send(json.dumps({"type": "ping"}))
+            except ConnectionClosed:
+                break
+        code, frames = await _closed_with(sock, within=10)
+        assert code == 1008
+        assert {f["type"] for f in frames} == {"pong"}
+    finally:
+        await sock.close()

@@ -1,9 +1,21 @@
-"""What every person-facing websocket shares: sending, the auth handshake, per-frame units of work.
+"""The one socket base: the chat, guided and therapist websockets authenticate, re-check the
+sign-in, read frames and close through this class (``docs/protocol.md``, ``docs/escalation.md``).
 
-Used by the chat socket (``ws.py``) and the guided-session socket
-(``hp_agent/journal/guided_ws.py``), so both authenticate, re-check the sign-in and close for the
-same reasons with the same codes (``docs/protocol.md``). Each socket brings its own frame parser;
-``auth`` and ``ping`` frames are understood by both.
+A socket subclasses :class:`AuthenticatedSocket`, gives its frame parser and implements
+``serve()`` (send its ``ready`` frame, then take frames from ``frames()``). What every socket does
+the same way lives here, once:
+
+- the handshake: accept (never echoing a bearer subprotocol), take the token from the
+  subprotocols or a first ``auth`` frame within ``AUTH_DEADLINE_SECONDS``;
+- the sign-in check: the token's expiry on every frame, its sign-in session re-read at least
+  every ``REVALIDATE_SECONDS`` (on a timer too, so an idle socket is closed after a logout), a
+  long-expired token closed after ``EXPIRED_GRACE_SECONDS``, no switching to another user;
+- the receive loop: flood limit, parse errors answered (deep nesting closes 1003, oversize 1009),
+  ``ping``/``auth`` handled, a vanished transport treated as a disconnect;
+- close codes from :class:`hp_agent.chat.protocol.Close`.
+
+The therapist console is an older wire dialect (its client predates the chat protocol); the few
+class attributes below keep that dialect as it is documented, not a second implementation.
 """
 
 from __future__ import annotations
@@ -15,7 +27,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import WebSocket, WebSocketDisconnect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +38,7 @@ from hp_agent.chat import protocol as p
 from hp_agent.chat.ratelimit import TokenBucket
 from hp_agent.config import Settings
 from hp_agent.db.session import ANONYMOUS, Database, Principal
-from hp_agent.errors import HPError, Unauthorized
+from hp_agent.errors import HPError
 
 HEARTBEAT_SECONDS = 25.0
 EXPIRED_GRACE_SECONDS = 60.0  # time to send a fresh token after expiry before the socket closes
@@ -35,7 +47,23 @@ FRAMES_PER_SECOND = 30.0  # every frame type together; a flood closes the socket
 FRAME_BURST = 60
 
 
+class SignedOut(p.ProtocolError):
+    """The sign-in behind the token is gone (logout, sign out everywhere, account disabled)."""
+
+    def __init__(self) -> None:
+        super().__init__(p.Code.AUTH_FAILED, "The session has been signed out.", close=p.Close.POLICY)
+
+
 class AuthenticatedSocket:
+    # -- the socket's dialect (class attributes a subclass may set) -----------------------------
+    PROTOCOL: ClassVar[str | None] = None  # the subprotocol accepted, when offered
+    PING: ClassVar[bool] = True  # send a ``ping`` frame every HEARTBEAT_SECONDS
+    # Before authenticating, frames other than ``auth``/``ping`` get ``not_authenticated`` and the
+    # socket waits for the deadline; a socket with AUTH_FIRST takes only an ``auth`` frame first.
+    AUTH_FIRST: ClassVar[bool] = False
+    REAUTH_FAILURE_CLOSES: ClassVar[bool] = True  # a refused fresh token closes (1008)
+    SEND_TIMEOUT: ClassVar[float | None] = None  # a send slower than this counts as a dead socket
+
     def __init__(self, ws: WebSocket, parse: Callable[[str | bytes], Any]) -> None:
         self.ws = ws
         self.parse = parse
@@ -49,6 +77,41 @@ class AuthenticatedSocket:
         self._validated_at = float("-inf")
         self._frames = TokenBucket(FRAMES_PER_SECOND, FRAME_BURST)
 
+    # -- hooks ----------------------------------------------------------------------------------
+
+    async def serve(self) -> None:
+        """The socket's life after authenticating (``ready``, then ``frames()``)."""
+        raise NotImplementedError
+
+    def admits(self, principal: Principal) -> bool:
+        """Whether this account may use the socket (checked at every sign-in check)."""
+        return True
+
+    def offered_token(self, offered: list[str]) -> tuple[str | None, str | None]:
+        """The token in the offered subprotocols, and the subprotocol to accept."""
+        accept = self.PROTOCOL if self.PROTOCOL in offered else None
+        return p.token_from_subprotocols(offered), accept
+
+    def pong(self, frame: p.PingFrame) -> dict[str, Any]:
+        return {"type": "pong", "ts": frame.ts}
+
+    def error(self, err: p.ProtocolError) -> dict[str, Any] | None:
+        """The error frame sent before acting on ``err`` (None: close without one)."""
+        return err.frame()
+
+    # -- the socket's life ----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        if not await self.handshake():
+            return
+        beat = asyncio.create_task(self.heartbeat(), name=f"{type(self).__name__}-heartbeat")
+        try:
+            await self.serve()
+        finally:
+            self.closed = True
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
+
     # -- sending --------------------------------------------------------------------------------
 
     async def send(self, frame: dict[str, Any]) -> bool:
@@ -57,7 +120,11 @@ class AuthenticatedSocket:
             return False
         async with self._send_lock:
             try:
-                await self.ws.send_text(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+                text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+                if self.SEND_TIMEOUT is None:
+                    await self.ws.send_text(text)
+                else:
+                    await asyncio.wait_for(self.ws.send_text(text), self.SEND_TIMEOUT)
                 return True
             except Exception:
                 self.closed = True
@@ -71,7 +138,9 @@ class AuthenticatedSocket:
             await self.ws.close(code, reason[:120])
 
     async def refuse(self, err: p.ProtocolError) -> None:
-        await self.send(err.frame())
+        frame = self.error(err)
+        if frame is not None:
+            await self.send(frame)
         if err.close is not None:
             await self.close(err.close, err.message)
 
@@ -91,35 +160,61 @@ class AuthenticatedSocket:
         async with self.db.unit_of_work(self.principal if fresh else ANONYMOUS) as session:
             if not fresh:
                 try:
-                    self.principal = await authenticate_token(session, self.token, self.settings)
-                except Unauthorized:
-                    raise p.ProtocolError(
-                        p.Code.AUTH_FAILED, "The session has been signed out.", close=p.Close.POLICY
-                    ) from None
+                    principal = await authenticate_token(session, self.token, self.settings)
+                except HPError:
+                    raise SignedOut from None
+                self._still_the_same(principal)
+                self.principal = principal
                 self._validated_at = time.monotonic()
             yield session, self.principal
 
+    async def recheck(self) -> None:
+        """Re-read the sign-in now (before an action that must not outlive it); SignedOut if gone."""
+        if self.token is None:
+            raise SignedOut
+        try:
+            principal = await _signed_in(self.db, self.settings, self.token)
+        except (HPError, InvalidToken):
+            raise SignedOut from None
+        self._still_the_same(principal)
+        self.principal = principal
+        self._validated_at = time.monotonic()
+
+    def _still_the_same(self, principal: Principal) -> None:
+        if self.principal is not None and principal.user_id != self.principal.user_id:
+            raise SignedOut
+        if not self.admits(principal):  # e.g. the role changed since the socket opened
+            raise SignedOut
+
     async def authenticate(self, token: str) -> bool:
+        first = self.principal is None
+        refused = p.Close.POLICY if first or self.REAUTH_FAILURE_CLOSES else None
         try:
             claims = decode_access_token(self.settings, token)
         except InvalidToken:
             await self.refuse(
                 p.ProtocolError(
-                    p.Code.AUTH_FAILED, "The access token is invalid or has expired.", close=p.Close.POLICY
+                    p.Code.AUTH_FAILED, "The access token is invalid or has expired.", close=refused
                 )
             )
             return False
         try:
-            async with self.db.unit_of_work() as session:
-                principal = await authenticate_token(session, token, self.settings)
+            principal = await _signed_in(self.db, self.settings, token)
         except HPError:
             await self.refuse(
-                p.ProtocolError(p.Code.AUTH_FAILED, "The access token is not valid.", close=p.Close.POLICY)
+                p.ProtocolError(p.Code.AUTH_FAILED, "The access token is not valid.", close=refused)
             )
             return False
-        if self.principal is not None and principal.user_id != self.principal.user_id:
+        if not first and self.principal is not None and principal.user_id != self.principal.user_id:
             await self.refuse(
                 p.ProtocolError(p.Code.AUTH_FAILED, "A socket cannot change user.", close=p.Close.POLICY)
+            )
+            return False
+        if not self.admits(principal):
+            await self.refuse(
+                p.ProtocolError(
+                    p.Code.AUTH_FAILED, "This socket is not for this account.", close=p.Close.POLICY
+                )
             )
             return False
         self.principal, self.token, self.expires_at = principal, token, claims.expires_at
@@ -137,22 +232,27 @@ class AuthenticatedSocket:
         if self.token is None or self.token_expired():
             return True
         try:
-            principal = await signed_in(self.db, self.settings, self.token)
-        except (HPError, InvalidToken):
-            await self.refuse(
-                p.ProtocolError(p.Code.AUTH_FAILED, "The session has been signed out.", close=p.Close.POLICY)
-            )
+            await self.recheck()
+        except SignedOut as gone:
+            await self.refuse(gone)
             return False
         except Exception:
             return True
-        self.principal = principal
-        self._validated_at = time.monotonic()
         return True
 
     def token_expired(self) -> bool:
         return self.expires_at is not None and dt.datetime.now(dt.UTC) >= self.expires_at
 
-    async def wait_for_auth(self, deadline: float) -> bool:
+    async def handshake(self) -> bool:
+        """Accept the socket and authenticate (bearer subprotocol, or an ``auth`` first frame)."""
+        token, accept = self.offered_token(list(self.ws.scope.get("subprotocols") or []))
+        # Never echo the bearer token back: it would appear in response headers.
+        await self.ws.accept(subprotocol=accept)
+        deadline = time.monotonic() + p.AUTH_DEADLINE_SECONDS
+        return await self.authenticate(token) if token else await self._wait_for_auth(deadline)
+
+    async def _wait_for_auth(self, deadline: float) -> bool:
+        first_only = p.ProtocolError(p.Code.NOT_AUTHENTICATED, "Authenticate first.", close=p.Close.POLICY)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -167,20 +267,30 @@ class AuthenticatedSocket:
             try:
                 frame = self.parse(payload(message))
             except p.ProtocolError as err:
-                await self.refuse(err)
-                if err.close is not None:
+                await self.refuse(first_only if self.AUTH_FIRST and err.close is None else err)
+                if err.close is not None or self.AUTH_FIRST:
                     return False
                 continue
             if isinstance(frame, p.AuthFrame):
                 return await self.authenticate(frame.token)
+            if self.AUTH_FIRST:
+                await self.refuse(first_only)
+                return False
             if isinstance(frame, p.PingFrame):
-                await self.send({"type": "pong", "ts": frame.ts})
+                await self.send(self.pong(frame))
                 continue
             await self.send(p.error_frame(p.Code.NOT_AUTHENTICATED, "Send an 'auth' frame first."))
         await self.refuse(
             p.ProtocolError(p.Code.NOT_AUTHENTICATED, "Authentication timed out.", close=p.Close.POLICY)
         )
         return False
+
+    # -- the receive loop -----------------------------------------------------------------------
+
+    async def frames(self) -> AsyncIterator[Any]:
+        """The frames for the socket's own handler, until the socket is done."""
+        while (frame := await self.next_frame()) is not None:
+            yield frame
 
     async def next_frame(self) -> Any | None:
         """The next frame for the socket's own handler, or None once the socket is done.
@@ -207,7 +317,7 @@ class AuthenticatedSocket:
                 await self.refuse(err)
                 continue
             if isinstance(frame, p.PingFrame):
-                await self.send({"type": "pong", "ts": frame.ts})
+                await self.send(self.pong(frame))
             elif isinstance(frame, p.AuthFrame):
                 if await self.authenticate(frame.token):
                     await self.send({"type": "authenticated", "expires_at": iso(self.expires_at)})
@@ -215,18 +325,10 @@ class AuthenticatedSocket:
                 return frame
         return None
 
-    async def handshake(self, protocol: str) -> bool:
-        """Accept the socket and authenticate (bearer subprotocol, or an ``auth`` first frame)."""
-        offered = list(self.ws.scope.get("subprotocols") or [])
-        # Never echo the bearer subprotocol back: the token would appear in response headers.
-        await self.ws.accept(subprotocol=protocol if protocol in offered else None)
-        token = p.token_from_subprotocols(offered)
-        deadline = time.monotonic() + p.AUTH_DEADLINE_SECONDS
-        return await self.authenticate(token) if token else await self.wait_for_auth(deadline)
-
     async def heartbeat(self) -> None:
-        """Ping every ``HEARTBEAT_SECONDS``; re-check the sign-in every ``REVALIDATE_SECONDS``
-        (closing 1008 once it is signed out); close (1008) once the token has long expired."""
+        """Ping every ``HEARTBEAT_SECONDS`` (when the dialect pings); re-check the sign-in every
+        ``REVALIDATE_SECONDS`` (closing 1008 once it is signed out); close (1008) once the token
+        has been expired for ``EXPIRED_GRACE_SECONDS``."""
         last_ping = time.monotonic()
         while not self.closed:
             # Ticks a fifth of the shorter period: a check due before the next tick runs now,
@@ -243,14 +345,14 @@ class AuthenticatedSocket:
             stale = time.monotonic() - self._validated_at + tick >= REVALIDATE_SECONDS
             if stale and not await self.revalidate():
                 return
-            if time.monotonic() - last_ping + tick > HEARTBEAT_SECONDS:
+            if self.PING and time.monotonic() - last_ping + tick > HEARTBEAT_SECONDS:
                 last_ping = time.monotonic()
                 await self.send({"type": "ping", "ts": int(time.time() * 1000)})
 
 
-async def signed_in(db: Database, settings: Settings, token: str) -> Principal:
+async def _signed_in(db: Database, settings: Settings, token: str) -> Principal:
     """The principal of ``token`` if its sign-in session is still live (one short transaction);
-    raises ``Unauthorized`` otherwise. Every socket re-checks through this (therapist included)."""
+    raises ``Unauthorized`` otherwise."""
     async with db.unit_of_work() as session:
         return await authenticate_token(session, token, settings)
 
