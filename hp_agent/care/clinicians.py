@@ -14,8 +14,8 @@ import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +27,8 @@ from hp_agent.compliance import audit
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, Forbidden, HPError, NotFound
 from hp_agent.events.models import EmailOutbox
-from hp_agent.users.models import User, UserRole
-from hp_agent.users.repository import SYSTEM, acting_as, normalise_email
+from hp_agent.users.models import UserRole
+from hp_agent.users.repository import account_for_signin, acting_as, normalise_email
 from hp_agent.users.service import REQUIRED_CONSENTS
 
 INVITATION_TTL = dt.timedelta(days=7)
@@ -59,9 +59,8 @@ async def invite(
     """Create the invitation and queue its email; the clear token is returned to the admin once."""
     _require_admin(admin)
     email = normalise_email(str(body.email))
-    async with acting_as(session, SYSTEM):  # accounts are readable by their owner only
-        taken = (await session.execute(select(User.id).where(User.email == email))).scalar_one_or_none()
-    if taken is not None:
+    # Accounts are readable by their owner only: asked the way sign-in asks (a definer function).
+    if await account_for_signin(session, email) is not None:
         raise Conflict("An account with this email address already exists.", code="email_taken")
     token = secrets.token_urlsafe(32)
     inv = ClinicianInvitation(
@@ -138,38 +137,38 @@ async def accept_invitation(session: AsyncSession, body: AcceptInvitationIn) -> 
             code="consent_required",
             details={"missing": missing},
         )
-    async with acting_as(session, SYSTEM):
-        inv = (
-            await session.execute(
-                select(ClinicianInvitation)
-                .where(ClinicianInvitation.token_hash == digest(body.token))
-                .with_for_update()
-            )
-        ).scalar_one_or_none()
-        now = _now()
-        if inv is None or inv.revoked_at is not None:
-            raise InvitationInvalid("This invitation is not valid.")
-        if inv.accepted_at is not None:
-            raise InvitationInvalid("This invitation has already been used.", code="invitation_used")
-        if inv.expires_at <= now:
-            raise InvitationInvalid("This invitation has expired.", code="invitation_expired")
-        user = await create_user(
-            session,
-            inv.email,
-            body.password,
-            UserRole.therapist,
-            display_name=body.display_name[:100],
-            timezone=body.timezone,
-            country_code=body.license_country,
-            consents=body.consents,
-            actor=SYSTEM,
-            audit_action="care.clinician.account_created",
+    # No one is signed in: the token finds its invitation through a definer function (locked until
+    # this transaction ends), and is spent as the account it creates (app_accept_invitation).
+    inv = (
+        await session.execute(
+            text("SELECT * FROM app_invitation_for_token(:hash)"), {"hash": digest(body.token)}
         )
-        inv.accepted_at = now
-        inv.account_id = user.id
-        await session.flush()
+    ).one_or_none()
+    now = _now()
+    if inv is None or inv.revoked_at is not None:
+        raise InvitationInvalid("This invitation is not valid.")
+    if inv.accepted_at is not None:
+        raise InvitationInvalid("This invitation has already been used.", code="invitation_used")
+    if inv.expires_at <= now:
+        raise InvitationInvalid("This invitation has expired.", code="invitation_expired")
+    user = await create_user(
+        session,
+        inv.email,
+        body.password,
+        UserRole.therapist,
+        display_name=body.display_name[:100],
+        timezone=body.timezone,
+        country_code=body.license_country,
+        consents=body.consents,
+        audit_action="care.clinician.account_created",
+    )
     clinician = Principal(user.id, UserRole.therapist.value)
     async with acting_as(session, clinician):
+        spent = (
+            await session.execute(select(func.app_accept_invitation(inv.invitation_id)))
+        ).scalar_one_or_none()
+        if not spent:  # cannot happen while the row is locked; refuse rather than half-accept
+            raise InvitationInvalid("This invitation is not valid.")
         profile = ClinicianProfile(
             id=uuid.uuid4(),
             user_id=user.id,
@@ -199,7 +198,7 @@ async def accept_invitation(session: AsyncSession, body: AcceptInvitationIn) -> 
         "care.clinician.invitation_accepted",
         actor=clinician,
         subject_type="clinician_invitation",
-        subject_id=inv.id,
+        subject_id=inv.invitation_id,
         details={"license_country": body.license_country},
     )
     return profile, user.email
@@ -222,16 +221,17 @@ async def verify(
 ) -> ClinicianProfile:
     """The admin has checked the licence with its register: the clinician can now be linked."""
     _require_admin(admin)
-    # Profiles are written by their owner in SQL; the admin's check is the one above.
-    async with acting_as(session, SYSTEM):
-        profile = await get_profile(session, clinician_id, lock=True)
-        if profile.license_verified_at is not None and profile.status == ClinicianProfileStatus.active:
-            raise Conflict("This clinician is already verified.", code="already_verified")
-        profile.status = ClinicianProfileStatus.active
-        profile.license_verified_at = _now()
-        profile.license_verified_by = admin.user_id
-        if expires_on is not None:
-            profile.license_expires_on = expires_on
+    # Row-level security repeats the check: only an active administrator's account may update
+    # someone else's profile (clinician_profiles_admin_updates).
+    profile = await get_profile(session, clinician_id, lock=True)
+    if profile.license_verified_at is not None and profile.status == ClinicianProfileStatus.active:
+        raise Conflict("This clinician is already verified.", code="already_verified")
+    profile.status = ClinicianProfileStatus.active
+    profile.license_verified_at = _now()
+    profile.license_verified_by = admin.user_id
+    if expires_on is not None:
+        profile.license_expires_on = expires_on
+    await session.flush()
     await audit.record(
         session,
         "care.clinician.verified",
@@ -245,10 +245,10 @@ async def verify(
 
 async def suspend(session: AsyncSession, admin: Principal, clinician_id: uuid.UUID) -> ClinicianProfile:
     _require_admin(admin)
-    async with acting_as(session, SYSTEM):
-        profile = await get_profile(session, clinician_id, lock=True)
-        profile.status = ClinicianProfileStatus.suspended
-        profile.accepting_new_patients = False
+    profile = await get_profile(session, clinician_id, lock=True)
+    profile.status = ClinicianProfileStatus.suspended
+    profile.accepting_new_patients = False
+    await session.flush()
     await audit.record(
         session,
         "care.clinician.suspended",
@@ -317,9 +317,18 @@ async def admin_list(
     session: AsyncSession, admin: Principal, status: str | None
 ) -> list[tuple[ClinicianProfile, str]]:
     _require_admin(admin)
-    stmt = select(ClinicianProfile, User.email).join(User, User.id == ClinicianProfile.user_id)
+    stmt = select(ClinicianProfile)
     if status:
         stmt = stmt.where(ClinicianProfile.status == ClinicianProfileStatus(status))
     stmt = stmt.order_by(ClinicianProfile.created_at.desc()).limit(200)
-    async with acting_as(session, SYSTEM):  # emails are readable by their owner only
-        return [(p, e) for p, e in (await session.execute(stmt)).all()]
+    profiles = list((await session.execute(stmt)).scalars().all())
+    # Emails are readable by their owner only: an administrator gets clinicians' addresses from
+    # app_clinician_emails (nothing for anyone else).
+    found = await session.execute(
+        text("SELECT user_id, email FROM app_clinician_emails(:people)").bindparams(
+            bindparam("people", type_=ARRAY(UUID(as_uuid=True)))
+        ),
+        {"people": [p.user_id for p in profiles]},
+    )
+    emails: dict[uuid.UUID, str] = {row.user_id: row.email for row in found}
+    return [(p, emails[p.user_id]) for p in profiles if p.user_id in emails]

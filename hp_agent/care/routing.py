@@ -2,9 +2,10 @@
 on-call shifts. Escalation routing (therapist → backup → on call) reads what is set here
 (``hp_agent.crisis.deadlines``).
 
-Admins may do everything; a practice's lead may manage members of their own practice. These are
-organisational rows (staff-only or clinician-readable in SQL): after the checks below they are
-written as the system actor, as escalation actions are.
+Admins may do everything; a practice's lead may manage members of their own practice. The checks
+below give clear answers; row-level security holds the same rules (members read their practice,
+leads add and remove members and roster them, hp_agent/db/security.py), so every statement runs as
+the person asking, never as the system actor.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from hp_agent.care.schemas import PracticeMemberOut, PracticeOut, ShiftIn
 from hp_agent.compliance import audit
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, Forbidden, HPError, NotFound
-from hp_agent.users.repository import SYSTEM, acting_as
 
 
 def _now() -> dt.datetime:
@@ -38,8 +38,7 @@ async def _practices_led_by(session: AsyncSession, lead: uuid.UUID) -> set[uuid.
     stmt = select(m.practice_id).where(
         m.clinician_id == lead, m.role == PracticeMemberRole.lead, m.left_at.is_(None)
     )
-    async with acting_as(session, SYSTEM):
-        return set((await session.execute(stmt)).scalars())
+    return set((await session.execute(stmt)).scalars())
 
 
 async def _members_of(session: AsyncSession, practices: set[uuid.UUID]) -> set[uuid.UUID]:
@@ -47,8 +46,7 @@ async def _members_of(session: AsyncSession, practices: set[uuid.UUID]) -> set[u
         return set()
     m = CarePracticeMember
     stmt = select(m.clinician_id).where(m.practice_id.in_(practices), m.left_at.is_(None))
-    async with acting_as(session, SYSTEM):
-        return set((await session.execute(stmt)).scalars())
+    return set((await session.execute(stmt)).scalars())
 
 
 async def _require_manager(session: AsyncSession, actor: Principal, *clinicians: uuid.UUID) -> None:
@@ -76,14 +74,13 @@ async def _audit(
 
 async def practice_out(session: AsyncSession, practice: CarePractice) -> PracticeOut:
     m, p = CarePracticeMember, ClinicianProfile
-    async with acting_as(session, SYSTEM):
-        rows = await session.execute(
-            select(m.clinician_id, m.role, p.display_name)
-            .outerjoin(p, p.user_id == m.clinician_id)
-            .where(m.practice_id == practice.id, m.left_at.is_(None))
-            .order_by(m.role, p.display_name)
-        )
-        members = [PracticeMemberOut(clinician_id=c, role=r, display_name=n) for c, r, n in rows]
+    rows = await session.execute(
+        select(m.clinician_id, m.role, p.display_name)
+        .outerjoin(p, p.user_id == m.clinician_id)
+        .where(m.practice_id == practice.id, m.left_at.is_(None))
+        .order_by(m.role, p.display_name)
+    )
+    members = [PracticeMemberOut(clinician_id=c, role=r, display_name=n) for c, r, n in rows]
     return PracticeOut(id=practice.id, name=practice.name, members=members)
 
 
@@ -105,8 +102,7 @@ async def create_practice(
 
 
 async def _practice(session: AsyncSession, practice_id: uuid.UUID) -> CarePractice:
-    async with acting_as(session, SYSTEM):
-        practice = await session.get(CarePractice, practice_id)
+    practice = await session.get(CarePractice, practice_id)  # members and admins see it
     if practice is None:
         raise NotFound("No such practice.")
     return practice
@@ -126,21 +122,20 @@ async def add_member(
     clinician_id: uuid.UUID,
     role: PracticeMemberRole,
 ) -> CarePractice:
-    practice = await _practice(session, practice_id)
+    # Who asks first: a practice is visible to its members and administrators only.
     await _require_practice_manager(session, actor, practice_id)
+    practice = await _practice(session, practice_id)
     await repository.require_verified_clinician(session, clinician_id)
     m = CarePracticeMember
-    async with acting_as(session, SYSTEM):
-        current = (
-            await session.execute(
-                select(m).where(
-                    m.practice_id == practice_id, m.clinician_id == clinician_id, m.left_at.is_(None)
-                )
-            )
-        ).scalar_one_or_none()
-        if current is not None:
-            raise Conflict("This clinician is already a member of the practice.", code="already_member")
-        session.add(m(practice_id=practice_id, clinician_id=clinician_id, role=role))
+    current = (
+        await session.execute(
+            select(m).where(m.practice_id == practice_id, m.clinician_id == clinician_id, m.left_at.is_(None))
+        )
+    ).scalar_one_or_none()
+    if current is not None:
+        raise Conflict("This clinician is already a member of the practice.", code="already_member")
+    session.add(m(practice_id=practice_id, clinician_id=clinician_id, role=role))
+    await session.flush()
     await _audit(
         session, "care.practice.member_added", actor, "care_practice", practice_id, clinician_id=clinician_id
     )
@@ -150,20 +145,21 @@ async def add_member(
 async def remove_member(
     session: AsyncSession, actor: Principal, practice_id: uuid.UUID, clinician_id: uuid.UUID
 ) -> CarePractice:
-    practice = await _practice(session, practice_id)
+    # Who asks first: a practice is visible to its members and administrators only.
     await _require_practice_manager(session, actor, practice_id)
+    practice = await _practice(session, practice_id)
     m = CarePracticeMember
-    async with acting_as(session, SYSTEM):
-        current = (
-            await session.execute(
-                select(m)
-                .where(m.practice_id == practice_id, m.clinician_id == clinician_id, m.left_at.is_(None))
-                .with_for_update()
-            )
-        ).scalar_one_or_none()
-        if current is None:
-            raise NotFound("This clinician is not a member of the practice.")
-        current.left_at = _now()
+    current = (
+        await session.execute(
+            select(m)
+            .where(m.practice_id == practice_id, m.clinician_id == clinician_id, m.left_at.is_(None))
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if current is None:
+        raise NotFound("This clinician is not a member of the practice.")
+    current.left_at = _now()
+    await session.flush()
     await _audit(
         session,
         "care.practice.member_removed",
@@ -182,8 +178,7 @@ async def my_practices(session: AsyncSession, actor: Principal) -> list[CarePrac
         stmt = stmt.join(m, m.practice_id == CarePractice.id).where(
             m.clinician_id == actor.user_id, m.left_at.is_(None)
         )
-    async with acting_as(session, SYSTEM):
-        return list((await session.execute(stmt.order_by(CarePractice.name).limit(200))).scalars().unique())
+    return list((await session.execute(stmt.order_by(CarePractice.name).limit(200))).scalars().unique())
 
 
 # -- backup ---------------------------------------------------------------------------------------
@@ -198,15 +193,15 @@ async def set_backup(
     await _require_manager(session, actor, clinician_id, *([backup_id] if backup_id else []))
     if backup_id is not None:
         await repository.require_verified_clinician(session, backup_id)
-    async with acting_as(session, SYSTEM):
-        profile = (
-            await session.execute(
-                select(ClinicianProfile).where(ClinicianProfile.user_id == clinician_id).with_for_update()
-            )
-        ).scalar_one_or_none()
-        if profile is None:
-            raise NotFound("No such clinician.")
-        profile.backup_clinician_id = backup_id
+    profile = (
+        await session.execute(
+            select(ClinicianProfile).where(ClinicianProfile.user_id == clinician_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if profile is None:
+        raise NotFound("No such clinician.")
+    profile.backup_clinician_id = backup_id
+    await session.flush()
     await _audit(
         session,
         "care.clinician.backup_set",
@@ -228,34 +223,34 @@ async def create_shift(session: AsyncSession, actor: Principal, body: ShiftIn) -
     if body.ends_at <= _now():
         raise HPError("The shift is already over.", 422, code="shift_in_past")
     s = ClinicianOnCallShift
-    async with acting_as(session, SYSTEM):
-        # The clinician's profile row serialises concurrent rostering of the same person (no
-        # btree_gist in embedded PostgreSQL, so no exclusion constraint on the shift's range).
+    # The clinician's profile row serialises concurrent rostering of the same person (no
+    # btree_gist in embedded PostgreSQL, so no exclusion constraint on the shift's range).
+    await session.execute(
+        select(ClinicianProfile.id).where(ClinicianProfile.user_id == body.clinician_id).with_for_update()
+    )
+    overlap = (
         await session.execute(
-            select(ClinicianProfile.id).where(ClinicianProfile.user_id == body.clinician_id).with_for_update()
-        )
-        overlap = (
-            await session.execute(
-                select(s.id).where(
-                    s.clinician_id == body.clinician_id,
-                    s.status == OnCallShiftStatus.scheduled,
-                    s.starts_at < body.ends_at,
-                    s.ends_at > body.starts_at,
-                )
+            select(s.id).where(
+                s.clinician_id == body.clinician_id,
+                s.status == OnCallShiftStatus.scheduled,
+                s.starts_at < body.ends_at,
+                s.ends_at > body.starts_at,
             )
-        ).first()
-        if overlap is not None:
-            raise Conflict("This clinician already has a shift in that time.", code="shift_overlap")
-        shift = s(
-            id=uuid.uuid4(),
-            clinician_id=body.clinician_id,
-            tier=OnCallTier(body.tier),
-            starts_at=body.starts_at,
-            ends_at=body.ends_at,
-            country_code=body.country_code,
-            created_by=actor.user_id,
         )
-        session.add(shift)
+    ).first()
+    if overlap is not None:
+        raise Conflict("This clinician already has a shift in that time.", code="shift_overlap")
+    shift = s(
+        id=uuid.uuid4(),
+        clinician_id=body.clinician_id,
+        tier=OnCallTier(body.tier),
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        country_code=body.country_code,
+        created_by=actor.user_id,
+    )
+    session.add(shift)
+    await session.flush()
     await _audit(
         session,
         "care.on_call.shift_created",
@@ -269,20 +264,18 @@ async def create_shift(session: AsyncSession, actor: Principal, body: ShiftIn) -
 
 
 async def cancel_shift(session: AsyncSession, actor: Principal, shift_id: uuid.UUID) -> ClinicianOnCallShift:
-    async with acting_as(session, SYSTEM):
-        shift = (
-            await session.execute(
-                select(ClinicianOnCallShift).where(ClinicianOnCallShift.id == shift_id).with_for_update()
-            )
-        ).scalar_one_or_none()
+    # Read (the roster is readable by clinicians), check who is asking, then lock: the lock needs
+    # the right to change the row, which only the clinician's lead or an administrator has.
+    shift = await session.get(ClinicianOnCallShift, shift_id)
     if shift is None:
         raise NotFound("No such shift.")
     await _require_manager(session, actor, shift.clinician_id)
+    await session.refresh(shift, with_for_update=True)
     if shift.status == OnCallShiftStatus.cancelled:
         raise Conflict("This shift is already cancelled.", code="shift_cancelled")
-    async with acting_as(session, SYSTEM):
-        shift.status = OnCallShiftStatus.cancelled
-        shift.cancelled_at = _now()
+    shift.status = OnCallShiftStatus.cancelled
+    shift.cancelled_at = _now()
+    await session.flush()
     await _audit(session, "care.on_call.shift_cancelled", actor, "clinician_on_call_shift", shift.id)
     return shift
 

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crisis_engine import RiskLevel
@@ -21,17 +21,14 @@ from hp_agent.compliance import audit
 from hp_agent.config import Settings, get_settings
 from hp_agent.crisis import repository
 from hp_agent.crisis.models import (
-    CrisisDetection,
     CrisisEscalation,
     EscalationOutcome,
     EscalationStatus,
-    ReviewLabel,
 )
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, Forbidden, HPError, NotFound
 from hp_agent.events.models import OutboxEvent
 from hp_agent.observability import metrics
-from hp_agent.users.repository import SYSTEM, acting_as
 
 ACTIVE = (
     EscalationStatus.OPEN,
@@ -127,9 +124,9 @@ async def emit(
 
 
 # ---------------------------------------------------------------------------------------------
-# Therapist actions. Authorisation is checked here (assignee or treating therapist); the row is
-# then written as the system actor because the table's RLS write check only admits a treating
-# therapist who is also the assignee, which would lock out backup and on-call clinicians.
+# Therapist actions. Authorisation is checked here (assignee or treating therapist) and again by
+# row-level security: crisis_escalations_clinician_acts lets the clinician who may see the
+# escalation update it (backup and on-call clinicians included), as themselves.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -164,11 +161,10 @@ async def acknowledge(session: AsyncSession, actor: Principal, escalation_id: uu
     _open(e)
     if e.status in UNACKNOWLEDGED:
         now = dt.datetime.now(dt.UTC)
-        async with acting_as(session, SYSTEM):
-            e.status = EscalationStatus.ACKNOWLEDGED
-            e.acknowledged_at = now
-            e.acknowledged_by = actor.user_id
-            await emit(session, e, ACKNOWLEDGED, acknowledged_by=str(actor.user_id))
+        e.status = EscalationStatus.ACKNOWLEDGED
+        e.acknowledged_at = now
+        e.acknowledged_by = actor.user_id
+        await emit(session, e, ACKNOWLEDGED, acknowledged_by=str(actor.user_id))
         await _audit(
             session,
             "crisis.escalation.acknowledged",
@@ -193,14 +189,13 @@ async def add_note(
 ) -> CrisisEscalation:
     e = await _authorised(session, actor, escalation_id)
     _open(e)
-    async with acting_as(session, SYSTEM):
-        _append_note(e, actor.user_id, text)
-        if e.status == EscalationStatus.ACKNOWLEDGED:
-            e.status = EscalationStatus.IN_PROGRESS
-        elif e.status in UNACKNOWLEDGED:  # writing a note is taking the case
-            e.status = EscalationStatus.IN_PROGRESS
-            e.acknowledged_at = dt.datetime.now(dt.UTC)
-            e.acknowledged_by = actor.user_id
+    _append_note(e, actor.user_id, text)
+    if e.status == EscalationStatus.ACKNOWLEDGED:
+        e.status = EscalationStatus.IN_PROGRESS
+    elif e.status in UNACKNOWLEDGED:  # writing a note is taking the case
+        e.status = EscalationStatus.IN_PROGRESS
+        e.acknowledged_at = dt.datetime.now(dt.UTC)
+        e.acknowledged_by = actor.user_id
     await _audit(session, "crisis.escalation.note_added", actor, e, chars=len(text))  # never the text
     return e
 
@@ -234,10 +229,9 @@ async def resolve(
     _open(e)
     if outcome == EscalationOutcome.FALSE_POSITIVE:
         raise Conflict("Use the false-positive action, which records structured feedback.")
-    async with acting_as(session, SYSTEM):
-        if note:
-            _append_note(e, actor.user_id, note)
-        await _close(session, actor, e, EscalationStatus.RESOLVED, outcome)
+    if note:
+        _append_note(e, actor.user_id, note)
+    await _close(session, actor, e, EscalationStatus.RESOLVED, outcome)
     await _audit(session, "crisis.escalation.resolved", actor, e, outcome=outcome.value)
     return e
 
@@ -256,20 +250,15 @@ async def mark_false_positive(
     if unknown:
         raise HPError("wrong_terms must name terms matched in this detection.", 422, code="validation_error")
     now = dt.datetime.now(dt.UTC)
-    async with acting_as(session, SYSTEM):
-        e.false_positive_feedback = {
-            **feedback,
-            "reviewed_by": str(actor.user_id),
-            "reviewed_at": now.isoformat(),
-        }
-        await _close(session, actor, e, EscalationStatus.FALSE_POSITIVE, EscalationOutcome.FALSE_POSITIVE)
-        ids = {e.detection_id, e.last_detection_id} - {None}
-        await session.execute(
-            update(CrisisDetection)
-            .where(CrisisDetection.id.in_(ids))
-            .values(review_label=ReviewLabel.FALSE_POSITIVE, reviewed_at=now, reviewed_by=actor.user_id)
-            .execution_options(synchronize_session=False)
-        )
+    e.false_positive_feedback = {
+        **feedback,
+        "reviewed_by": str(actor.user_id),
+        "reviewed_at": now.isoformat(),
+    }
+    await _close(session, actor, e, EscalationStatus.FALSE_POSITIVE, EscalationOutcome.FALSE_POSITIVE)
+    # The detections are the patient's (a backup clinician cannot read them): labelled through
+    # app_label_false_positive, which checks the caller may act on this escalation.
+    await session.execute(select(func.app_label_false_positive(e.id)))
     await _audit(
         session,
         "crisis.escalation.false_positive",

@@ -77,10 +77,7 @@ API_SYSTEM_LEGACY = frozenset(
         "appointment_waitlist_entries",
         "appointments",
         "calendar_feeds",
-        "clinician_profiles",
         "coupon_redemptions",
-        "crisis_detections",
-        "crisis_escalations",
         "insurance_claim_lines",
         "insurance_claims",
         "insurance_eligibility_checks",
@@ -99,19 +96,6 @@ API_SYSTEM_LEGACY = frozenset(
         "users",
         "video_sessions",
         # Tables without an owner (staff policies) and the audit tables.
-        "appointment_types",
-        "care_practice_members",
-        "care_practices",
-        "clinician_invitations",
-        "clinician_on_call_shifts",
-        "coupons",
-        "email_outbox",
-        "insurance_payers",
-        "insurance_plans",
-        "login_throttles",
-        "outbox_events",
-        "processed_events",
-        "subscription_plans",
     }
 )
 
@@ -369,7 +353,7 @@ GUARD_TRIGGERS = [
     # The clinician directory is readable by any signed-in person (patients choose a therapist,
     # the escalation worker finds backups); each clinician still edits only their own profile.
     """CREATE POLICY clinician_profiles_directory ON clinician_profiles FOR SELECT
-    USING (app_current_user_id() IS NOT NULL OR app_current_role() = 'system')""",
+    USING (app_current_user_id() IS NOT NULL OR app_is_worker_system())""",
     # A clinician reading a patient's record as the escalation's on-call backup is not their
     # treating therapist, yet the read must reach the patient's access log (migration 0010).
     # Only a row naming the caller as the reader, with their real role, can be appended.
@@ -390,6 +374,37 @@ EXTRA_POLICIES = [
     """CREATE POLICY referrals_referrer_cancels ON referrals FOR UPDATE
     USING (referring_clinician_id = app_current_user_id() AND status IN ('draft', 'sent'))
     WITH CHECK (referring_clinician_id = app_current_user_id() AND status = 'cancelled')""",
+]
+
+# Migration 0021 freezes these.
+EXTRA_POLICIES += [
+    # A clinician acts on an escalation they may see (its assignee, a backup or on-call clinician
+    # who is not treating the patient, or a treating therapist), and it stays one they may see.
+    """CREATE POLICY crisis_escalations_clinician_acts ON crisis_escalations FOR UPDATE
+    USING (app_current_role() = 'therapist'
+           AND (assigned_to = app_current_user_id() OR app_is_treating_therapist(user_id)))
+    WITH CHECK (app_current_role() = 'therapist'
+                AND (assigned_to = app_current_user_id() OR app_is_treating_therapist(user_id)))""",
+    # Administrators verify and suspend clinicians; a practice lead sets a member's backup and
+    # locks the member's profile while rostering them.
+    """CREATE POLICY clinician_profiles_admin_updates ON clinician_profiles FOR UPDATE
+    USING (app_is_admin()) WITH CHECK (app_is_admin())""",
+    """CREATE POLICY clinician_profiles_lead_updates ON clinician_profiles FOR UPDATE
+    USING (app_leads_clinician(user_id)) WITH CHECK (app_leads_clinician(user_id))""",
+    # Practices: members see their practice and its members; leads add and remove members and
+    # roster on-call shifts for them (administrators have the staff policies).
+    """CREATE POLICY care_practices_member_read ON care_practices FOR SELECT
+    USING (app_member_of_practice(id))""",
+    """CREATE POLICY care_practice_members_member_read ON care_practice_members FOR SELECT
+    USING (app_member_of_practice(practice_id))""",
+    """CREATE POLICY care_practice_members_lead_adds ON care_practice_members FOR INSERT
+    WITH CHECK (app_leads_practice(practice_id))""",
+    """CREATE POLICY care_practice_members_lead_updates ON care_practice_members FOR UPDATE
+    USING (app_leads_practice(practice_id)) WITH CHECK (app_leads_practice(practice_id))""",
+    """CREATE POLICY clinician_on_call_shifts_lead_adds ON clinician_on_call_shifts FOR INSERT
+    WITH CHECK (app_leads_clinician(clinician_id))""",
+    """CREATE POLICY clinician_on_call_shifts_lead_updates ON clinician_on_call_shifts FOR UPDATE
+    USING (app_leads_clinician(clinician_id)) WITH CHECK (app_leads_clinician(clinician_id))""",
 ]
 
 
@@ -592,6 +607,123 @@ DEFINER_FUNCTIONS: list[tuple[str, str]] = [
 ]
 
 
+# Migration 0021: what API code asked as the system actor before (#14 finding 9), one question each.
+DEFINER_FUNCTIONS += [
+    # A coupon someone typed at checkout (coupons are staff rows; the code is what they know).
+    _definer(
+        "app_coupon_by_code",
+        "typed text",
+        "SETOF public.coupons",
+        "SELECT c.* FROM public.coupons c WHERE lower(c.code) = lower(btrim(typed))",
+    ),
+    # ... counted once it is redeemed: only by the person whose redemption of it exists.
+    _definer(
+        "app_count_coupon_redemption",
+        "coupon uuid",
+        "boolean",
+        "UPDATE public.coupons c SET times_redeemed = c.times_redeemed + 1 WHERE c.id = coupon AND EXISTS ("
+        "SELECT 1 FROM public.coupon_redemptions r WHERE r.coupon_id = coupon"
+        " AND r.user_id = public.app_current_user_id()) RETURNING true",
+        "VOLATILE",
+    ),
+    # An administrator is someone whose session says so AND whose account is an active admin's
+    # (the setting alone, which the API's role can write, is not enough).
+    _definer(
+        "app_is_admin",
+        "",
+        "boolean",
+        "SELECT public.app_current_role() = 'admin' AND EXISTS (SELECT 1 FROM public.users u"
+        " WHERE u.id = public.app_current_user_id() AND u.role = 'admin' AND u.status = 'active')",
+    ),
+    # Care practices (policies below): the calling clinician leads / belongs to the practice,
+    # or leads a practice the given clinician belongs to. Definer rights because the policies
+    # of care_practice_members would otherwise read the table they guard.
+    _definer(
+        "app_leads_practice",
+        "practice uuid",
+        "boolean",
+        "SELECT public.app_current_role() = 'therapist' AND EXISTS (SELECT 1 FROM"
+        " public.care_practice_members m"
+        " WHERE m.practice_id = practice AND m.clinician_id = public.app_current_user_id()"
+        " AND m.role = 'lead' AND m.left_at IS NULL)",
+    ),
+    _definer(
+        "app_member_of_practice",
+        "practice uuid",
+        "boolean",
+        "SELECT public.app_current_role() = 'therapist' AND EXISTS (SELECT 1 FROM"
+        " public.care_practice_members m"
+        " WHERE m.practice_id = practice AND m.clinician_id = public.app_current_user_id() AND"
+        " m.left_at IS NULL)",
+    ),
+    _definer(
+        "app_leads_clinician",
+        "clinician uuid",
+        "boolean",
+        "SELECT public.app_current_role() = 'therapist' AND EXISTS (SELECT 1 FROM"
+        " public.care_practice_members l"
+        " JOIN public.care_practice_members m ON m.practice_id = l.practice_id AND m.left_at IS NULL"
+        " WHERE l.clinician_id = public.app_current_user_id() AND l.role = 'lead' AND l.left_at IS NULL"
+        " AND m.clinician_id = clinician)",
+    ),
+    # An administrator's list of clinicians shows their sign-in addresses (the users table, which
+    # holds password hashes, has no admin policy): addresses of clinicians only, for admins only.
+    _definer(
+        "app_clinician_emails",
+        "people uuid[]",
+        "TABLE(user_id uuid, email text)",
+        "SELECT u.id, u.email::text FROM public.users u WHERE u.id = ANY(people) AND u.role = 'therapist'"
+        " AND public.app_is_admin()",
+    ),
+    # Accepting a clinician invitation (before any account exists): the invitation a token is,
+    # locked until the accepting transaction ends ...
+    _definer(
+        "app_invitation_for_token",
+        "hash bytea",
+        "TABLE(invitation_id uuid, email text, expires_at timestamptz, accepted_at timestamptz,"
+        " revoked_at timestamptz)",
+        "SELECT i.id, i.email::text, i.expires_at, i.accepted_at, i.revoked_at FROM"
+        " public.clinician_invitations i"
+        " WHERE i.token_hash = hash FOR UPDATE",
+        "VOLATILE",
+    ),
+    # ... and spending it, once, on the clinician account just made for its address.
+    _definer(
+        "app_accept_invitation",
+        "invitation uuid",
+        "boolean",
+        "UPDATE public.clinician_invitations i SET accepted_at = now(), account_id ="
+        " public.app_current_user_id()"
+        " WHERE i.id = invitation AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()"
+        " AND EXISTS (SELECT 1 FROM public.users u WHERE u.id = public.app_current_user_id()"
+        " AND u.role = 'therapist' AND lower(u.email) = lower(i.email)) RETURNING true",
+        "VOLATILE",
+    ),
+    # A clinician closing an escalation as a false alarm labels its detections (which a backup
+    # clinician may not read): only those of an escalation they may act on, with their own id.
+    _definer(
+        "app_label_false_positive",
+        "escalation uuid",
+        "integer",
+        """DECLARE n integer;
+    BEGIN
+      UPDATE public.crisis_detections d SET review_label = 'false_positive', reviewed_at = now(),
+             reviewed_by = public.app_current_user_id()
+      FROM public.crisis_escalations e
+      WHERE e.id = escalation AND d.id IN (e.detection_id, e.last_detection_id)
+        AND public.app_current_role() = 'therapist' AND public.app_current_user_id() IS NOT NULL
+        AND (e.assigned_to = public.app_current_user_id() OR EXISTS (
+               SELECT 1 FROM public.therapeutic_relationships r WHERE r.patient_id = e.user_id
+               AND r.therapist_id = public.app_current_user_id() AND r.status = 'active'));
+      GET DIAGNOSTICS n = ROW_COUNT;
+      RETURN n;
+    END""",
+        "VOLATILE",
+        "plpgsql",
+    ),
+]
+
+
 def definer_statements(role: str) -> list[str]:
     r = _q(role)
     out: list[str] = []
@@ -653,7 +785,8 @@ def security_statements(metadata: MetaData, role: str) -> list[str]:
         stmts += audit_policies(table)
     for table in reference_tables(metadata):
         stmts += reference_policies(table)
-    return stmts + GUARD_TRIGGERS + EXTRA_POLICIES + definer_statements(role)
+    # Definer functions before the extra policies, some of which call them.
+    return stmts + GUARD_TRIGGERS + definer_statements(role) + EXTRA_POLICIES
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +34,6 @@ from hp_agent.subscriptions.models import (
     UserSubscription,
 )
 from hp_agent.subscriptions.provider import Card, PaymentProvider, Price, ProviderError, ProviderInvoice
-from hp_agent.users.repository import SYSTEM, acting_as
 
 _ALREADY = "You already have a subscription; change its plan instead."
 OPEN = (
@@ -165,19 +164,22 @@ async def _coupon(
     session: AsyncSession, code: str, plan: SubscriptionPlan, user_id: uuid.UUID, had_subscription: bool
 ) -> tuple[Coupon, int]:
     """The coupon and the discount it gives on the plan's first invoice (in cents), or a 4xx.
-    Coupons are reference rows and redemptions count everyone's: read as the system."""
-    async with acting_as(session, SYSTEM):
-        coupon = (
-            await session.execute(select(Coupon).where(func.lower(Coupon.code) == code.strip().lower()))
-        ).scalar_one_or_none()
-        used = (
-            await session.execute(
-                select(CouponRedemption.id).where(
-                    CouponRedemption.coupon_id == (coupon.id if coupon else None),
-                    CouponRedemption.user_id == user_id,
-                )
+    Coupons are staff rows: the typed code is looked up by app_coupon_by_code (a SECURITY DEFINER
+    function); whether this person used it already is their own redemption row."""
+    coupon = (
+        await session.execute(
+            select(Coupon).from_statement(text("SELECT * FROM app_coupon_by_code(:typed)")),
+            {"typed": code},
+        )
+    ).scalar_one_or_none()
+    used = (
+        await session.execute(
+            select(CouponRedemption.id).where(
+                CouponRedemption.coupon_id == (coupon.id if coupon else None),
+                CouponRedemption.user_id == user_id,
             )
-        ).first()
+        )
+    ).first()
     now = dt.datetime.now(dt.UTC)
     if coupon is None or not coupon.is_active:
         raise HPError("No such coupon.", 400, code="coupon_not_found")
@@ -218,10 +220,8 @@ async def _redeem(
             currency=plan.currency,
         )
     )
-    async with acting_as(session, SYSTEM):
-        await session.execute(
-            update(Coupon).where(Coupon.id == coupon.id).values(times_redeemed=Coupon.times_redeemed + 1)
-        )
+    await session.flush()  # the count is kept by app_count_coupon_redemption, given the row above
+    await session.execute(select(func.app_count_coupon_redemption(coupon.id)))
     records.add_event(
         session,
         sub,

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
-from hp_agent.db.urls import app_database_url
+from hp_agent.db.urls import worker_database_url
 from hp_agent.events.models import EmailOutbox, EmailStatus
 from hp_agent.notifications import email_tasks
 from hp_agent.notifications.email import SmtpTransport
@@ -31,8 +31,8 @@ def peer(tmp_path: Path) -> Iterator[SmtpPeer]:
 
 @pytest.fixture(scope="module")
 async def mail_db(settings: Settings) -> AsyncIterator[Database]:
-    """Committed writes through the application role, as the worker's passes make them."""
-    db = Database(app_database_url(settings), pool_size=4, max_overflow=4)
+    """Committed writes through the worker's role, which sends the queued email (the API only queues)."""
+    db = Database(worker_database_url(settings), pool_size=4, max_overflow=4)
     yield db
     await db.dispose()
 
@@ -167,7 +167,7 @@ async def test_two_workers_send_each_email_exactly_once(
 ) -> None:
     addresses = [address("many") for _ in range(24)]
     ids = [await queue(mail_db, a) for a in addresses]
-    other = Database(app_database_url(settings), pool_size=2, max_overflow=0)
+    other = Database(worker_database_url(settings), pool_size=2, max_overflow=0)
     try:
         t1, t2 = transport(peer), transport(peer)
         for _ in range(6):
