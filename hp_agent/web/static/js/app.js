@@ -1,5 +1,6 @@
 // Entry point: sign-in and sign-up, the navigation between screens, and session restore.
 import { currentUser, on, refresh, signIn, signOut, signUp } from "./api.js";
+import { enterAccounts } from "./accounts.js";
 import { enterService } from "./admin.js";
 import { enterAnalytics, initAnalytics } from "./analytics.js";
 import { enterAssess, initAssess } from "./assess.js";
@@ -16,6 +17,7 @@ import { initMood, loadChart } from "./mood.js";
 import { enterPlan, initPlan } from "./plan.js";
 import { enterPrivacy } from "./privacy.js";
 import { enterBilling } from "./billing.js";
+import { enterRoster } from "./roster.js";
 import { askSecondFactor, enterSecurity, initSecurity, openEmailedLink } from "./security.js";
 import { enterBook, enterSchedule } from "./schedule.js";
 import { enterConsole, initConsole, stopConsole } from "./therapist.js";
@@ -43,6 +45,8 @@ const ENTER = {
   security: enterSecurity,
   claims: enterClaims,
   service: enterService,
+  accounts: enterAccounts,
+  roster: enterRoster,
 };
 
 function show(view, focus = true) {
