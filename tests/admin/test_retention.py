@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from hp_agent.compliance.models import (
     AuditLog,
@@ -20,10 +20,12 @@ from hp_agent.compliance.models import (
     DataRetentionPolicy,
     RetentionAction,
 )
-from hp_agent.db.session import Database, Principal
+from hp_agent.db.session import Database, Principal, async_url
+from hp_agent.db.urls import as_role
 from hp_agent.users.models import UserRole, UserSession
 from tests.api.auth_helpers import owner_all
 from tests.care.conftest import Care, auth
+from tests.conftest import APP_ROLE, WORKER_ROLE
 from tests.journal.people import patient
 
 
@@ -175,3 +177,24 @@ async def test_audit_entries_leave_only_through_the_archive(
             await raw_owner.execute(text("DELETE FROM audit_logs WHERE id = :i"), {"i": entry})
     finally:
         await raw_owner.rollback()
+
+
+@pytest.mark.parametrize(("login", "allowed"), [(WORKER_ROLE, True), (APP_ROLE, False)])
+async def test_the_worker_archives_as_system_and_the_api_role_cannot(
+    database_url: str, login: str, allowed: bool
+) -> None:
+    """The worker's retention runs as the system actor on its own login role; the API's role
+    claiming to be the system actor is refused (only an administrator may archive from the API)."""
+    engine = create_async_engine(async_url(as_role(database_url, login, None)))
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT set_config('app.current_role', 'system', true)"))
+            call = text("SELECT app_archive_audit(false, 365)")
+            if allowed:
+                assert (await conn.execute(call)).scalar_one() >= 0
+            else:
+                with pytest.raises(DBAPIError, match="administrator or the worker"):
+                    await conn.execute(call)
+            await conn.rollback()
+    finally:
+        await engine.dispose()
