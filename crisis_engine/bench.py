@@ -52,6 +52,12 @@ _RISK = (
     "took the whole bottle", "whats the point anymore", "my dad hits me when he drinks",
     "i haven't eaten in four days", "i'm standing on the bridge",
 )  # fmt: skip
+# Other languages, for the cost of language identification on text it has to read in full.
+_FOREIGN = (
+    "hoy fui al médico y me dijo que todo estaba bien", "je suis fatiguée mais ça va mieux qu'hier",
+    "ich habe heute lange gearbeitet und bin jetzt müde", "fui ao mercado com a minha mãe de manhã",
+    "stasera ceno con i miei amici in centro",
+)  # fmt: skip
 _TAILS = ("", "", "", ".", "!", " lol", " tbh", " 😔", " 🙂", "...", " idk what to do",
           " and i don't know why", " but whatever")  # fmt: skip
 
@@ -120,6 +126,13 @@ def run(n_single: int, n_batch: int, baseline: bool) -> list[str]:
 
     kw_times = _time_each(lambda t: scorer.score(normalize(t)), batch)
     kw_us = float(np.mean(kw_times)) * 1e6
+    # Language identification (issue #18), on the text already normalised as the detector has it.
+    ident = detector.language_identifier
+    lang_us = foreign_us = float("nan")
+    if ident is not None:
+        norms = {t: normalize(t).text for t in [*batch, *_FOREIGN]}
+        lang_us = float(np.mean(_time_each(lambda t: ident.guess(t, norms[t]), batch))) * 1e6
+        foreign_us = float(np.mean(_time_each(lambda t: ident.guess(t, norms[t]), list(_FOREIGN) * 20))) * 1e6
 
     # Alternate the two per message, so load from other processes falls on both alike.
     casc_times: list[float] = []
@@ -132,6 +145,7 @@ def run(n_single: int, n_batch: int, baseline: bool) -> list[str]:
 
     stages = [a.stage for a in detector.assess_batch(batch)]
     settled = stages.count("first") / len(batch)
+    on_lexicon_path = stages.count("lexicon") / len(batch)
     easy = [t for t, st in zip(batch, stages, strict=True) if st == "first"]
     first_rate = _batch_rate(detector.assess_batch, easy) if easy else float("nan")
     casc_rate = _batch_rate(detector.assess_batch, batch)
@@ -167,6 +181,9 @@ def run(n_single: int, n_batch: int, baseline: bool) -> list[str]:
         "| measure | value |",
         "|---|---|",
         f"| keyword stage (normalise + keywords) per message | {kw_us:.0f} µs |",
+        f"| language identification per message (chat mix; included in `assess`) | {lang_us:.0f} µs |",
+        f"| language identification per message (sentences in es/fr/de/pt/it) | {foreign_us:.0f} µs |",
+        f"| chat mix read on the lexicon path (another language) | {on_lexicon_path:.1%} |",
         f"| encoder alone, batched `encode()` | {enc_rate:.0f} msg/s |",
         f"| peak RSS (engine, both detectors, one encoder) | {rss_engine:.0f} MB |",
     ]

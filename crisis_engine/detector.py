@@ -44,10 +44,12 @@ from crisis_engine.context import (
 )
 from crisis_engine.explain import explain
 from crisis_engine.keywords import KeywordScorer, KeywordSignal
+from crisis_engine.language import PATH_LEXICON, STAGE_LEXICON, LanguageGuess, LanguageIdentifier
 from crisis_engine.levels import LevelRules, keyword_level, rule_floor, score_band
 from crisis_engine.lexicon import Lexicon
 from crisis_engine.modifiers import CUES_VERSION
 from crisis_engine.normalize import NormalizedText, normalize
+from crisis_engine.presets import STANDARD, apply_preset
 from crisis_engine.types import (
     EVIDENCE_CLASSIFIER,
     EVIDENCE_CONTEXT,
@@ -87,6 +89,12 @@ class DetectorConfig:
     # The first stage (``crisis_engine.cascade``) settles clearly benign messages without the
     # sentence encoder. False: every message takes the full path (for comparisons).
     cascade: bool = True
+    # Issue #18: tell the language of each message; a confidently identified language the
+    # encoder does not cover is read by the lexicon alone (``crisis_engine.language``).
+    # False: every message takes the encoder path, as before (for comparisons).
+    languages: bool = True
+    # Named operating point (``crisis_engine.presets``): ``standard`` is engine.json as shipped.
+    preset: str = STANDARD
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,7 @@ class _Single:
     classifier_probability: float | None = None  # calibrated (``Fusion.calibrated``)
     stage: str = STAGE_FULL
     first_logit: float | None = None  # the first stage's logit, when it was asked
+    language: LanguageGuess | None = None  # None: not identified (keyword-only mode, or off)
 
 
 def _as_lexicon(source: LexiconSource) -> Lexicon:
@@ -129,13 +138,18 @@ class CrisisDetector:
         model: _Model | None,
         config: DetectorConfig | None = None,
         first_stage: FirstStage | None = None,
+        language: LanguageIdentifier | None = None,
     ) -> None:
         from crisis_engine import __version__
 
         self._scorer = scorer
-        self._model = model
         self.config = config or DetectorConfig()
+        if model is not None and self.config.preset != STANDARD:
+            model = replace(model, fusion=apply_preset(model.fusion, self.config.preset))
+        self._model = model
         self._first = first_stage if model is not None and self.config.cascade else None
+        # Languages matter only where the encoder would read the message.
+        self._lang = language if model is not None and self.config.languages else None
         parts = [
             __version__,
             f"lexicon {scorer.lexicon.name}@{scorer.lexicon.version}",
@@ -150,6 +164,8 @@ class CrisisDetector:
                 parts.append(f"first stage {self._first.version}")
         else:
             parts.append("keywords-only")
+        if self.config.preset != STANDARD:
+            parts.append(f"preset {self.config.preset}")
         self.version = "; ".join(parts)
 
     @classmethod
@@ -184,8 +200,9 @@ class CrisisDetector:
                 if classifier:
                     raise
                 logger.warning("crisis classifier unavailable; running on keywords only", exc_info=True)
+        cfg = config or DetectorConfig()
         first: FirstStage | None = None
-        if model is not None and (config or DetectorConfig()).cascade:
+        if model is not None and cfg.cascade:
             try:
                 first = FirstStage.load()
             except (FileNotFoundError, OSError, KeyError, ValueError):
@@ -193,13 +210,29 @@ class CrisisDetector:
                 logger.warning(
                     "crisis engine first stage unavailable; full path for every message", exc_info=True
                 )
-        return cls(scorer, model, config, first)
+        language: LanguageIdentifier | None = None
+        if model is not None and cfg.languages:
+            try:
+                language = LanguageIdentifier.load()
+            except (ImportError, FileNotFoundError, OSError, ValueError):
+                # Safe direction: without the identifier every message takes the encoder path.
+                logger.warning(
+                    "language identifier unavailable; encoder path for every message", exc_info=True
+                )
+        return cls(scorer, model, cfg, first, language)
 
     def with_lexicon(self, lexicon: Lexicon) -> CrisisDetector:
         """This detector with another lexicon: the classifier, first stage and config are shared
         (nothing is reloaded), only the keyword scorer is built anew. The service uses it to
         layer its database entries over the packaged lexicon while it runs."""
-        return type(self)(KeywordScorer.load(lexicon), self._model, self.config, self._first)
+        clone = type(self)(KeywordScorer.load(lexicon), None, self.config, None, None)
+        # The model is shared as it is (already under this detector's preset).
+        clone._model, clone._first, clone._lang = self._model, self._first, self._lang
+        clone.version = self.version.replace(
+            f"lexicon {self._scorer.lexicon.name}@{self._scorer.lexicon.version}",
+            f"lexicon {lexicon.name}@{lexicon.version}",
+        )
+        return clone
 
     @property
     def uses_classifier(self) -> bool:
@@ -209,6 +242,11 @@ class CrisisDetector:
     def first_stage(self) -> FirstStage | None:
         """The first stage in use (None: the cascade is off or unavailable)."""
         return self._first
+
+    @property
+    def language_identifier(self) -> LanguageIdentifier | None:
+        """The language identifier in use (None: languages are not told apart)."""
+        return self._lang
 
     @property
     def keyword_scorer(self) -> KeywordScorer:
@@ -290,9 +328,19 @@ class CrisisDetector:
         rows: list[ClassifierRow | None] = [None] * len(texts)
         stages = [STAGE_KEYWORDS if self._model is None else STAGE_FULL] * len(texts)
         logits: list[float | None] = [None] * len(texts)
+        langs: list[LanguageGuess | None] = [None] * len(texts)
+        if self._lang is not None:
+            langs = [
+                self._lang.guess(t, n.text) if n.text else None for t, n in zip(texts, norms, strict=True)
+            ]
         if self._model is not None:
             full: list[int] = []
             for i, n in enumerate(norms):
+                guess = langs[i]
+                if guess is not None and guess.path == PATH_LEXICON:
+                    # A language the encoder does not cover: the lexicon decides alone.
+                    stages[i] = STAGE_LEXICON
+                    continue
                 if settle is not None and settle[i] and not context_risk[i]:
                     settled, logits[i] = self._settles(n, signals[i])
                     if settled:
@@ -304,8 +352,8 @@ class CrisisDetector:
                 if norms[i].text:
                     rows[i] = self._classify(norms[i].text, cache)
         return [
-            self._decide(n, s, r, stage, z)
-            for n, s, r, stage, z in zip(norms, signals, rows, stages, logits, strict=True)
+            replace(self._decide(n, s, r, stage, z), language=g)
+            for n, s, r, stage, z, g in zip(norms, signals, rows, stages, logits, langs, strict=True)
         ]
 
     def _prefill(self, norms: list[NormalizedText], cache: dict[str, ClassifierRow]) -> None:
@@ -420,6 +468,10 @@ class CrisisDetector:
         }
         if single.first_logit is not None:
             details["first_stage_logit"] = round(single.first_logit, 4)
+        if single.language is not None:
+            details["language"] = single.language.to_dict()
+        if self.config.preset != STANDARD:
+            details["preset"] = self.config.preset
         if single.classifier_probability is not None:
             # The classifier's risk before calibration; ``classifier_score`` is calibrated.
             details["classifier_raw"] = round(single.classifier.risk, 6) if single.classifier else None
@@ -454,6 +506,8 @@ class CrisisDetector:
             embedding=single.classifier.embedding if single.classifier is not None else None,
             evidence=ordered,
             stage=single.stage,
+            language=single.language.code if single.language is not None else "und",
+            language_supported=single.language.supported if single.language is not None else True,
         )
 
     def _score_floor(self, level: RiskLevel) -> float:

@@ -134,6 +134,11 @@ class Assessment:
     # clearly benign and the sentence encoder never ran; ``crisis_engine.cascade``), "full" (the
     # whole pipeline), "keywords" (keyword-only mode). Evaluations report the share settled.
     stage: str = "full"
+    # The message's language (ISO 639-1, "und" when not told: too short, unsure, or languages
+    # off) and whether the engine's classifier covers it. False: a language the English encoder
+    # does not read, assessed by the lexicon alone (stage "lexicon"; ``crisis_engine.language``).
+    language: str = "und"
+    language_supported: bool = True
 
     @property
     def needs_attention(self) -> bool:
@@ -159,6 +164,8 @@ class Assessment:
             "engine_version": self.engine_version,
             "evidence": list(self.evidence),
             "stage": self.stage,
+            "language": self.language,
+            "language_supported": self.language_supported,
             "details": self.details,
         }
 

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # encoder (issue #15, docs/crisis-engine.md "First stage"). False: every message takes the
     # full path, for comparisons (load tests beside today's path).
     crisis_cascade: bool = True
+    # Named sensitivity of the crisis engine for this deployment (crisis_engine/presets.py,
+    # docs/crisis-engine.md "Operating points"): standard (engine.json as shipped),
+    # high_sensitivity or conservative. An unknown name stops the process at start-up.
+    crisis_preset: Literal["standard", "high_sensitivity", "conservative"] = "standard"
     # How often (at most) a process checks crisis_keywords for admins' changes to the lexicon and
     # layers them over the packaged one (hp_agent/crisis/lexicon_overlay.py). 0: at every screening.
     crisis_lexicon_refresh_seconds: float = Field(default=5.0, ge=0, le=3600)

@@ -28,7 +28,7 @@ def get_detector() -> CrisisDetector:
             if _detector is None:
                 settings = get_settings()
                 _base = _detector = CrisisDetector.load(
-                    config=DetectorConfig(cascade=settings.crisis_cascade),
+                    config=DetectorConfig(cascade=settings.crisis_cascade, preset=settings.crisis_preset),
                     encoder_threads=settings.crisis_encoder_threads,
                 )
     return _detector
