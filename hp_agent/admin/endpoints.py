@@ -10,14 +10,21 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from hp_agent.admin import accounts, announcements, crisis_lines, lexicon, operations, system_settings
+from hp_agent.admin import accounts, announcements, crisis_lines, lexicon, operations, shifts, system_settings
 from hp_agent.admin.models import AnnouncementStatus
 from hp_agent.agents.models import AIAgentConfiguration
 from hp_agent.agents.schemas import AgentAdminDetail
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import AppSettings, require_role
 from hp_agent.care import clinicians, routing
-from hp_agent.care.schemas import ClinicianOut, InvitationIn, InvitationOut, PracticeIn, PracticeOut
+from hp_agent.care.schemas import (
+    ClinicianOut,
+    InvitationIn,
+    InvitationOut,
+    PracticeIn,
+    PracticeOut,
+    ShiftOut,
+)
 from hp_agent.care.views import clinician_out
 from hp_agent.compliance import audit, retention
 from hp_agent.crisis.enums import Category
@@ -167,6 +174,13 @@ async def user_mfa_reset(
     """Turn off the account's two-step sign-in (phone and recovery codes lost); the person is
     emailed and sets up a new authenticator at the next sign-in."""
     return await accounts.reset_mfa(db, admin, user_id, body)
+
+
+@router.patch("/on-call-shifts/{shift_id}", response_model=ShiftOut)
+async def update_shift(shift_id: uuid.UUID, body: shifts.ShiftPatch, admin: Admin, db: DbSession) -> ShiftOut:
+    """Move a scheduled shift or change its tier or country (create, list and cancel are
+    ``/v1/care/on-call-shifts``); overlaps ``409 shift_overlap``, past times ``422 shift_in_past``."""
+    return await shifts.update(db, admin, shift_id, body)
 
 
 @router.get("/agents", response_model=list[AgentAdminDetail])
