@@ -2,7 +2,7 @@
 finds accounts, suspends one (its token stops working), changes a role, resets another admin's
 two-step sign-in, searches the audit log for those changes; disables an agent (people no longer
 get it offered, no restart); rosters a verified clinician on call (an overlapping shift is refused)
-and cancels the shift."""
+moves and cancels the shift."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ async def test_admin_console_screens(
         r = await client.post("/v1/agents", json=new_agent(slug), headers=auth(other_token))
         assert r.status_code == 201, r.text
         clinician_name = f"Dr Web {uuid.uuid4().hex[:6]}"
-        clinician_id, _ = await Care(client, None).clinician(  # type: ignore[arg-type]
+        clinician_id, clinician_token = await Care(client, None).clinician(  # type: ignore[arg-type]
             other_token, display_name=clinician_name
         )
 
@@ -79,7 +79,10 @@ async def test_admin_console_screens(
             await expect(accounts.locator("> .form-error")).to_contain_text("reason")
             await expect(row.get_by_label(f"Status of {one_email}")).to_have_value("active")
             await accounts.get_by_label("Reason for a change").fill("abuse_report")
-            await row.get_by_label(f"Status of {one_email}").select_option("suspended")
+            # (The select shows the choice at once: wait for the list reloaded after the change.)
+            async with page.expect_response(lambda r: "/v1/admin/users?" in r.url) as reloaded:
+                await row.get_by_label(f"Status of {one_email}").select_option("suspended")
+            await (await reloaded.value).finished()
             await expect(accounts.locator("> .form-error")).to_be_empty()
             await expect(row.get_by_label(f"Status of {one_email}")).to_have_value("suspended")
             assert (await client.get("/v1/me", headers=one.headers)).status_code == 401
@@ -87,7 +90,9 @@ async def test_admin_console_screens(
             await accounts.get_by_label("Address starts with").fill(two_email)
             await accounts.get_by_role("button", name="Search").click()
             row = accounts.locator(f"tr[data-account='{two.id}']")
-            await row.get_by_label(f"Role of {two_email}").select_option("therapist")
+            async with page.expect_response(lambda r: "/v1/admin/users?" in r.url) as reloaded:
+                await row.get_by_label(f"Role of {two_email}").select_option("therapist")
+            await (await reloaded.value).finished()
             await expect(row.get_by_label(f"Role of {two_email}")).to_have_value("therapist")
 
             # Your own account: refused, with the server's reason.
@@ -150,7 +155,24 @@ async def test_admin_console_screens(
             await shifts.get_by_role("button", name="Add shift").click()
             await expect(shifts.locator("form .form-error")).to_contain_text("already has a shift")
             await expect(mine_shifts).to_have_count(1)
-            await mine_shifts.first.get_by_role("button").click()
+            # Moved to the next day: the roster shows the stored hours.
+            later = start + dt.timedelta(days=1)
+            await shifts.get_by_label("Starts").fill(later.strftime("%Y-%m-%dT%H:%M"))
+            await shifts.get_by_label("Ends").fill((later + dt.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M"))
+            before = await mine_shifts.first.locator("td").nth(1).inner_text()
+            await mine_shifts.first.get_by_role("button", name="Move").click()
+            await expect(mine_shifts.first.locator("td").nth(1)).not_to_have_text(before)
+            r = await client.get(
+                "/v1/care/on-call-shifts",
+                params={
+                    "from": start.astimezone().isoformat(),
+                    "to": (later + dt.timedelta(days=1)).astimezone().isoformat(),
+                },
+                headers=auth(clinician_token),
+            )
+            stored = [s for s in r.json() if s["clinician_id"] == str(clinician_id)]
+            assert [dt.datetime.fromisoformat(s["starts_at"]) for s in stored] == [later.astimezone()]
+            await mine_shifts.first.get_by_role("button", name="Cancel").click()
             await expect(mine_shifts).to_have_count(0)
             assert rec.errors == []
         finally:

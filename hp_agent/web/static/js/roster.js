@@ -1,6 +1,6 @@
 // Agents and on-call (docs/admin.md, docs/care.md): switch an agent on or off and edit its name
 // and description (the chat reads agents per conversation, so changes apply without a restart);
-// roster verified clinicians on call and cancel shifts (escalation pages whoever a shift covers).
+// roster verified clinicians on call, move and cancel shifts (escalation pages whoever a shift covers).
 // Changes are audited by the API; the lists reload from the server after each one.
 import { api } from "./api.js";
 import { $, announce, busy, clear, h, shortDate } from "./dom.js";
@@ -84,12 +84,21 @@ function shiftRow(shift) {
     announce(`Shift of ${who} cancelled.`);
     await loadShifts();
   }));
+  // Moving uses the start and end typed in the form above (PATCH /v1/admin/on-call-shifts).
+  const move = h("button", { type: "button", text: "Move to the times above", "aria-label": `Move ${who} ${when} to the times above` });
+  move.addEventListener("click", () => act(box, move, async () => {
+    const body = { starts_at: utc($("#shift-start").value), ends_at: utc($("#shift-end").value) };
+    if (!body.starts_at || !body.ends_at) throw new Error("Type the new start and end in the form first.");
+    await api(`/v1/admin/on-call-shifts/${shift.id}`, { method: "PATCH", body });
+    announce(`Shift of ${who} moved.`);
+    await loadShifts();
+  }));
   return h("tr", { dataset: { shift: shift.id } },
     h("th", { scope: "row", text: who }),
     h("td", { text: shift.tier }),
     h("td", { text: when }),
     h("td", { text: shift.country_code || "any" }),
-    h("td", {}, cancel));
+    h("td", {}, move, " ", cancel));
 }
 
 async function loadShifts() {
