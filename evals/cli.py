@@ -32,8 +32,9 @@ from evals.report import write_reports
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALL_SYSTEMS = ("engine", "keyword_only", "tfidf_lr")
-# Not run by default: the engine with its first stage off (issue #15), to compare in one run.
-OPTIONAL_SYSTEMS = ("engine_full_path",)
+# Not run by default: the engine with its first stage off (issue #15), and with every message on
+# the encoder path whatever its language (issue #18), to compare in one run.
+OPTIONAL_SYSTEMS = ("engine_full_path", "engine_no_language")
 CSSRS_NOTES = (
     "C-SSRS Reddit (Gaur et al., WWW 2019, CC BY): one label per user; each post is assessed alone, "
     "the user level is the maximum post level and the user score the 0.9 quantile of post scores. "
@@ -53,13 +54,23 @@ def _progress(name: str) -> Callable[[int, int], None]:
     return report
 
 
-def default_factories(systems: Sequence[str]) -> dict[str, DetectorFactory]:
+def default_factories(systems: Sequence[str], preset: str = "standard") -> dict[str, DetectorFactory]:
     out: dict[str, DetectorFactory] = {}
     if "engine" in systems:
-        out["engine"] = lambda: EngineDetector("engine", load_engine(classifier=True), _progress("engine"))
+        out["engine"] = lambda: EngineDetector(
+            "engine", load_engine(classifier=True, preset=preset), _progress("engine")
+        )
     if "engine_full_path" in systems:
         out["engine_full_path"] = lambda: EngineDetector(
-            "engine_full_path", load_engine(classifier=True, cascade=False), _progress("engine_full_path")
+            "engine_full_path",
+            load_engine(classifier=True, cascade=False, preset=preset),
+            _progress("engine_full_path"),
+        )
+    if "engine_no_language" in systems:
+        out["engine_no_language"] = lambda: EngineDetector(
+            "engine_no_language",
+            load_engine(classifier=True, languages=False, preset=preset),
+            _progress("engine_no_language"),
         )
     if "keyword_only" in systems:
         out["keyword_only"] = lambda: EngineDetector(
@@ -113,6 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--systems", default=",".join(ALL_SYSTEMS), help=f"comma list from {','.join(ALL_SYSTEMS)}"
     )
     c.add_argument("--limit", type=int, default=None, help="only the first N items (smoke runs)")
+    c.add_argument(
+        "--preset",
+        default="standard",
+        help="operating point: standard, high_sensitivity, conservative (crisis_engine/presets.py)",
+    )
+    c.add_argument(
+        "--database-url",
+        default=None,
+        help="for --dataset feedback: the service's database (default HP_DATABASE_URL)",
+    )
     g = sub.add_parser("suggest-gates", help="print CI gates from a report (today's figures minus a margin)")
     g.add_argument("report", type=Path)
     g.add_argument("--system", default="engine")
@@ -159,6 +180,10 @@ def load_items(args: argparse.Namespace) -> tuple[str, list[EvalItem]]:
     if kind == "cssrs":
         assert isinstance(where, Path)
         items = load_cssrs(where)
+    elif kind == "feedback":
+        from evals.feedback import load_feedback_items
+
+        items = load_feedback_items(args.database_url)
     else:
         assert isinstance(where, list)
         items = load_many(where)
@@ -194,7 +219,12 @@ def run_crisis(
         except (OSError, ValueError, KeyError) as exc:
             print(f"error: cannot read baseline report {args.baseline}: {exc}", file=sys.stderr)
             return 2
-    available = factories if factories is not None else default_factories(systems)
+    from crisis_engine.presets import PRESETS
+
+    if args.preset not in PRESETS:
+        print(f"error: unknown preset {args.preset!r}; choose from {', '.join(PRESETS)}", file=sys.stderr)
+        return 2
+    available = factories if factories is not None else default_factories(systems, args.preset)
     started = time.perf_counter()
     try:
         preds_by_system, skipped, version = _run_systems(systems, available, items)
@@ -287,6 +317,7 @@ def _assemble(
             "training_overlap": _overlap(kind, items),
         },
         "config": {
+            "preset": getattr(args, "preset", "standard"),
             "prevalence": args.prevalence,
             "recall_targets": list(RECALL_TARGETS),
             "alert_level": "moderate",

@@ -20,6 +20,13 @@ CURATED_DIR = Path(__file__).resolve().parent / "datasets"
 # its ~3,000 ordinary messages do not swamp the risk suites' aggregate figures.
 EVERYDAY_DIR = CURATED_DIR / "everyday_chat"
 EVERYDAY_NAME = "everyday-chat"
+# Chat-style messages in the languages the crisis lines serve (issue #18 item 4), one file per
+# language; also a dataset of its own, so the curated aggregate and its gates stay as they were.
+MULTILINGUAL_DIR = CURATED_DIR / "multilingual_chat"
+MULTILINGUAL_NAME = "multilingual-chat"
+# Clinicians' feedback (false-positive marks, missed-risk reports) read from the service's
+# database at run time (``evals.feedback``); nothing of it is stored in the repository.
+FEEDBACK_NAME = "feedback"
 CSSRS_RELATIVE = Path("cssrs-reddit") / "anonymized_dataset" / "500_Reddit_users_posts_labels.csv"
 ALLOWED_KEYS = frozenset(
     {
@@ -177,7 +184,8 @@ def load_many(paths: Sequence[Path]) -> list[EvalItem]:
 def resolve_dataset(
     name: str, repo_root: Path, data_root: Path | None = None
 ) -> tuple[str, Path | list[Path]]:
-    """Map a dataset name or path to ``("jsonl", [paths])`` or ``("cssrs", csv_path)``."""
+    """Map a dataset name or path to ``("jsonl", [paths])``, ``("cssrs", csv_path)`` or
+    ``("feedback", [])`` (read from the database by ``evals.feedback``)."""
     suites = {p.stem: p for p in curated_suites()}
     if name == "curated":
         if not suites:
@@ -190,6 +198,13 @@ def resolve_dataset(
         if not files:
             raise DatasetError(f"no everyday suites in {EVERYDAY_DIR} (python -m evals.everyday.build)")
         return "jsonl", files
+    if name == MULTILINGUAL_NAME:
+        files = sorted(MULTILINGUAL_DIR.glob("*.jsonl"))
+        if not files:
+            raise DatasetError(f"no multilingual suites in {MULTILINGUAL_DIR}")
+        return "jsonl", files
+    if name == FEEDBACK_NAME:
+        return "feedback", []
     if name == "cssrs-reddit":
         root = data_root if data_root is not None else repo_root.parent / "shared" / "datasets"
         csv_path = root / CSSRS_RELATIVE
@@ -205,5 +220,5 @@ def resolve_dataset(
         return "cssrs", path
     if path.is_dir() and (path / CSSRS_RELATIVE.relative_to("cssrs-reddit")).is_file():
         return "cssrs", path / CSSRS_RELATIVE.relative_to("cssrs-reddit")
-    known = ", ".join(["curated", EVERYDAY_NAME, "cssrs-reddit", *suites])
+    known = ", ".join(["curated", EVERYDAY_NAME, MULTILINGUAL_NAME, FEEDBACK_NAME, "cssrs-reddit", *suites])
     raise DatasetError(f"unknown dataset {name!r}: use one of {known}, or a .jsonl/.csv path")

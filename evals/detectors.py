@@ -60,6 +60,8 @@ def to_prediction(a: Assessment, latency_ms: float) -> Prediction:
             extra["classifier_raw"] = float(raw)
         # 1: the engine's first stage settled it without the sentence encoder (issue #15).
         extra["first_stage"] = 1.0 if a.stage == "first" else 0.0
+        # 1: a language the encoder does not cover, read by the lexicon alone (issue #18).
+        extra["lexicon_path"] = 0.0 if a.language_supported else 1.0
     return Prediction(
         level=a.level,
         score=float(a.score),
@@ -124,14 +126,19 @@ class EngineDetector:
         return out
 
 
-def load_engine(classifier: bool = True, cascade: bool = True) -> AssessingEngine:
+def load_engine(
+    classifier: bool = True, cascade: bool = True, *, languages: bool = True, preset: str = "standard"
+) -> AssessingEngine:
     """``cascade=False``: every message takes the full path (the first stage off), for
-    comparison with the shipped engine in the same run."""
+    comparison with the shipped engine in the same run; ``languages=False``: every message takes
+    the encoder path, whatever its language (the engine before issue #18); ``preset``: a named
+    operating point (``crisis_engine.presets``)."""
     # Imported lazily so metric code and tests do not need the engine's model files.
     from crisis_engine import CrisisDetector
     from crisis_engine.detector import DetectorConfig
 
     engine: AssessingEngine = CrisisDetector.load(
-        classifier=classifier, config=DetectorConfig(cascade=cascade)
+        classifier=classifier,
+        config=DetectorConfig(cascade=cascade, languages=languages, preset=preset),
     )
     return engine

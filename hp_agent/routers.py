@@ -18,6 +18,7 @@ from hp_agent.care.clinician_endpoints import router as clinicians_router
 from hp_agent.care.endpoints import router as care_router
 from hp_agent.chat.endpoints import router as chat_router
 from hp_agent.crisis.endpoints import router as crisis_router
+from hp_agent.crisis.feedback import router as crisis_feedback_router
 from hp_agent.journal.endpoints import router as journal_router
 from hp_agent.journal.guided_ws import router as guided_socket_router
 from hp_agent.medication.endpoints import router as medication_router
@@ -48,6 +49,7 @@ def all_routers() -> list[APIRouter]:
         mood_router,
         assessments_router,
         crisis_router,
+        crisis_feedback_router,
         care_router,
         scheduling_router,
         clinicians_router,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -321,6 +322,38 @@ class CrisisEscalation(UUIDPk, Timestamps, Base):
         ),
         Index("ix_crisis_escalations_user_created", "user_id", "created_at"),
         rls(also=("assigned_to",)),
+    )
+
+
+class MissedRiskReport(UUIDPk, Timestamps, Base):
+    """A treating clinician's report that the engine under-read one of the person's chat messages
+    (issue #18 item 6): the level it needed. With the clinicians' false-positive marks
+    (``crisis_detections.review_label``) it is the feedback evaluation set (``python -m evals
+    crisis --dataset feedback``). No text here: the message stays where it is, encrypted, and is
+    read (decrypted in memory) only for people who consented to research use."""
+
+    __tablename__ = "crisis_missed_risk_reports"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(USERS_ID, ondelete="CASCADE"), index=True)
+    # Looked up by message through the unique constraint below (its leading column).
+    chat_message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chat_messages.id", ondelete="CASCADE"))
+    # What the engine said about the message when it was sent (``chat_messages.risk_level``;
+    # NULL when nothing was recorded, i.e. below the recorded levels).
+    engine_level: Mapped[RiskLevel | None] = mapped_column(RISK_LEVEL)
+    expected_level: Mapped[RiskLevel] = mapped_column(RISK_LEVEL)
+    categories: Mapped[list[Any]] = mapped_column(server_default=EMPTY_JSON_ARRAY, default=list)
+    reported_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey(USERS_ID, ondelete="SET NULL"), index=True
+    )
+
+    __table_args__ = (
+        CheckConstraint("jsonb_typeof(categories) = 'array'", name="categories_array"),
+        # A miss is a message that needed the crisis flow.
+        CheckConstraint(
+            "expected_level IN ('moderate', 'high', 'imminent')", name="expected_needs_attention"
+        ),
+        UniqueConstraint("chat_message_id", "reported_by"),
+        rls(also=("reported_by",)),
     )
 
 

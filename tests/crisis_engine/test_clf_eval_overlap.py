@@ -21,7 +21,7 @@ from crisis_engine.training.calibrate import pool_texts
 from crisis_engine.training.dataset import load_messages
 from crisis_engine.training.templates import generate
 from evals.contamination import MIN_TOKENS, NEAR_JACCARD, JaccardIndex, ParaphraseIndex
-from evals.datasets import EVERYDAY_DIR, curated_suites, load_many
+from evals.datasets import EVERYDAY_DIR, MULTILINGUAL_DIR, curated_suites, load_many
 
 _NON_WORD = re.compile(r"[^\w]+")
 
@@ -34,8 +34,13 @@ def _norm(text: str) -> str:
 
 def _eval_texts() -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    # The risk suites and the everyday false-alarm suite (issue #23) alike.
-    suites = [*curated_suites(), *sorted(EVERYDAY_DIR.glob("*.jsonl"))]
+    # The risk suites, the everyday false-alarm suite (issue #23) and the multilingual chat suite
+    # (issue #18) alike.
+    suites = [
+        *curated_suites(),
+        *sorted(EVERYDAY_DIR.glob("*.jsonl")),
+        *sorted(MULTILINGUAL_DIR.glob("*.jsonl")),
+    ]
     for item in load_many(suites):
         out.append((item.id, item.text))
         out.extend((f"{item.id} (turn {i})", turn) for i, turn in enumerate(item.conversation))

@@ -68,6 +68,7 @@ OVERRIDES: dict[tuple[str, str] | str, Any] = {
     ("api_keys", "key_hash"): lambda: uuid.uuid4().bytes * 2,
     ("ai_agent_configurations", "system_prompt"): "You are a test agent.",
     ("auth_email_tokens", "purpose"): "verify_email",
+    ("crisis_missed_risk_reports", "expected_level"): "high",
 }
 
 # Pairs a CHECK wants in ascending order (symmetric relations stored once).
