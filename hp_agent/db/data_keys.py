@@ -52,7 +52,7 @@ from sqlalchemy.orm.base import instance_state
 
 from hp_agent.db import crypto
 from hp_agent.db.base import USERS_ID, Base, UUIDPk, rls
-from hp_agent.db.session import HPSession, Principal
+from hp_agent.db.principal import HPSession, Principal
 from hp_agent.lru import LRU
 
 # Kept pseudonymised after erasure (retention: signed clinical notes and the sessions they

@@ -7,54 +7,22 @@ commits when the block ends without error and rolls back otherwise. Services flu
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, exc, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import event, exc
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who the current transaction acts for; RLS policies read it through ``app.*`` settings."""
-
-    user_id: uuid.UUID | None
-    role: str = "anonymous"  # patient | therapist | admin | system | anonymous
-
-
-ANONYMOUS = Principal(None, "anonymous")
-_SET_PRINCIPAL = text(
-    "SELECT set_config('app.current_user_id', :uid, true), set_config('app.current_role', :role, true)"
-)
-
-
-class HPSession(Session):
-    """Session class whose transactions carry the principal in ``info['principal']``."""
-
-
-def _principal_params(principal: Principal) -> dict[str, str]:
-    return {"uid": str(principal.user_id) if principal.user_id else "", "role": principal.role}
-
-
-@event.listens_for(HPSession, "after_begin")
-def _apply_principal(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
-    if transaction.nested:
-        return  # a savepoint runs inside a transaction whose principal is already set
-    principal: Principal = session.info.get("principal", ANONYMOUS)
-    connection.execute(_SET_PRINCIPAL, _principal_params(principal))
-
-
-async def set_principal(session: AsyncSession, principal: Principal) -> None:
-    """Switch the principal; applies at once if the transaction already has a connection."""
-    session.info["principal"] = principal
-    if session.in_transaction():
-        await session.execute(_SET_PRINCIPAL, _principal_params(principal))
+# Registers the per-person data-key hooks on HPSession and the v2 key resolver (data_keys.py),
+# so every session that writes or reads encrypted columns has them.
+from hp_agent.db import data_keys as _data_keys  # noqa: F401
+from hp_agent.db.principal import ANONYMOUS as ANONYMOUS
+from hp_agent.db.principal import HPSession as HPSession
+from hp_agent.db.principal import Principal as Principal
+from hp_agent.db.principal import set_principal as set_principal
 
 
 def async_url(url: str) -> str:
@@ -62,12 +30,6 @@ def async_url(url: str) -> str:
     u = make_url(url)
     if u.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
         u = u.set(drivername="postgresql+asyncpg")
-    return u.render_as_string(hide_password=False)
-
-
-def as_role(url: str, role: str, password: str | None) -> str:
-    """The same server and database, connecting as ``role`` (the application role)."""
-    u = make_url(url).set(username=role, password=password or None)
     return u.render_as_string(hide_password=False)
 
 
@@ -125,8 +87,3 @@ class Database:
     async def dispose(self) -> None:
         if self.engine is not None:
             await self.engine.dispose()
-
-
-# Registers the per-person data-key hooks on HPSession and the v2 key resolver (data_keys.py),
-# so every session that writes or reads encrypted columns has them.
-from hp_agent.db import data_keys as _data_keys  # noqa: E402, F401

@@ -3,8 +3,15 @@ worker as the worker role (the only one that may act as the system actor on cont
 
 from __future__ import annotations
 
+from sqlalchemy.engine import make_url
+
 from hp_agent.config import Settings
-from hp_agent.db.session import as_role
+
+
+def as_role(url: str, role: str, password: str | None) -> str:
+    """The same server and database, connecting as ``role`` (the application role)."""
+    u = make_url(url).set(username=role, password=password or None)
+    return u.render_as_string(hide_password=False)
 
 
 def owner_database_url(settings: Settings) -> str:

@@ -119,12 +119,7 @@ def test_the_cycle_finder_finds_a_cycle_and_nothing_else() -> None:
 
 # Cycles known and owned elsewhere, each with the reason it still stands. The test fails on any
 # other cycle, and on a listed one that is gone (then its line here goes too).
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"hp_agent.db.data_keys", "hp_agent.db.session", "hp_agent.db.urls"}): (
-        "per-person data keys (#17 item 2): session.py imports data_keys so every session gets its"
-        " hooks, data_keys imports session's HPSession and Principal; left to that work"
-    ),
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 
 def test_no_import_cycle_in_the_package() -> None:

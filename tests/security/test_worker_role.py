@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_e
 
 from hp_agent.db import security
 from hp_agent.db.models import load_all
-from hp_agent.db.session import Database, as_role, async_url
+from hp_agent.db.session import Database, async_url
+from hp_agent.db.urls import as_role
 from hp_agent.users.repository import SYSTEM
 from tests.conftest import APP_ROLE, WORKER_ROLE
 from tests.db.rowgen import RowFactory
