@@ -45,6 +45,7 @@ from crisis_engine.context import (
 from crisis_engine.explain import explain
 from crisis_engine.keywords import KeywordScorer, KeywordSignal
 from crisis_engine.language import PATH_LEXICON, STAGE_LEXICON, LanguageGuess, LanguageIdentifier
+from crisis_engine.language import shared as shared_identifier
 from crisis_engine.levels import LevelRules, keyword_level, rule_floor, score_band
 from crisis_engine.lexicon import Lexicon
 from crisis_engine.modifiers import CUES_VERSION
@@ -213,7 +214,7 @@ class CrisisDetector:
         language: LanguageIdentifier | None = None
         if model is not None and cfg.languages:
             try:
-                language = LanguageIdentifier.load()
+                language = shared_identifier()  # one model per process, however many detectors
             except (ImportError, FileNotFoundError, OSError, ValueError):
                 # Safe direction: without the identifier every message takes the encoder path.
                 logger.warning(

@@ -58,17 +58,17 @@ MAX_ENGLISH = 0.02
 MIN_LETTERS = 12
 MIN_WORDS = 3
 # English function words that are not also common words (or chat spellings, accents folded) of
-# the covered languages: "a", "me", "no", "so", "i" (it), "do" and "to" (pt), "die", "was",
-# "will" and "im" (de; the normaliser reads "im" as "i'm") are left out on purpose. Two of them
-# in a message read as another language mean it is mixed: the encoder path keeps it, in case the
-# risk is in English.
+# the covered languages: "a", "me", "no", "so", "i" (it), "do" and "to" (pt), "he" and "has"
+# (es), "is" (nl), "die", "was", "will" and "im" (de; the normaliser reads "im" as "i'm") are
+# left out on purpose. Two of them in a message send it to the encoder path without asking the
+# identifier: English, or mixed with English (the risk may be in the English part).
 _ENGLISH_CUES = frozenset(
     """
-    the and my you your it's its is are were be been being of for with this that what when just
+    the and my you your it's its are were be been being of for with this that what when just
     really want don't dont can't cant won't wont i'll ill i've ive i'd myself anymore anyone
-    everyone nobody never not have has had does did feel feeling going gonna wanna think know
-    because but if they them their he she his her we our us about out up all how why who there
-    here would could should
+    everyone nobody never not have had does did feel feeling going gonna wanna think know
+    because but if they them their she his her we our us about out up all how why who there here
+    would could should
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")

@@ -117,3 +117,6 @@ def test_preset_is_reported_and_kept_with_another_lexicon(detectors: dict[str, C
     for t in TEXTS:
         assert other.assess(t).level == hs.assess(t).level, t
     assert other.version == hs.version
+    # The language identifier is shared too (one model per process, whatever the detectors).
+    assert other.language_identifier is hs.language_identifier is detectors[STANDARD].language_identifier
+    assert other.language_identifier is not None
