@@ -118,7 +118,8 @@ async def read_feedback(session: object) -> list[FeedbackRecord]:
         )
     ).scalars()
     for d in list(detections):
-        text, conversation = d.excerpt or "", tuple[str, ...]()
+        text: str = d.excerpt or ""
+        conversation: tuple[str, ...] = ()
         if d.source == DetectionSource.CHAT_MESSAGE and d.source_id is not None:
             message = await session.get(ChatMessage, d.source_id)
             if message is not None:
