@@ -72,11 +72,6 @@ PRINCIPAL_FUNCTIONS.append(
 # table added from now on, gives the system actor's access only to the worker's role.
 API_SYSTEM_LEGACY = frozenset(
     {
-        "appointment_cancellations",
-        "appointment_reminders",
-        "appointment_waitlist_entries",
-        "appointments",
-        "calendar_feeds",
         "coupon_redemptions",
         "insurance_claim_lines",
         "insurance_claims",
@@ -88,13 +83,10 @@ API_SYSTEM_LEGACY = frozenset(
         "payments",
         "refunds",
         "subscription_events",
-        "therapist_availability",
-        "therapist_availability_exceptions",
         "therapy_sessions",
         "user_profiles",
         "user_subscriptions",
         "users",
-        "video_sessions",
         # Tables without an owner (staff policies) and the audit tables.
     }
 )
@@ -405,6 +397,24 @@ EXTRA_POLICIES += [
     WITH CHECK (app_leads_clinician(clinician_id))""",
     """CREATE POLICY clinician_on_call_shifts_lead_updates ON clinician_on_call_shifts FOR UPDATE
     USING (app_leads_clinician(clinician_id)) WITH CHECK (app_leads_clinician(clinician_id))""",
+    # The clinician of an appointment changes it (cancels, reschedules) before any care
+    # relationship exists (an intake): the appointment, its reminders, cancellation and room.
+    """CREATE POLICY appointments_clinician_changes ON appointments FOR UPDATE
+    USING (app_current_role() = 'therapist' AND therapist_id = app_current_user_id())
+    WITH CHECK (app_current_role() = 'therapist' AND therapist_id = app_current_user_id())""",
+    """CREATE POLICY appointments_clinician_reschedules ON appointments FOR INSERT
+    WITH CHECK (therapist_id = app_current_user_id()
+                AND app_clinician_appointment(rescheduled_from_id, patient_id))""",
+    """CREATE POLICY appointment_reminders_clinician ON appointment_reminders
+    USING (app_clinician_appointment(appointment_id, patient_id))
+    WITH CHECK (app_clinician_appointment(appointment_id, patient_id))""",
+    """CREATE POLICY appointment_cancellations_clinician ON appointment_cancellations FOR INSERT
+    WITH CHECK (therapist_id = app_current_user_id()
+                AND app_clinician_appointment(appointment_id, patient_id))""",
+    """CREATE POLICY video_sessions_clinician ON video_sessions
+    USING (therapist_id = app_current_user_id() AND app_clinician_appointment(appointment_id, patient_id))
+    WITH CHECK (therapist_id = app_current_user_id()
+                AND app_clinician_appointment(appointment_id, patient_id))""",
 ]
 
 
@@ -468,6 +478,9 @@ def _definer(
     )
     return f"{name}({types})", create
 
+
+# hp_agent/scheduling/models.py LIVE_STATUSES (a test keeps the two in step).
+LIVE_APPOINTMENT_STATUSES = "'requested', 'scheduled', 'confirmed', 'checked_in', 'in_progress', 'completed'"
 
 DEFINER_FUNCTIONS: list[tuple[str, str]] = [
     # Sign-in (and password reset): whose account an address is; the service then reads that
@@ -698,6 +711,127 @@ DEFINER_FUNCTIONS += [
         " AND EXISTS (SELECT 1 FROM public.users u WHERE u.id = public.app_current_user_id()"
         " AND u.role = 'therapist' AND lower(u.email) = lower(i.email)) RETURNING true",
         "VOLATILE",
+    ),
+    # Booking reads a clinician's calendar without reading anyone's appointments: their zone
+    # (NULL when the id is not a clinician's), weekly hours, exceptions, and busy and held times.
+    _definer(
+        "app_clinician_timezone",
+        "clinician uuid",
+        "text",
+        "SELECT coalesce(nullif(p.timezone::text, ''), nullif(u.timezone::text, ''), 'UTC') FROM"
+        " public.users u"
+        " LEFT JOIN public.clinician_profiles p ON p.user_id = u.id WHERE u.id = clinician AND"
+        " u.role = 'therapist'",
+    ),
+    _definer(
+        "app_clinician_hours",
+        "clinician uuid",
+        "TABLE(weekday integer, start_time time, end_time time, valid_from date, valid_until date,"
+        " timezone text)",
+        "SELECT a.weekday, a.start_time, a.end_time, a.valid_from, a.valid_until, a.timezone::text"
+        " FROM public.therapist_availability a WHERE a.therapist_id = clinician AND a.is_active"
+        " ORDER BY a.weekday, a.start_time",
+    ),
+    _definer(
+        "app_clinician_exceptions",
+        "clinician uuid, from_at timestamptz, until_at timestamptz",
+        "TABLE(extra boolean, starts_at timestamptz, ends_at timestamptz)",
+        "SELECT e.kind = 'extra_availability', e.starts_at, e.ends_at"
+        " FROM public.therapist_availability_exceptions e WHERE e.therapist_id = clinician"
+        " AND e.starts_at < until_at AND e.ends_at > from_at ORDER BY e.starts_at",
+    ),
+    _definer(
+        "app_clinician_busy",
+        "clinician uuid, from_at timestamptz, until_at timestamptz, ignored uuid",
+        "TABLE(starts_at timestamptz, ends_at timestamptz)",
+        "SELECT a.starts_at, a.ends_at FROM public.appointments a WHERE a.therapist_id = clinician"
+        f" AND a.status::text IN ({LIVE_APPOINTMENT_STATUSES})"
+        " AND a.starts_at < until_at AND a.ends_at > from_at"
+        " AND a.id IS DISTINCT FROM ignored",
+    ),
+    # Freed slots held for someone on the waitlist (except offers to the patient booking).
+    _definer(
+        "app_clinician_held",
+        "clinician uuid, at timestamptz, except_patient uuid",
+        "TABLE(starts_at timestamptz, ends_at timestamptz)",
+        "SELECT a.starts_at, a.ends_at FROM public.appointments a JOIN public.appointment_waitlist_entries w"
+        " ON w.offered_appointment_id = a.id WHERE w.therapist_id = clinician AND w.status = 'offered'"
+        " AND w.offer_expires_at > at AND w.patient_id IS DISTINCT FROM except_patient",
+    ),
+    # The time of the slot offered on the caller's own waitlist entry (someone else's appointment).
+    _definer(
+        "app_offered_slot",
+        "entry uuid",
+        "TABLE(starts_at timestamptz, ends_at timestamptz)",
+        "SELECT a.starts_at, a.ends_at FROM public.appointment_waitlist_entries w JOIN public.appointments a"
+        " ON a.id = w.offered_appointment_id WHERE w.id = entry AND w.patient_id ="
+        " public.app_current_user_id()",
+    ),
+    # A freed slot goes to the next suitable person waiting for that clinician (asked by a party
+    # to the freed appointment, the person passing an offer on, or the worker): their entry is
+    # marked offered; returns (entry, patient) for the notification, or nothing.
+    _definer(
+        "app_offer_freed_slot",
+        "freed uuid, offer_minutes integer",
+        "TABLE(entry_id uuid, patient_id uuid)",
+        f"""DECLARE a public.appointments; expires timestamptz;
+    BEGIN
+      SELECT * INTO a FROM public.appointments x WHERE x.id = freed;
+      IF NOT FOUND OR a.therapist_id IS NULL THEN RETURN; END IF;
+      -- Inside a definer pg_has_role(current_user) is the owner's, so the worker is recognised by
+      -- its setting here; what it may do is what the service does for any freed slot anyway.
+      IF NOT (public.app_current_role() = 'system'
+              OR public.app_current_user_id() IN (a.patient_id, a.therapist_id)
+              OR EXISTS (SELECT 1 FROM public.appointment_waitlist_entries o
+                         WHERE o.offered_appointment_id = freed
+                           AND o.patient_id = public.app_current_user_id())) THEN
+        RAISE EXCEPTION 'not a party to this appointment' USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      expires := least(now() + make_interval(mins => offer_minutes), a.starts_at);
+      IF expires <= now() THEN RETURN; END IF;
+      -- Someone already booked the time (or holds an offer on it): nothing to offer.
+      IF EXISTS (SELECT 1 FROM public.appointments b WHERE b.therapist_id = a.therapist_id
+                 AND b.status::text IN ({LIVE_APPOINTMENT_STATUSES})
+                 AND b.starts_at < a.ends_at AND b.ends_at > a.starts_at)
+         OR EXISTS (SELECT 1 FROM public.appointment_waitlist_entries h WHERE h.offered_appointment_id = freed
+                    AND h.status = 'offered') THEN
+        RETURN;
+      END IF;
+      RETURN QUERY
+      UPDATE public.appointment_waitlist_entries u SET status = 'offered', offered_appointment_id = freed,
+             offered_at = now(), offer_expires_at = expires
+      WHERE u.id = (
+        SELECT w.id FROM public.appointment_waitlist_entries w
+        JOIN public.appointment_types t ON t.id = w.appointment_type_id
+        WHERE w.therapist_id = a.therapist_id AND w.status = 'waiting'
+          AND w.patient_id IS DISTINCT FROM a.patient_id
+          AND a.starts_at + make_interval(mins => t.duration_minutes) <= a.ends_at
+          AND (w.earliest_date IS NULL OR (a.starts_at AT TIME ZONE coalesce(w.timezone, 'UTC'))::date
+               >= w.earliest_date)
+          AND (w.latest_date IS NULL OR (a.starts_at AT TIME ZONE coalesce(w.timezone, 'UTC'))::date
+               <= w.latest_date)
+        ORDER BY w.priority, w.created_at LIMIT 1 FOR UPDATE OF w SKIP LOCKED)
+      RETURNING u.id, u.patient_id;
+    END""",
+        "VOLATILE",
+        "plpgsql",
+    ),
+    # A calendar feed's secret address (a bearer credential): whose feed it is.
+    _definer(
+        "app_calendar_feed_owner",
+        "digest bytea",
+        "uuid",
+        "SELECT f.user_id FROM public.calendar_feeds f WHERE f.token_hash = digest AND f.revoked_at IS NULL",
+    ),
+    # A clinician's changes to an appointment with them (rescheduling writes the new one): the
+    # policies below let the clinician write rows that belong to such an appointment.
+    _definer(
+        "app_clinician_appointment",
+        "appointment uuid, patient uuid",
+        "boolean",
+        "SELECT public.app_current_role() = 'therapist' AND EXISTS (SELECT 1 FROM public.appointments a"
+        " WHERE a.id = appointment AND a.patient_id = patient AND a.therapist_id ="
+        " public.app_current_user_id())",
     ),
     # A clinician closing an escalation as a false alarm labels its detections (which a backup
     # clinician may not read): only those of an escalation they may act on, with their own id.

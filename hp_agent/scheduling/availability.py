@@ -24,7 +24,6 @@ from hp_agent.scheduling import repository as repo
 from hp_agent.scheduling.models import AvailabilityException, TherapistAvailability
 from hp_agent.scheduling.schemas import AvailabilityIn, ExceptionIn
 from hp_agent.scheduling.slots import zone
-from hp_agent.users.repository import SYSTEM, acting_as
 
 EXCLUSION_VIOLATION = "23P01"
 
@@ -50,13 +49,11 @@ def require_own_calendar(actor: Principal, clinician_id: uuid.UUID) -> None:
 
 
 async def clinician_zone(session: AsyncSession, clinician_id: uuid.UUID) -> str:
-    """The clinician's IANA zone: their profile's, else their account's (read as the system)."""
-    async with acting_as(session, SYSTEM):
-        found = await repo.clinician(session, clinician_id)
+    """The clinician's IANA zone: their profile's, else their account's (app_clinician_timezone)."""
+    found = await repo.clinician_timezone(session, clinician_id)
     if found is None:
         raise NotFound("No such clinician.", code="clinician_not_found")
-    user, profile = found
-    return (profile.timezone if profile and profile.timezone else None) or user.timezone or "UTC"
+    return found
 
 
 def _overlaps(a: TherapistAvailability, b: AvailabilityIn, valid_from: dt.date) -> bool:

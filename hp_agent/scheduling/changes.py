@@ -43,11 +43,14 @@ from hp_agent.scheduling.service import (
     now_utc,
     to_out,
 )
-from hp_agent.users.repository import SYSTEM, acting_as
+from hp_agent.users.repository import acting_as
 
 
 def _writer(actor: Principal, appt: Appointment) -> Principal:
-    return actor if actor.user_id == appt.patient_id else SYSTEM
+    # The patient writes their own rows; the clinician writes as themselves too (the policies named
+    # *_clinician* in hp_agent/db/security.py let the appointment's clinician change it before any
+    # care relationship exists, as for an intake).
+    return actor
 
 
 def _other_party(actor: Principal, appt: Appointment) -> uuid.UUID | None:
@@ -111,7 +114,7 @@ async def reschedule(
             appointment_id=new.id,
             dedupe_key=f"appointment:{new.id}:rescheduled",
         )
-    await waitlist.offer_slot(session, old, settings)
+    await waitlist.offer_slot(session, old.id, settings)
     return new, video
 
 
@@ -164,7 +167,7 @@ async def cancel(
             appointment_id=appt.id,
             dedupe_key=f"appointment:{appt.id}:cancelled",
         )
-    await waitlist.offer_slot(session, appt, settings)
+    await waitlist.offer_slot(session, appt.id, settings)
     rooms = await repo.video_rooms(session, [appt.id])
     return CancellationOut(
         appointment=to_out(appt, rooms.get(appt.id)),

@@ -14,14 +14,14 @@ import hashlib
 import secrets
 
 import icalendar
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.db.session import Principal
 from hp_agent.errors import Forbidden, NotFound
 from hp_agent.scheduling import repository as repo
 from hp_agent.scheduling.models import AppointmentStatus, AppointmentType, CalendarFeed
-from hp_agent.users.repository import SYSTEM, acting_as
+from hp_agent.users.repository import acting_as, signing_in
 
 PAST = dt.timedelta(days=30)
 AHEAD = dt.timedelta(days=366)
@@ -68,12 +68,15 @@ async def revoke(session: AsyncSession, actor: Principal) -> int:
 
 
 async def render(session: AsyncSession, secret: str, *, base_url: str) -> bytes:
-    """The feed of the person whose live secret this is (read as the system actor: the request
-    has no principal, the secret is the credential)."""
+    """The feed of the person whose live secret this is: the secret is the credential; it names its
+    owner (app_calendar_feed_owner) and the feed is read as that owner, never as the system actor."""
     if not 20 <= len(secret) <= 100:
         raise NotFound("No such calendar feed.", code="feed_not_found")
     now = dt.datetime.now(dt.UTC)
-    async with acting_as(session, SYSTEM):
+    owner = (await session.execute(select(func.app_calendar_feed_owner(digest(secret))))).scalar_one_or_none()
+    if owner is None:
+        raise NotFound("No such calendar feed.", code="feed_not_found")
+    async with acting_as(session, signing_in(owner)):
         feed = (
             await session.execute(
                 select(CalendarFeed).where(

@@ -1,5 +1,6 @@
-"""SQL of scheduling. Reads across people (a clinician's whole calendar while a patient books)
-run as the system actor in the service; these functions only build and run the queries."""
+"""SQL of scheduling. Reads across people (a clinician's calendar while a patient books) go through
+SECURITY DEFINER functions that answer only when and whether (hp_agent/db/security.py): the caller
+never reads another person's appointment, and never acts as the system actor."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.care.models import ClinicianProfile
 from hp_agent.scheduling.models import (
     LIVE_STATUSES,
     Appointment,
@@ -22,11 +22,8 @@ from hp_agent.scheduling.models import (
     ReminderStatus,
     TherapistAvailability,
     VideoSession,
-    WaitlistEntry,
-    WaitlistStatus,
 )
 from hp_agent.scheduling.slots import Interval, WeeklyWindow
-from hp_agent.users.models import User, UserRole
 
 
 async def active_types(session: AsyncSession) -> Sequence[AppointmentType]:
@@ -37,17 +34,6 @@ async def active_types(session: AsyncSession) -> Sequence[AppointmentType]:
 async def get_type(session: AsyncSession, type_id: uuid.UUID) -> AppointmentType | None:
     row = await session.get(AppointmentType, type_id)
     return row if row is not None and row.is_active else None
-
-
-async def clinician(session: AsyncSession, user_id: uuid.UUID) -> tuple[User, ClinicianProfile | None] | None:
-    """The clinician's account and profile, or None when the id is not a therapist's."""
-    stmt = (
-        select(User, ClinicianProfile)
-        .outerjoin(ClinicianProfile, ClinicianProfile.user_id == User.id)
-        .where(User.id == user_id, User.role == UserRole.therapist)
-    )
-    row = (await session.execute(stmt)).first()
-    return (row[0], row[1]) if row is not None else None
 
 
 async def availability(session: AsyncSession, therapist_id: uuid.UUID) -> Sequence[TherapistAvailability]:
@@ -80,39 +66,6 @@ def split_exceptions(rows: Sequence[AvailabilityException]) -> tuple[list[Interv
     extra = [(r.starts_at, r.ends_at) for r in rows if r.kind == ExceptionKind.EXTRA_AVAILABILITY]
     off = [(r.starts_at, r.ends_at) for r in rows if r.kind != ExceptionKind.EXTRA_AVAILABILITY]
     return extra, off
-
-
-async def busy(
-    session: AsyncSession,
-    therapist_id: uuid.UUID,
-    start: dt.datetime,
-    end: dt.datetime,
-    *,
-    ignore: uuid.UUID | None = None,
-) -> list[Interval]:
-    """The clinician's live appointments touching [start, end)."""
-    a = Appointment
-    stmt = select(a.starts_at, a.ends_at).where(
-        a.therapist_id == therapist_id, a.status.in_(LIVE_STATUSES), a.starts_at < end, a.ends_at > start
-    )
-    if ignore is not None:
-        stmt = stmt.where(a.id != ignore)
-    return [(s, e) for s, e in (await session.execute(stmt)).all()]
-
-
-async def held_offers(
-    session: AsyncSession, therapist_id: uuid.UUID, now: dt.datetime, *, except_patient: uuid.UUID | None
-) -> list[Interval]:
-    """Freed slots currently offered to someone on the waitlist (held for them until expiry)."""
-    w, a = WaitlistEntry, Appointment
-    stmt = (
-        select(a.starts_at, a.ends_at)
-        .join(w, w.offered_appointment_id == a.id)
-        .where(w.therapist_id == therapist_id, w.status == WaitlistStatus.OFFERED, w.offer_expires_at > now)
-    )
-    if except_patient is not None:
-        stmt = stmt.where(w.patient_id != except_patient)
-    return [(s, e) for s, e in (await session.execute(stmt)).all()]
 
 
 def calendar_query(
@@ -170,3 +123,69 @@ async def next_appointments(
         .order_by(a.patient_id, a.starts_at)
     )
     return {row.patient_id: row for row in (await session.execute(stmt)).scalars()}
+
+
+# -- a clinician's calendar, as anyone booking with them sees it (definer functions) ---------------
+
+
+async def clinician_timezone(session: AsyncSession, clinician_id: uuid.UUID) -> str | None:
+    """The clinician's IANA zone (profile's, else account's), or None when the id is not a clinician's."""
+    found: str | None = (
+        await session.execute(select(func.app_clinician_timezone(clinician_id)))
+    ).scalar_one_or_none()
+    return found
+
+
+async def open_hours(session: AsyncSession, clinician_id: uuid.UUID) -> tuple[list[WeeklyWindow], str | None]:
+    """The clinician's weekly windows and the zone they are written in (None without any)."""
+    rows = (await session.execute(text("SELECT * FROM app_clinician_hours(:c)"), {"c": clinician_id})).all()
+    rules = [WeeklyWindow(r.weekday, r.start_time, r.end_time, r.valid_from, r.valid_until) for r in rows]
+    return rules, (rows[0].timezone if rows else None)
+
+
+async def exceptions_between(
+    session: AsyncSession, clinician_id: uuid.UUID, start: dt.datetime, end: dt.datetime
+) -> tuple[list[Interval], list[Interval]]:
+    """(extra hours, time off) touching [start, end)."""
+    rows = (
+        await session.execute(
+            text("SELECT * FROM app_clinician_exceptions(:c, :s, :e)"),
+            {"c": clinician_id, "s": start, "e": end},
+        )
+    ).all()
+    return [(r.starts_at, r.ends_at) for r in rows if r.extra], [
+        (r.starts_at, r.ends_at) for r in rows if not r.extra
+    ]
+
+
+async def busy_times(
+    session: AsyncSession,
+    therapist_id: uuid.UUID,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    ignore: uuid.UUID | None = None,
+) -> list[Interval]:
+    """When the clinician's live appointments touching [start, end) are (not whose)."""
+    rows = await session.execute(
+        text("SELECT * FROM app_clinician_busy(:c, :s, :e, :i)"),
+        {"c": therapist_id, "s": start, "e": end, "i": ignore},
+    )
+    return [(r.starts_at, r.ends_at) for r in rows]
+
+
+async def held_times(
+    session: AsyncSession, therapist_id: uuid.UUID, now: dt.datetime, *, except_patient: uuid.UUID | None
+) -> list[Interval]:
+    """Freed slots currently held for someone on the waitlist (not ``except_patient``)."""
+    rows = await session.execute(
+        text("SELECT * FROM app_clinician_held(:c, :n, :p)"),
+        {"c": therapist_id, "n": now, "p": except_patient},
+    )
+    return [(r.starts_at, r.ends_at) for r in rows]
+
+
+async def offered_slot(session: AsyncSession, entry_id: uuid.UUID) -> Interval | None:
+    """The time of the slot offered on the caller's own waitlist entry."""
+    row = (await session.execute(text("SELECT * FROM app_offered_slot(:w)"), {"w": entry_id})).first()
+    return (row.starts_at, row.ends_at) if row is not None else None

@@ -19,10 +19,12 @@ import secrets
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.care import repository as care
+from hp_agent.care.models import ClinicianProfile
 from hp_agent.compliance import audit
 from hp_agent.config import Settings
 from hp_agent.db.session import Principal
@@ -45,7 +47,6 @@ from hp_agent.scheduling.notify import notify
 from hp_agent.scheduling.schemas import AppointmentOut, BookIn, SlotOut, SlotsOut
 from hp_agent.scheduling.slots import Interval, contains, free_slots, open_intervals, zone
 from hp_agent.users.models import User
-from hp_agent.users.repository import SYSTEM, acting_as
 
 MAX_RANGE = dt.timedelta(days=31)
 MAX_AHEAD = dt.timedelta(days=366)
@@ -76,8 +77,8 @@ async def _open(
     tz = zone(tz_name)
     if tz is None:
         return []
-    rules = repo.windows(await repo.availability(session, clinician_id))
-    extra, off = repo.split_exceptions(await repo.exceptions(session, clinician_id, start, end))
+    rules, _zone = await repo.open_hours(session, clinician_id)
+    extra, off = await repo.exceptions_between(session, clinician_id, start, end)
     return open_intervals(rules, tz, start, end, extra=extra, time_off=off)
 
 
@@ -86,7 +87,7 @@ async def _require_bookable_clinician(
 ) -> None:
     if actor.user_id == clinician_id:
         return
-    found = await repo.clinician(session, clinician_id)
+    found = await repo.clinician_timezone(session, clinician_id)
     if found is None or not await care.is_verified_clinician(session, clinician_id):
         raise NotFound("No such verified clinician.", code="clinician_not_found")
 
@@ -106,14 +107,13 @@ async def slots(
     atype = await get_type(session, type_id)
     tz_name = await clinician_zone(session, clinician_id)
     now = now_utc()
-    async with acting_as(session, SYSTEM):
-        await _require_bookable_clinician(session, actor, clinician_id)
-        tz_name = await _calendar_zone(session, clinician_id, tz_name)
-        open_ = await _open(session, clinician_id, tz_name, start, end)
-        taken = await repo.busy(
-            session, clinician_id, start - dt.timedelta(hours=8), end + dt.timedelta(hours=8)
-        )
-        taken += await repo.held_offers(session, clinician_id, now, except_patient=actor.user_id)
+    await _require_bookable_clinician(session, actor, clinician_id)
+    tz_name = await _calendar_zone(session, clinician_id, tz_name)
+    open_ = await _open(session, clinician_id, tz_name, start, end)
+    taken = await repo.busy_times(
+        session, clinician_id, start - dt.timedelta(hours=8), end + dt.timedelta(hours=8)
+    )
+    taken += await repo.held_times(session, clinician_id, now, except_patient=actor.user_id)
     found = free_slots(
         open_,
         taken,
@@ -132,8 +132,8 @@ async def slots(
 
 async def _calendar_zone(session: AsyncSession, clinician_id: uuid.UUID, fallback: str) -> str:
     """The zone the weekly windows are written in (one per clinician), else the profile's."""
-    rows = await repo.availability(session, clinician_id)
-    return rows[0].timezone if rows else fallback
+    _rules, written_in = await repo.open_hours(session, clinician_id)
+    return written_in or fallback
 
 
 async def get_type(session: AsyncSession, type_id: uuid.UUID) -> AppointmentType:
@@ -164,20 +164,19 @@ async def check_time(
     if start - now > MAX_AHEAD:
         raise Unprocessable("Appointments can be booked up to a year ahead.", code="too_far_ahead")
     end = start + dt.timedelta(minutes=atype.duration_minutes)
-    async with acting_as(session, SYSTEM):
-        tz_name = await _calendar_zone(session, clinician_id, "UTC")
-        day = dt.timedelta(days=1)
-        if not contains(await _open(session, clinician_id, tz_name, start - day, end + day), start, end):
-            raise Unprocessable(
-                "The clinician does not take appointments at this time.", code="outside_availability"
-            )
-        held = await repo.held_offers(session, clinician_id, now, except_patient=patient_id)
-        if any(s < end and start < e for s, e in held):
-            raise Conflict("This slot is being offered to someone on the waitlist.", code="slot_held")
-        # The type's buffer stays free on both sides, as the free-slot list leaves it.
-        gap = dt.timedelta(minutes=atype.buffer_minutes)
-        if await repo.busy(session, clinician_id, start - gap, end + gap, ignore=ignore):
-            raise slot_taken()
+    tz_name = await _calendar_zone(session, clinician_id, "UTC")
+    day = dt.timedelta(days=1)
+    if not contains(await _open(session, clinician_id, tz_name, start - day, end + day), start, end):
+        raise Unprocessable(
+            "The clinician does not take appointments at this time.", code="outside_availability"
+        )
+    held = await repo.held_times(session, clinician_id, now, except_patient=patient_id)
+    if any(s < end and start < e for s, e in held):
+        raise Conflict("This slot is being offered to someone on the waitlist.", code="slot_held")
+    # The type's buffer stays free on both sides, as the free-slot list leaves it.
+    gap = dt.timedelta(minutes=atype.buffer_minutes)
+    if await repo.busy_times(session, clinician_id, start - gap, end + gap, ignore=ignore):
+        raise slot_taken()
     return end
 
 
@@ -186,20 +185,21 @@ async def may_book(
 ) -> None:
     # The caller is the patient (book, waitlist): their own relationships are theirs to read.
     related = await care.has_active_relationship(session, clinician_id, patient_id)
-    async with acting_as(session, SYSTEM):
-        found = await repo.clinician(session, clinician_id)
-        if found is None:
-            raise NotFound("No such clinician.", code="clinician_not_found")
-        await care.require_verified_clinician(session, clinician_id)
-        if related:
-            return
-        profile = found[1]
-        if (
-            atype.category == AppointmentCategory.INTAKE
-            and profile is not None
-            and profile.accepting_new_patients
-        ):
-            return
+    if await repo.clinician_timezone(session, clinician_id) is None:
+        raise NotFound("No such clinician.", code="clinician_not_found")
+    await care.require_verified_clinician(session, clinician_id)
+    if related:
+        return
+    # The clinician directory is readable by anyone signed in.
+    profile = (
+        await session.execute(select(ClinicianProfile).where(ClinicianProfile.user_id == clinician_id))
+    ).scalar_one_or_none()
+    if (
+        atype.category == AppointmentCategory.INTAKE
+        and profile is not None
+        and profile.accepting_new_patients
+    ):
+        return
     raise Forbidden(
         "Book an intake first, or ask this clinician to take you on as a patient.", code="no_relationship"
     )

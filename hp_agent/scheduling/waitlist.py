@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,10 +22,9 @@ from hp_agent.compliance import audit
 from hp_agent.config import Settings
 from hp_agent.db.session import Principal
 from hp_agent.errors import Conflict, Forbidden, NotFound
+from hp_agent.scheduling import repository as repo
 from hp_agent.scheduling.models import (
-    LIVE_STATUSES,
     Appointment,
-    AppointmentType,
     VideoSession,
     WaitlistEntry,
     WaitlistStatus,
@@ -33,18 +32,17 @@ from hp_agent.scheduling.models import (
 from hp_agent.scheduling.notify import notify
 from hp_agent.scheduling.schemas import BookIn, WaitlistIn, WaitlistOut
 from hp_agent.scheduling.service import book, get_type, may_book, patient_zone
-from hp_agent.scheduling.slots import zone
-from hp_agent.users.repository import SYSTEM, acting_as
+from hp_agent.scheduling.slots import Interval
 
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def to_out(entry: WaitlistEntry, offered: Appointment | None) -> WaitlistOut:
+def to_out(entry: WaitlistEntry, offered: Interval | None) -> WaitlistOut:
     out = WaitlistOut.model_validate(entry)
     out.offer_starts_at = (
-        offered.starts_at if offered is not None and entry.status == WaitlistStatus.OFFERED else None
+        offered[0] if offered is not None and entry.status == WaitlistStatus.OFFERED else None
     )
     return out
 
@@ -78,18 +76,9 @@ async def mine(session: AsyncSession, actor: Principal) -> list[WaitlistOut]:
     open_ = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
     stmt = select(w).where(w.patient_id == actor.user_id, w.status.in_(open_)).order_by(w.created_at)
     entries = (await session.execute(stmt)).scalars().all()
-    # The offered time belongs to someone else's cancelled appointment, hidden by RLS: read it
-    # as the system actor and show only its start.
-    ids = [e.offered_appointment_id for e in entries if e.offered_appointment_id is not None]
-    offered: dict[uuid.UUID, Appointment] = {}
-    if ids:
-        async with acting_as(session, SYSTEM):
-            rows = (await session.execute(select(Appointment).where(Appointment.id.in_(ids)))).scalars()
-            offered = {a.id: a for a in rows}
-    return [
-        to_out(e, offered.get(e.offered_appointment_id) if e.offered_appointment_id else None)
-        for e in entries
-    ]
+    # The offered time belongs to someone else's cancelled appointment, hidden by RLS: only its
+    # time is read (app_offered_slot, for the caller's own entry).
+    return [to_out(e, await _offered(session, e)) for e in entries]
 
 
 async def _own(session: AsyncSession, actor: Principal, entry_id: uuid.UUID) -> WaitlistEntry:
@@ -103,7 +92,7 @@ async def leave(session: AsyncSession, actor: Principal, entry_id: uuid.UUID, se
     entry = await _own(session, actor, entry_id)
     if entry.status not in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
         raise Conflict("This waitlist entry is closed.", code="waitlist_entry_closed")
-    offered = await _offered(session, entry)
+    offered = entry.offered_appointment_id if entry.status == WaitlistStatus.OFFERED else None
     entry.status = WaitlistStatus.CANCELLED
     entry.resolved_at = now_utc()
     await session.flush()
@@ -127,7 +116,7 @@ async def accept(
         BookIn(
             clinician_id=entry.therapist_id,
             appointment_type_id=entry.appointment_type_id,
-            starts_at=offered.starts_at,
+            starts_at=offered[0],
             timezone=entry.timezone,
         ),
         settings,
@@ -138,85 +127,36 @@ async def accept(
     return appt, video
 
 
-async def _offered(session: AsyncSession, entry: WaitlistEntry) -> Appointment | None:
+async def _offered(session: AsyncSession, entry: WaitlistEntry) -> Interval | None:
     if entry.offered_appointment_id is None:
         return None
-    async with acting_as(session, SYSTEM):
-        return await session.get(Appointment, entry.offered_appointment_id)
+    return await repo.offered_slot(session, entry.id)
 
 
-def _fits(entry: WaitlistEntry, atype: AppointmentType, freed: Appointment) -> bool:
-    if freed.starts_at + dt.timedelta(minutes=atype.duration_minutes) > freed.ends_at:
-        return False
-    local = freed.starts_at.astimezone(zone(entry.timezone) or dt.UTC).date()
-    if entry.earliest_date is not None and local < entry.earliest_date:
-        return False
-    return entry.latest_date is None or local <= entry.latest_date
+async def offer_slot(session: AsyncSession, freed_id: uuid.UUID, settings: Settings) -> uuid.UUID | None:
+    """Offer a freed appointment's time to the next suitable waiting person; returns their entry.
 
-
-async def offer_slot(
-    session: AsyncSession, freed: Appointment, settings: Settings, now: dt.datetime | None = None
-) -> WaitlistEntry | None:
-    """Offer ``freed``'s time to the next suitable waiting person; returns their entry."""
-    now = now or now_utc()
-    expires = min(now + dt.timedelta(minutes=settings.waitlist_offer_minutes), freed.starts_at)
-    if freed.therapist_id is None or expires <= now:
-        return None
-    w = WaitlistEntry
-    async with acting_as(session, SYSTEM):
-        # Someone already booked the time (or holds an offer on it): nothing to offer.
-        if await _time_taken(session, freed):
-            return None
-        rows = (
-            await session.execute(
-                select(w, AppointmentType)
-                .join(AppointmentType, AppointmentType.id == w.appointment_type_id)
-                .where(w.therapist_id == freed.therapist_id, w.status == WaitlistStatus.WAITING)
-                .order_by(w.priority, w.created_at)
-                .limit(50)
-                .with_for_update(of=w, skip_locked=True)
-            )
-        ).all()
-        candidates = [(row[0], row[1]) for row in rows]
-        entry = next(
-            (e for e, t in candidates if e.patient_id != freed.patient_id and _fits(e, t, freed)), None
+    The matching reads and marks other people's waitlist entries, so it is one SECURITY DEFINER
+    function (app_offer_freed_slot: the caller must be a party to the freed appointment, the person
+    passing an offer on, or the worker); the service then notifies the person offered the slot."""
+    row = (
+        await session.execute(
+            text("SELECT * FROM app_offer_freed_slot(:a, :m)"),
+            {"a": freed_id, "m": settings.waitlist_offer_minutes},
         )
-        if entry is None:
-            return None
-        entry.status = WaitlistStatus.OFFERED
-        entry.offered_appointment_id = freed.id
-        entry.offered_at = now
-        entry.offer_expires_at = expires
-        await session.flush()
+    ).first()
+    if row is None:
+        return None
     await notify(
         session,
-        entry.patient_id,
+        row.patient_id,
         title="An earlier appointment is available",
         body="A slot opened up with your clinician. Open your schedule to take it before the offer expires.",
         appointment_id=None,
-        dedupe_key=f"waitlist:{entry.id}:offer:{freed.id}",
+        dedupe_key=f"waitlist:{row.entry_id}:offer:{freed_id}",
     )
-    return entry
-
-
-async def _time_taken(session: AsyncSession, freed: Appointment) -> bool:
-    a, w = Appointment, WaitlistEntry
-    booked = await session.execute(
-        select(a.id)
-        .where(
-            a.therapist_id == freed.therapist_id,
-            a.status.in_(LIVE_STATUSES),
-            a.starts_at < freed.ends_at,
-            a.ends_at > freed.starts_at,
-        )
-        .limit(1)
-    )
-    if booked.first() is not None:
-        return True
-    held = await session.execute(
-        select(w.id).where(w.offered_appointment_id == freed.id, w.status == WaitlistStatus.OFFERED).limit(1)
-    )
-    return held.first() is not None
+    entry_id: uuid.UUID = row.entry_id
+    return entry_id
 
 
 async def expire_offers(session: AsyncSession, settings: Settings, now: dt.datetime, limit: int = 50) -> int:
@@ -239,11 +179,6 @@ async def expire_offers(session: AsyncSession, settings: Settings, now: dt.datet
         entry.status = WaitlistStatus.EXPIRED
         entry.resolved_at = now
         await session.flush()
-        freed = (
-            await session.get(Appointment, entry.offered_appointment_id)
-            if entry.offered_appointment_id
-            else None
-        )
-        if freed is not None:
-            await offer_slot(session, freed, settings, now)
+        if entry.offered_appointment_id is not None:
+            await offer_slot(session, entry.offered_appointment_id, settings)
     return len(rows)

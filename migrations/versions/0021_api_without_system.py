@@ -30,7 +30,12 @@ depends_on: str | Sequence[str] | None = None
 
 ROLE_PLACEHOLDER = "__HP_APP_ROLE__"
 
-CLEARED: list[str] = ['appointment_types',
+CLEARED: list[str] = ['appointment_cancellations',
+ 'appointment_reminders',
+ 'appointment_types',
+ 'appointment_waitlist_entries',
+ 'appointments',
+ 'calendar_feeds',
  'care_practice_members',
  'care_practices',
  'clinician_invitations',
@@ -45,7 +50,10 @@ CLEARED: list[str] = ['appointment_types',
  'login_throttles',
  'outbox_events',
  'processed_events',
- 'subscription_plans']
+ 'subscription_plans',
+ 'therapist_availability',
+ 'therapist_availability_exceptions',
+ 'video_sessions']
 
 FUNCTIONS: list[str] = ['CREATE OR REPLACE FUNCTION app_coupon_by_code(typed text) RETURNS SETOF public.coupons\n'
  '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
@@ -109,6 +117,111 @@ FUNCTIONS: list[str] = ['CREATE OR REPLACE FUNCTION app_coupon_by_code(typed tex
  '$$',
  'REVOKE ALL ON FUNCTION app_accept_invitation(uuid) FROM PUBLIC',
  'GRANT EXECUTE ON FUNCTION app_accept_invitation(uuid) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_clinician_timezone(clinician uuid) RETURNS text\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ "    $$ SELECT coalesce(nullif(p.timezone::text, ''), nullif(u.timezone::text, ''), 'UTC') FROM "
+ 'public.users u LEFT JOIN public.clinician_profiles p ON p.user_id = u.id WHERE u.id = clinician AND u.role '
+ "= 'therapist' $$",
+ 'REVOKE ALL ON FUNCTION app_clinician_timezone(uuid) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_clinician_timezone(uuid) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_clinician_hours(clinician uuid) RETURNS TABLE(weekday integer, start_time '
+ 'time, end_time time, valid_from date, valid_until date, timezone text)\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ '    $$ SELECT a.weekday, a.start_time, a.end_time, a.valid_from, a.valid_until, a.timezone::text FROM '
+ 'public.therapist_availability a WHERE a.therapist_id = clinician AND a.is_active ORDER BY a.weekday, '
+ 'a.start_time $$',
+ 'REVOKE ALL ON FUNCTION app_clinician_hours(uuid) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_clinician_hours(uuid) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_clinician_exceptions(clinician uuid, from_at timestamptz, until_at '
+ 'timestamptz) RETURNS TABLE(extra boolean, starts_at timestamptz, ends_at timestamptz)\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ "    $$ SELECT e.kind = 'extra_availability', e.starts_at, e.ends_at FROM "
+ 'public.therapist_availability_exceptions e WHERE e.therapist_id = clinician AND e.starts_at < until_at AND '
+ 'e.ends_at > from_at ORDER BY e.starts_at $$',
+ 'REVOKE ALL ON FUNCTION app_clinician_exceptions(uuid, timestamptz, timestamptz) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_clinician_exceptions(uuid, timestamptz, timestamptz) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_clinician_busy(clinician uuid, from_at timestamptz, until_at timestamptz, '
+ 'ignored uuid) RETURNS TABLE(starts_at timestamptz, ends_at timestamptz)\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ '    $$ SELECT a.starts_at, a.ends_at FROM public.appointments a WHERE a.therapist_id = clinician AND '
+ "a.status::text IN ('requested', 'scheduled', 'confirmed', 'checked_in', 'in_progress', 'completed') AND "
+ 'a.starts_at < until_at AND a.ends_at > from_at AND a.id IS DISTINCT FROM ignored $$',
+ 'REVOKE ALL ON FUNCTION app_clinician_busy(uuid, timestamptz, timestamptz, uuid) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_clinician_busy(uuid, timestamptz, timestamptz, uuid) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_clinician_held(clinician uuid, at timestamptz, except_patient uuid) RETURNS '
+ 'TABLE(starts_at timestamptz, ends_at timestamptz)\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ '    $$ SELECT a.starts_at, a.ends_at FROM public.appointments a JOIN public.appointment_waitlist_entries w '
+ "ON w.offered_appointment_id = a.id WHERE w.therapist_id = clinician AND w.status = 'offered' AND "
+ 'w.offer_expires_at > at AND w.patient_id IS DISTINCT FROM except_patient $$',
+ 'REVOKE ALL ON FUNCTION app_clinician_held(uuid, timestamptz, uuid) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_clinician_held(uuid, timestamptz, uuid) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_offered_slot(entry uuid) RETURNS TABLE(starts_at timestamptz, ends_at '
+ 'timestamptz)\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ '    $$ SELECT a.starts_at, a.ends_at FROM public.appointment_waitlist_entries w JOIN public.appointments a '
+ 'ON a.id = w.offered_appointment_id WHERE w.id = entry AND w.patient_id = public.app_current_user_id() $$',
+ 'REVOKE ALL ON FUNCTION app_offered_slot(uuid) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_offered_slot(uuid) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_offer_freed_slot(freed uuid, offer_minutes integer) RETURNS TABLE(entry_id '
+ 'uuid, patient_id uuid)\n'
+ '    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ '    $$ DECLARE a public.appointments; expires timestamptz;\n'
+ '    BEGIN\n'
+ '      SELECT * INTO a FROM public.appointments x WHERE x.id = freed;\n'
+ '      IF NOT FOUND OR a.therapist_id IS NULL THEN RETURN; END IF;\n'
+ "      -- Inside a definer pg_has_role(current_user) is the owner's, so the worker is recognised by\n"
+ '      -- its setting here; what it may do is what the service does for any freed slot anyway.\n'
+ "      IF NOT (public.app_current_role() = 'system'\n"
+ '              OR public.app_current_user_id() IN (a.patient_id, a.therapist_id)\n'
+ '              OR EXISTS (SELECT 1 FROM public.appointment_waitlist_entries o\n'
+ '                         WHERE o.offered_appointment_id = freed\n'
+ '                           AND o.patient_id = public.app_current_user_id())) THEN\n'
+ "        RAISE EXCEPTION 'not a party to this appointment' USING ERRCODE = 'insufficient_privilege';\n"
+ '      END IF;\n'
+ '      expires := least(now() + make_interval(mins => offer_minutes), a.starts_at);\n'
+ '      IF expires <= now() THEN RETURN; END IF;\n'
+ '      -- Someone already booked the time (or holds an offer on it): nothing to offer.\n'
+ '      IF EXISTS (SELECT 1 FROM public.appointments b WHERE b.therapist_id = a.therapist_id\n'
+ "                 AND b.status::text IN ('requested', 'scheduled', 'confirmed', 'checked_in', "
+ "'in_progress', 'completed')\n"
+ '                 AND b.starts_at < a.ends_at AND b.ends_at > a.starts_at)\n'
+ '         OR EXISTS (SELECT 1 FROM public.appointment_waitlist_entries h WHERE h.offered_appointment_id = '
+ 'freed\n'
+ "                    AND h.status = 'offered') THEN\n"
+ '        RETURN;\n'
+ '      END IF;\n'
+ '      RETURN QUERY\n'
+ "      UPDATE public.appointment_waitlist_entries u SET status = 'offered', offered_appointment_id = "
+ 'freed,\n'
+ '             offered_at = now(), offer_expires_at = expires\n'
+ '      WHERE u.id = (\n'
+ '        SELECT w.id FROM public.appointment_waitlist_entries w\n'
+ '        JOIN public.appointment_types t ON t.id = w.appointment_type_id\n'
+ "        WHERE w.therapist_id = a.therapist_id AND w.status = 'waiting'\n"
+ '          AND w.patient_id IS DISTINCT FROM a.patient_id\n'
+ '          AND a.starts_at + make_interval(mins => t.duration_minutes) <= a.ends_at\n'
+ "          AND (w.earliest_date IS NULL OR (a.starts_at AT TIME ZONE coalesce(w.timezone, 'UTC'))::date\n"
+ '               >= w.earliest_date)\n'
+ "          AND (w.latest_date IS NULL OR (a.starts_at AT TIME ZONE coalesce(w.timezone, 'UTC'))::date\n"
+ '               <= w.latest_date)\n'
+ '        ORDER BY w.priority, w.created_at LIMIT 1 FOR UPDATE OF w SKIP LOCKED)\n'
+ '      RETURNING u.id, u.patient_id;\n'
+ '    END $$',
+ 'REVOKE ALL ON FUNCTION app_offer_freed_slot(uuid, integer) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_offer_freed_slot(uuid, integer) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_calendar_feed_owner(digest bytea) RETURNS uuid\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ '    $$ SELECT f.user_id FROM public.calendar_feeds f WHERE f.token_hash = digest AND f.revoked_at IS NULL '
+ '$$',
+ 'REVOKE ALL ON FUNCTION app_calendar_feed_owner(bytea) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_calendar_feed_owner(bytea) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_clinician_appointment(appointment uuid, patient uuid) RETURNS boolean\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ "    $$ SELECT public.app_current_role() = 'therapist' AND EXISTS (SELECT 1 FROM public.appointments a "
+ 'WHERE a.id = appointment AND a.patient_id = patient AND a.therapist_id = public.app_current_user_id()) $$',
+ 'REVOKE ALL ON FUNCTION app_clinician_appointment(uuid, uuid) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_clinician_appointment(uuid, uuid) TO "__HP_APP_ROLE__"',
  'CREATE OR REPLACE FUNCTION app_label_false_positive(escalation uuid) RETURNS integer\n'
  '    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
  '    $$ DECLARE n integer;\n'
@@ -136,15 +249,54 @@ FUNCTION_SIGNATURES: list[str] = ['app_coupon_by_code(text)',
  'app_clinician_emails(uuid[])',
  'app_invitation_for_token(bytea)',
  'app_accept_invitation(uuid)',
+ 'app_clinician_timezone(uuid)',
+ 'app_clinician_hours(uuid)',
+ 'app_clinician_exceptions(uuid, timestamptz, timestamptz)',
+ 'app_clinician_busy(uuid, timestamptz, timestamptz, uuid)',
+ 'app_clinician_held(uuid, timestamptz, uuid)',
+ 'app_offered_slot(uuid)',
+ 'app_offer_freed_slot(uuid, integer)',
+ 'app_calendar_feed_owner(bytea)',
+ 'app_clinician_appointment(uuid, uuid)',
  'app_label_false_positive(uuid)']
 
 # (table, policy, with the role check, as before)
-POLICIES: list[tuple[str, str, str, str]] = [('appointment_types',
+POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
+  'appointment_cancellations_system',
+  'CREATE POLICY "appointment_cancellations_system" ON "appointment_cancellations" USING '
+  '(app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+  'CREATE POLICY "appointment_cancellations_system" ON "appointment_cancellations" USING (app_current_role() '
+  "= 'system') WITH CHECK (app_current_role() = 'system')"),
+ ('appointment_reminders',
+  'appointment_reminders_system',
+  'CREATE POLICY "appointment_reminders_system" ON "appointment_reminders" USING (app_is_worker_system()) '
+  'WITH CHECK (app_is_worker_system())',
+  'CREATE POLICY "appointment_reminders_system" ON "appointment_reminders" USING (app_current_role() = '
+  "'system') WITH CHECK (app_current_role() = 'system')"),
+ ('appointment_types',
   'appointment_types_staff',
   'CREATE POLICY "appointment_types_staff" ON "appointment_types" USING ((app_current_role() = \'admin\' OR '
   "app_is_worker_system())) WITH CHECK ((app_current_role() = 'admin' OR app_is_worker_system()))",
   'CREATE POLICY "appointment_types_staff" ON "appointment_types" USING (app_current_role() IN (\'admin\', '
   "'system')) WITH CHECK (app_current_role() IN ('admin', 'system'))"),
+ ('appointment_waitlist_entries',
+  'appointment_waitlist_entries_system',
+  'CREATE POLICY "appointment_waitlist_entries_system" ON "appointment_waitlist_entries" USING '
+  '(app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+  'CREATE POLICY "appointment_waitlist_entries_system" ON "appointment_waitlist_entries" USING '
+  "(app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')"),
+ ('appointments',
+  'appointments_system',
+  'CREATE POLICY "appointments_system" ON "appointments" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "appointments_system" ON "appointments" USING (app_current_role() = \'system\') WITH CHECK '
+  "(app_current_role() = 'system')"),
+ ('calendar_feeds',
+  'calendar_feeds_system',
+  'CREATE POLICY "calendar_feeds_system" ON "calendar_feeds" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "calendar_feeds_system" ON "calendar_feeds" USING (app_current_role() = \'system\') WITH '
+  "CHECK (app_current_role() = 'system')"),
  ('care_practice_members',
   'care_practice_members_staff',
   'CREATE POLICY "care_practice_members_staff" ON "care_practice_members" USING ((app_current_role() = '
@@ -235,6 +387,24 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_types',
   "OR app_is_worker_system())) WITH CHECK ((app_current_role() = 'admin' OR app_is_worker_system()))",
   'CREATE POLICY "subscription_plans_staff" ON "subscription_plans" USING (app_current_role() IN (\'admin\', '
   "'system')) WITH CHECK (app_current_role() IN ('admin', 'system'))"),
+ ('therapist_availability',
+  'therapist_availability_system',
+  'CREATE POLICY "therapist_availability_system" ON "therapist_availability" USING (app_is_worker_system()) '
+  'WITH CHECK (app_is_worker_system())',
+  'CREATE POLICY "therapist_availability_system" ON "therapist_availability" USING (app_current_role() = '
+  "'system') WITH CHECK (app_current_role() = 'system')"),
+ ('therapist_availability_exceptions',
+  'therapist_availability_exceptions_system',
+  'CREATE POLICY "therapist_availability_exceptions_system" ON "therapist_availability_exceptions" USING '
+  '(app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+  'CREATE POLICY "therapist_availability_exceptions_system" ON "therapist_availability_exceptions" USING '
+  "(app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')"),
+ ('video_sessions',
+  'video_sessions_system',
+  'CREATE POLICY "video_sessions_system" ON "video_sessions" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "video_sessions_system" ON "video_sessions" USING (app_current_role() = \'system\') WITH '
+  "CHECK (app_current_role() = 'system')"),
  ('clinician_profiles',
   'clinician_profiles_directory',
   'CREATE POLICY clinician_profiles_directory ON clinician_profiles FOR SELECT\n'
@@ -263,7 +433,24 @@ EXTRA_POLICIES: list[str] = ['CREATE POLICY crisis_escalations_clinician_acts ON
  'CREATE POLICY clinician_on_call_shifts_lead_adds ON clinician_on_call_shifts FOR INSERT\n'
  '    WITH CHECK (app_leads_clinician(clinician_id))',
  'CREATE POLICY clinician_on_call_shifts_lead_updates ON clinician_on_call_shifts FOR UPDATE\n'
- '    USING (app_leads_clinician(clinician_id)) WITH CHECK (app_leads_clinician(clinician_id))']
+ '    USING (app_leads_clinician(clinician_id)) WITH CHECK (app_leads_clinician(clinician_id))',
+ 'CREATE POLICY appointments_clinician_changes ON appointments FOR UPDATE\n'
+ "    USING (app_current_role() = 'therapist' AND therapist_id = app_current_user_id())\n"
+ "    WITH CHECK (app_current_role() = 'therapist' AND therapist_id = app_current_user_id())",
+ 'CREATE POLICY appointments_clinician_reschedules ON appointments FOR INSERT\n'
+ '    WITH CHECK (therapist_id = app_current_user_id()\n'
+ '                AND app_clinician_appointment(rescheduled_from_id, patient_id))',
+ 'CREATE POLICY appointment_reminders_clinician ON appointment_reminders\n'
+ '    USING (app_clinician_appointment(appointment_id, patient_id))\n'
+ '    WITH CHECK (app_clinician_appointment(appointment_id, patient_id))',
+ 'CREATE POLICY appointment_cancellations_clinician ON appointment_cancellations FOR INSERT\n'
+ '    WITH CHECK (therapist_id = app_current_user_id()\n'
+ '                AND app_clinician_appointment(appointment_id, patient_id))',
+ 'CREATE POLICY video_sessions_clinician ON video_sessions\n'
+ '    USING (therapist_id = app_current_user_id() AND app_clinician_appointment(appointment_id, '
+ 'patient_id))\n'
+ '    WITH CHECK (therapist_id = app_current_user_id()\n'
+ '                AND app_clinician_appointment(appointment_id, patient_id))']
 
 # Trigger functions: (with the role check, as before)
 TRIGGER_FUNCTIONS: list[tuple[str, str]] = [('CREATE OR REPLACE FUNCTION clinician_profiles_guard() RETURNS trigger\n'

@@ -23,24 +23,40 @@ from hp_agent.care.models import (
 )
 from hp_agent.config import Settings
 from hp_agent.db.session import Database, Principal
-from hp_agent.db.urls import app_database_url
+from hp_agent.db.urls import app_database_url, as_role
 from hp_agent.events.models import OutboxEvent
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests import mfa_helpers
 from tests.api.auth_helpers import PASSWORD, new_email
+from tests.conftest import WORKER_ROLE
+
+
+@asynccontextmanager
+async def as_worker(db: Database) -> AsyncIterator[Database]:
+    """Setup only the service's own actor may do (a verified profile) runs as the worker's role on
+    the same database: the API's role claiming the system actor is refused. (The shared-connection
+    test database already runs units begun as the system actor as the worker's role.)"""
+    if db.engine is None:
+        yield db
+        return
+    worker = Database(as_role(db.engine.url.render_as_string(hide_password=False), WORKER_ROLE, None))
+    try:
+        yield worker
+    finally:
+        await worker.dispose()
 
 
 async def user(db: Database, role: UserRole) -> tuple[uuid.UUID, str]:
     email = new_email(role.value)
-    async with db.unit_of_work(SYSTEM) as s:
+    async with as_worker(db) as worker, worker.unit_of_work(SYSTEM) as s:
         u = await create_user(s, email, PASSWORD, role, actor=SYSTEM)
         return u.id, email
 
 
 async def verified_clinician(db: Database, tz: str = "UTC") -> tuple[uuid.UUID, str]:
     clinician_id, email = await user(db, UserRole.therapist)
-    async with db.unit_of_work(SYSTEM) as s:
+    async with as_worker(db) as worker, worker.unit_of_work(SYSTEM) as s:
         s.add(
             ClinicianProfile(
                 user_id=clinician_id,

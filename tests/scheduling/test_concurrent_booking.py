@@ -19,7 +19,7 @@ from hp_agent.scheduling import repository, service
 from hp_agent.scheduling.models import LIVE_STATUSES, Appointment
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
-from tests.scheduling.live import headers, link, pooled_app, slot_start, user, verified_clinician
+from tests.scheduling.live import as_worker, headers, link, pooled_app, slot_start, user, verified_clinician
 
 N = 20
 
@@ -61,7 +61,7 @@ async def test_twenty_concurrent_bookings_of_one_slot(
             async def nothing_busy(*args: Any, **kw: Any) -> list[Any]:
                 return []
 
-            monkeypatch.setattr(repository, "busy", nothing_busy)
+            monkeypatch.setattr(repository, "busy_times", nothing_busy)
 
         body = {"clinician_id": str(doc), "appointment_type_id": tid, "starts_at": start.isoformat()}
         gate = asyncio.Event()
@@ -83,7 +83,7 @@ async def test_twenty_concurrent_bookings_of_one_slot(
         if service_check == "blinded":
             assert inserts == N  # every request reached the database, which refused nineteen
 
-        async with db.unit_of_work(SYSTEM) as s:
+        async with as_worker(db) as worker, worker.unit_of_work(SYSTEM) as s:  # reads everyone's
             live = (
                 await s.execute(
                     select(func.count())
