@@ -225,3 +225,32 @@ async def call(
         details={"tool": name},
     )
     return result
+
+
+async def call_many(
+    session: AsyncSession,
+    principal: Principal,
+    names: Iterable[str],
+    allowed: Iterable[str],
+    now: dt.datetime | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Run several allowed tools for ``principal`` (an agent's context), each audited as
+    ``call`` audits it, the audit rows written together in one statement. Names outside the
+    allow-list are refused (and audited) as ``call`` refuses them."""
+    me = _me(principal)
+    permitted = set(allowed)
+    wanted = list(dict.fromkeys(names))
+    refused = [n for n in wanted if n not in TOOLS or n not in permitted]
+    if refused:
+        await call(session, principal, refused[0], permitted, now)  # audits and raises
+    at = now or dt.datetime.now(dt.UTC)
+    facts = {name: await TOOLS[name](session, principal, at) for name in wanted}
+    await audit.record_many(
+        session,
+        "agent.tool.called",
+        actor=principal,
+        subject_type="user",
+        subject_id=me,
+        details=[{"tool": name} for name in facts],
+    )
+    return facts

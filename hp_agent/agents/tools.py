@@ -47,9 +47,15 @@ MAX_GOALS = 5
 
 
 async def load_user_context(
-    session: AsyncSession, user_id: uuid.UUID, tools_allowed: Iterable[str]
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    tools_allowed: Iterable[str],
+    record_tools: Iterable[str] | None = None,
 ) -> UserContext:
-    """The person's context for an agent that may use ``tools_allowed``."""
+    """The person's context for an agent that may use ``tools_allowed``.
+
+    ``record_tools``: which record tools to read (those allowed among them); None reads every
+    allowed one. The chat passes only what a scripted agent's message asks about."""
     allowed = set(tools_allowed)
     display_name = await session.scalar(
         select(UserProfile.display_name).where(UserProfile.user_id == user_id)
@@ -57,20 +63,24 @@ async def load_user_context(
     moods = await _recent_moods(session, user_id) if MOOD_HISTORY in allowed else []
     themes = await _journal_themes(session, user_id) if JOURNAL_THEMES in allowed else []
     goals = await _goals(session, user_id) if GOALS in allowed else []
-    facts = await record_facts(session, user_id, allowed)
+    facts = await record_facts(session, user_id, allowed, record_tools)
     return UserContext(
         display_name=display_name, recent_moods=moods, journal_themes=themes, goals=goals, record=facts
     )
 
 
-async def record_facts(session: AsyncSession, user_id: uuid.UUID, allowed: set[str]) -> dict[str, Any]:
-    """Every allowed record tool's facts, each call audited, as the person the session acts for."""
+async def record_facts(
+    session: AsyncSession, user_id: uuid.UUID, allowed: set[str], only: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The allowed record tools' facts (all of them, or those in ``only``), each call audited, as
+    the person the session acts for; the audit rows go in one statement (``record.call_many``)."""
+    names = [n for n in record.TOOLS if n in allowed and (only is None or n in set(only))]
+    if not names:
+        return {}
     principal: Principal = session.info.get("principal") or Principal(user_id, "patient")
     if principal.user_id != user_id:
         principal = Principal(user_id, "patient")
-    return {
-        name: await record.call(session, principal, name, allowed) for name in record.TOOLS if name in allowed
-    }
+    return await record.call_many(session, principal, names, allowed)
 
 
 def _labels(values: list[Any] | None) -> tuple[str, ...]:

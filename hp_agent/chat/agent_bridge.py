@@ -8,6 +8,7 @@ cost the person their stored message, so it runs in a savepoint and degrades to 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -77,24 +78,52 @@ class AgentBridge:
             self._runtime = AgentRuntime.from_config(self.config, self.settings)
         return self._runtime
 
-    async def load_context(self, session: AsyncSession, user_id: uuid.UUID, tools: tuple[str, ...]) -> Any:
+    async def load_context(
+        self, session: AsyncSession, user_id: uuid.UUID, tools: tuple[str, ...], text: str = ""
+    ) -> Any:
+        """The person's context for this turn (``agents.tools.load_user_context``).
+
+        Moods, journal themes and goals change over hours, not between two messages: one read per
+        socket per CONTEXT_TTL_SECONDS keeps those queries off most messages. Record facts
+        (appointments, doses, scores: a query and an audit row each) are different for a scripted
+        agent: it reads them only to answer a question about the record, so only the tool the
+        message asks about is read, fresh, and an ordinary message reads none. A model that writes
+        its own replies gets every allowed record fact in its context, as before.
+        """
         from hp_agent.agents.runtime import UserContext
 
         try:
             from hp_agent.agents.tools import load_user_context
         except ImportError:
             return UserContext()
-        # Moods, journal themes and goals change over hours, not between two messages: one read
-        # per socket per CONTEXT_TTL_SECONDS keeps four queries off every message.
-        if self._context is not None and time.monotonic() - self._context[0] < CONTEXT_TTL_SECONDS:
-            return self._context[1]
+        scripted = not self.generates_text
+        asked: tuple[str, ...] = ()
+        if scripted:
+            from hp_agent.agents.scripted.records import tools_asked
+
+            asked = tuple(t for t in tools_asked(text) if t in tools)
+        kept = self._context
+        if kept is not None and time.monotonic() - kept[0] < CONTEXT_TTL_SECONDS:
+            if not asked:
+                return kept[1]
+            from hp_agent.agents.tools import record_facts
+
+            try:
+                async with session.begin_nested():
+                    facts = await record_facts(session, user_id, set(tools), asked)
+            except Exception as exc:
+                log.warning("agent record facts unavailable: %s", type(exc).__name__)
+                return kept[1]
+            return dataclasses.replace(kept[1], record=facts)
         try:
             async with session.begin_nested():
-                context = await load_user_context(session, user_id, tools)
+                context = await load_user_context(session, user_id, tools, asked if scripted else None)
         except Exception as exc:  # personalisation is optional, the person's message is not
             log.warning("agent context unavailable: %s", type(exc).__name__)
             return UserContext()
-        self._context = (time.monotonic(), context)
+        # What is kept for the next messages holds no record facts a scripted agent was asked for:
+        # those are read again when asked again.
+        self._context = (time.monotonic(), dataclasses.replace(context, record={}) if scripted else context)
         return context
 
     async def stream(

@@ -263,7 +263,7 @@ async def accept(
         embedding=assessment.embedding,
     )
     if load_context is not None:
-        turn.context = await load_context(session, user_id, tools_allowed)
+        turn.context = await load_context(session, user_id, tools_allowed, text)
     accepted.agent_turn = turn
     return accepted
 

@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, object_session
 
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import CurrentUser
 from hp_agent.db.session import Principal
 from hp_agent.errors import HPError
+from hp_agent.lru import LRU
 from hp_agent.subscriptions.models import SubscriptionPlan, SubscriptionStatus, UserSubscription
 
 FREE_PLAN_CODE = "free"
@@ -238,12 +240,60 @@ async def messages_today(session: AsyncSession, user_id: uuid.UUID) -> int:
     return int(n)
 
 
+# The chat asks on every agent turn; a person's plan changes a few times a year. The answer is
+# kept per process for PLAN_CACHE_SECONDS: a change committed in this process (checkout, plan
+# change, cancellation, a webhook, dunning) is forgotten at commit, so it applies to this
+# process's sockets at once; other processes see it within PLAN_CACHE_SECONDS.
+PLAN_CACHE_SECONDS = 30.0
+_plans: LRU[uuid.UUID, tuple[float, Entitlements]] = LRU(20_000)
+_CHANGED = "hp_plan_changed"
+
+
+def forget(user_id: uuid.UUID | None = None) -> None:
+    """Drop the cached plan of ``user_id`` (everyone's when None)."""
+    if user_id is None:
+        _plans.clear()
+    else:
+        _plans.pop(user_id)
+
+
+async def effective_cached(session: AsyncSession, user_id: uuid.UUID) -> Entitlements:
+    """``effective`` as of at most PLAN_CACHE_SECONDS ago (for the chat's per-turn check)."""
+    now = time.monotonic()
+    kept = _plans.get(user_id)
+    if kept is not None and now - kept[0] < PLAN_CACHE_SECONDS:
+        return kept[1]
+    ents = await effective(session, user_id)
+    _plans.put(user_id, (now, ents))
+    return ents
+
+
+@event.listens_for(UserSubscription, "after_insert")
+@event.listens_for(UserSubscription, "after_update")
+@event.listens_for(UserSubscription, "after_delete")
+def _subscription_written(_mapper: Any, _connection: Any, target: UserSubscription) -> None:
+    # Forgotten now and again at commit: a read between the flush and the commit (another
+    # session) would otherwise cache the old plan for PLAN_CACHE_SECONDS.
+    forget(target.user_id)
+    sess = object_session(target)
+    if sess is not None:
+        sess.info.setdefault(_CHANGED, set()).add(target.user_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed(sess: Session) -> None:
+    for user_id in sess.info.pop(_CHANGED, ()):
+        forget(user_id)
+
+
 async def agent_reply_denial(session: AsyncSession, principal: Principal) -> EntitlementRequired | None:
     """For the chat socket, after the crisis layer has had the message: may the agent answer?
-    (Never asked when the crisis layer takes the turn: those are answered on every plan.)"""
+    (Never asked when the crisis layer takes the turn: those are answered on every plan.)
+    The plan comes from ``effective_cached``; a limited plan's count of today's messages is
+    always read (another device may have written)."""
     if principal.role != "patient" or principal.user_id is None:
         return None
-    ents = await effective(session, principal.user_id)
+    ents = await effective_cached(session, principal.user_id)
     if ents.features.get(AI_MESSAGES_PER_DAY, FREE_DEFAULTS[AI_MESSAGES_PER_DAY]) is None:
         return None  # unlimited: no count on the hot path
     used = await messages_today(session, principal.user_id)

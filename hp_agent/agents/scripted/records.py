@@ -60,6 +60,17 @@ def asked(a: Analysis) -> str | None:
     return next((i for i in INTENT_TOOLS if i in a.patterned), None)
 
 
+def tools_asked(text: str) -> tuple[str, ...]:
+    """The record tools a reply to ``text`` reads: the one its record question needs, if it asks
+    one (patterns only, as ``asked``), else none. The chat loads only these for a scripted agent,
+    so an ordinary message costs no record query or audit row."""
+    from hp_agent.agents.scripted.analysis import analyse
+    from hp_agent.agents.scripted.content import default_content
+
+    intent = asked(analyse(default_content(), text))
+    return (INTENT_TOOLS[intent],) if intent is not None else ()
+
+
 def answer(a: Analysis, record: Mapping[str, Any]) -> str | None:
     intent = asked(a)
     if intent is None:
