@@ -174,14 +174,25 @@ def process_tree(pid: int) -> list[int]:
 # -- setup ------------------------------------------------------------------------------------------
 
 
-async def make_users(database_url: str, n: int) -> list[str]:
-    """``n`` patients with one sign-in session each; returns their access tokens."""
-    from sqlalchemy import insert
+async def make_users(database_url: str, n: int, plan: str) -> list[str]:
+    """``n`` patients with one sign-in session each; returns their access tokens.
+
+    With ``plan`` other than ``free`` each has a live subscription to it, settled outside a
+    processor (``PaymentProcessor.MANUAL``, as an employer contract is): the plan check in the
+    chat then reads it as it would for a paying person. The free tier allows 30 agent replies a
+    day, fewer than a run sends per socket."""
+    from sqlalchemy import insert, select
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from hp_agent.auth.security import hash_password, issue_access_token, token_digest
     from hp_agent.config import Settings
     from hp_agent.db.session import async_url
+    from hp_agent.subscriptions.models import (
+        PaymentProcessor,
+        SubscriptionPlan,
+        SubscriptionStatus,
+        UserSubscription,
+    )
     from hp_agent.users.models import User, UserPreferences, UserProfile, UserRole, UserSession, UserStatus
 
     settings = Settings(environment="test", database_url=database_url)
@@ -222,11 +233,38 @@ async def make_users(database_url: str, n: int) -> list[str]:
         tokens.append(token)
     engine = create_async_engine(async_url(database_url))
     async with engine.begin() as conn:
+        subs: list[dict[str, Any]] = []
+        if plan != "free":
+            row = (
+                await conn.execute(
+                    select(
+                        SubscriptionPlan.id,
+                        SubscriptionPlan.amount,
+                        SubscriptionPlan.currency,
+                        SubscriptionPlan.billing_interval,
+                    ).where(SubscriptionPlan.code == plan)
+                )
+            ).one()
+            subs = [
+                {
+                    "user_id": u["id"],
+                    "plan_id": row.id,
+                    "status": SubscriptionStatus.ACTIVE,
+                    "processor": PaymentProcessor.MANUAL,
+                    "unit_amount": row.amount,
+                    "currency": row.currency,
+                    "billing_interval": row.billing_interval,
+                    "current_period_start": now - dt.timedelta(days=1),
+                    "current_period_end": now + dt.timedelta(days=29),
+                }
+                for u in users
+            ]
         for table, rows in (
             (User, users),
             (UserProfile, profiles),
             (UserPreferences, prefs),
             (UserSession, sessions),
+            (UserSubscription, subs),
         ):
             for k in range(0, len(rows), 500):
                 await conn.execute(insert(table), rows[k : k + 500])
@@ -401,7 +439,8 @@ async def chat_phase(
         await asyncio.gather(
             *(c.ws.send(json.dumps({"type": "start", "agent": agent})) for c in clients[k : k + 100])
         )
-    await asyncio.wait_for(asyncio.gather(*(c.started.wait() for c in clients)), 120)
+    # Generous: on a loaded machine starting a thousand sessions takes minutes.
+    await asyncio.wait_for(asyncio.gather(*(c.started.wait() for c in clients)), 600)
     texts = chat_texts(mode, int(rate * duration) + 1)
     print("# chat phase: sessions started, sending", flush=True)
     if on_send is not None:
@@ -493,6 +532,20 @@ async def main() -> int:
         default=None,
         help="the server's HP_CRISIS_ENCODER_THREADS (default: the service's own default, 1)",
     )
+    ap.add_argument(
+        "--plan",
+        default="premium-monthly",
+        help="the users' subscription plan code (default premium-monthly: unlimited agent replies); "
+        "'free' for none (30 replies a day each)",
+    )
+    ap.add_argument(
+        "--cascade",
+        choices=["on", "off"],
+        default=None,
+        help="the server's HP_CRISIS_CASCADE (off: every message takes the full engine, the path "
+        "before issue #15); default: the service's own default (on)",
+    )
+    ap.add_argument("--no-echo", action="store_true", help="skip the echo phase (the floor)")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument(
         "--workers", type=int, default=1, help="server processes (as hp-agent serve --workers); >1 uses Redis"
@@ -526,7 +579,7 @@ async def main() -> int:
     try:
         await asyncio.to_thread(upgrade, db_url)
         await seed_all(Settings(environment="test", database_url=db_url))
-        tokens = await make_users(db_url, args.connections)
+        tokens = await make_users(db_url, args.connections, args.plan)
         port = args.port or random.randint(20000, 40000)
         env = {
             **os.environ,
@@ -537,6 +590,8 @@ async def main() -> int:
         }
         if args.encoder_threads:
             env["HP_CRISIS_ENCODER_THREADS"] = str(args.encoder_threads)
+        if args.cascade:
+            env["HP_CRISIS_CASCADE"] = "true" if args.cascade == "on" else "false"
         server = subprocess.Popen(  # noqa: ASYNC220 - started once, before any measurement
             [sys.executable, __file__, "--serve", str(port), str(args.workers)],
             cwd=ROOT,
@@ -556,13 +611,15 @@ async def main() -> int:
         base = f"ws://127.0.0.1:{port}"
         print(
             f"# {args.connections} connections, {args.rate:.0f} msg/s for {args.duration:.0f} s, "
-            f"agent {args.agent}, crisis engine {args.engine} "
+            f"agent {args.agent}, plan {args.plan}, crisis engine {args.engine} "
+            f"(cascade {env.get('HP_CRISIS_CASCADE', 'default')}) "
             f"(encoder threads {env.get('HP_CRISIS_ENCODER_THREADS', 'default')}), texts {args.texts}, "
             f"{args.workers} server process(es), {os.cpu_count()} CPUs"
         )
-        echo = await echo_phase(base, args.connections, args.rate, args.duration)
-        print(f"echo: connected {echo.connected}, sent {echo.sent}, errors {echo.errors or 'none'}")
-        print(report("echo round trip", echo.echo_ms))
+        if not args.no_echo:
+            echo = await echo_phase(base, args.connections, args.rate, args.duration)
+            print(f"echo: connected {echo.connected}, sent {echo.sent}, errors {echo.errors or 'none'}")
+            print(report("echo round trip", echo.echo_ms))
         snap: dict[str, float] = {}
 
         def on_send() -> None:
