@@ -73,6 +73,9 @@ class SettingOut(BaseModel):
     description: str
     value: Any
     default: Any
+    # The bounds a value must be within (None: unbounded), so a form can say so before sending.
+    minimum: int | float | None
+    maximum: int | float | None
     overridden: bool
     version: int | None
     updated_at: dt.datetime | None
@@ -104,6 +107,8 @@ def _out(key: str, spec: Spec, settings: Settings, row: SystemConfiguration | No
         description=spec.description,
         value=row.value if row is not None else default,
         default=default,
+        minimum=spec.low,
+        maximum=spec.high,
         overridden=row is not None,
         version=row.version if row is not None else None,
         updated_at=row.updated_at if row is not None else None,

@@ -20,6 +20,7 @@ import { enterBilling } from "./billing.js";
 import { enterRoster } from "./roster.js";
 import { askSecondFactor, enterSecurity, initSecurity, openEmailedLink } from "./security.js";
 import { enterBook, enterSchedule } from "./schedule.js";
+import { enterSystem } from "./system.js";
 import { enterConsole, initConsole, stopConsole } from "./therapist.js";
 import { enterThought } from "./thought.js";
 
@@ -47,6 +48,7 @@ const ENTER = {
   service: enterService,
   accounts: enterAccounts,
   roster: enterRoster,
+  system: enterSystem,
 };
 
 function show(view, focus = true) {
