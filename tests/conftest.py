@@ -46,6 +46,19 @@ ROOT = Path(__file__).resolve().parents[1]
 logging.raiseExceptions = False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_hashing() -> Iterator[None]:
+    """The one fast password hasher, for every folder and for servers run in this process
+    (session-scoped fixtures create accounts too); a test may still patch its own."""
+    from hp_agent.auth import security
+    from tests.factories import fast_hasher
+
+    old = security._hasher
+    security._hasher = fast_hasher()
+    yield
+    security._hasher = old
+
+
 async def _create_all_interim(url: str) -> None:
     """Until the first migration exists: the schema straight from whichever models exist."""
     import importlib

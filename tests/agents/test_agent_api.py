@@ -7,16 +7,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.agents.models import AIAgentConfiguration
 from hp_agent.compliance.models import AuditLog
-from hp_agent.users.models import User, UserRole
-from tests import mfa_helpers
 from tests.agents.agent_fixtures import SHIPPED, shipped_row
 from tests.api.auth_helpers import bearer, owner_all, signed_in
+from tests.factories import admin_headers
 
 
 @pytest.fixture
@@ -27,17 +26,6 @@ async def shipped_agents(owner_db: AsyncSession) -> None:
             insert(AIAgentConfiguration).values(**shipped_row(slug)).on_conflict_do_nothing()
         )
     await owner_db.commit()
-
-
-async def admin_headers(client: httpx.AsyncClient, owner_db: AsyncSession) -> dict[str, str]:
-    _, tokens = await signed_in(client, "admin")
-    await owner_db.execute(
-        update(User).where(User.id == uuid.UUID(tokens["user_id"])).values(role=UserRole.admin)
-    )
-    await owner_db.commit()
-    # Admins must use a second factor: set one up, as the web client's Security screen would.
-    await mfa_helpers.enrol(client, tokens["user_id"], tokens["access_token"])
-    return bearer(tokens)
 
 
 def new_agent(slug: str | None = None, **overrides: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from hp_agent.db.session import Database, Principal
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests import mfa_helpers
-from tests.api.auth_helpers import PASSWORD, new_email, use_fast_hasher
+from tests.api.auth_helpers import PASSWORD, new_email
 
 PEOPLE_COUNTS = {
     "active_people",
@@ -35,11 +35,6 @@ PEOPLE_COUNTS = {
     "mood_streak_people",
     "journal_streak_people",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
 
 
 @pytest.fixture

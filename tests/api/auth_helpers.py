@@ -6,12 +6,9 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.auth import security
 from tests.mfa_helpers import finish_login
 
 PASSWORD = "Quiet-Harbor-Lantern-72"
@@ -60,8 +57,3 @@ async def owner_all(owner_db: AsyncSession, stmt: Select[Any]) -> list[Any]:
     await owner_db.commit()
     # populate_existing: the app changed rows behind this session's identity map.
     return list((await owner_db.execute(stmt.execution_options(populate_existing=True))).scalars().all())
-
-
-def use_fast_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2id parameters for tests (production cost is ~0.4 s per hash on a small CI box)."""
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -16,12 +16,7 @@ from hp_agent.auth.models import LoginThrottle
 from hp_agent.compliance.models import AuditLog
 from hp_agent.config import Settings
 from hp_agent.users.models import User, UserSession, UserStatus
-from tests.api.auth_helpers import PASSWORD, login, new_email, owner_all, register, use_fast_hasher
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
+from tests.api.auth_helpers import PASSWORD, login, new_email, owner_all, register
 
 
 async def _user(owner_db: AsyncSession, email: str) -> User:

@@ -5,18 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.compliance.models import AuditLog
 from hp_agent.users.models import SessionRevokeReason, UserSession
-from tests.api.auth_helpers import bearer, login, owner_all, signed_in, use_fast_hasher
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
+from tests.api.auth_helpers import bearer, login, owner_all, signed_in
 
 
 async def _refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:

@@ -16,12 +16,7 @@ from hp_agent.errors import HPError
 from hp_agent.events.models import EmailOutbox
 from hp_agent.users.models import User, UserConsent, UserPreferences, UserProfile, UserRole
 from hp_agent.users.repository import SYSTEM
-from tests.api.auth_helpers import PASSWORD, login, new_email, owner_all, register, use_fast_hasher
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
+from tests.api.auth_helpers import PASSWORD, login, new_email, owner_all, register
 
 
 async def test_register_creates_patient_with_consents_and_audit(

@@ -20,12 +20,7 @@ from hp_agent.db.session import Database, Principal
 from hp_agent.errors import Unauthorized
 from hp_agent.users.models import User, UserRole
 from tests import mfa_helpers
-from tests.api.auth_helpers import bearer, signed_in, use_fast_hasher
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
+from tests.api.auth_helpers import bearer, signed_in
 
 
 def _claims(settings: Settings, tokens: dict[str, Any]) -> dict[str, Any]:

@@ -10,12 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.users.models import User, UserProfile
-from tests.api.auth_helpers import bearer, login, new_email, owner_all, register, signed_in, use_fast_hasher
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
+from tests.api.auth_helpers import bearer, login, new_email, owner_all, register, signed_in
 
 
 async def test_get_me(client: httpx.AsyncClient) -> None:

@@ -21,15 +21,10 @@ from hp_agent.notifications.email_tasks import REDACTED, send_due
 from hp_agent.users.models import User, UserRole
 from hp_agent.users.repository import SYSTEM
 from tests import mfa_helpers
-from tests.api.auth_helpers import PASSWORD, bearer, login, new_email, owner_all, register, use_fast_hasher
+from tests.api.auth_helpers import PASSWORD, bearer, login, new_email, owner_all, register
 from tests.smtp_peer import Received, SmtpPeer
 
 NEW_PASSWORD = "Brighter-Morning-Tide-41"
-
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
 
 
 @pytest.fixture

@@ -22,12 +22,7 @@ from hp_agent.db.session import Database
 from hp_agent.users.models import UserRole, UserSession
 from hp_agent.users.repository import SYSTEM
 from tests import mfa_helpers
-from tests.api.auth_helpers import PASSWORD, bearer, new_email, owner_all, signed_in, use_fast_hasher
-
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
+from tests.api.auth_helpers import PASSWORD, bearer, new_email, owner_all, signed_in
 
 
 async def clinician(app_db: Database, role: UserRole = UserRole.therapist) -> tuple[uuid.UUID, str]:

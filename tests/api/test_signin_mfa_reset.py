@@ -17,12 +17,7 @@ from hp_agent.events.models import EmailOutbox
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests import mfa_helpers
-from tests.api.auth_helpers import PASSWORD, new_email, use_fast_hasher
-
-
-@pytest.fixture(autouse=True)
-def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
+from tests.api.auth_helpers import PASSWORD, new_email
 
 
 async def test_an_operator_resets_a_lost_factor(settings: Settings, seeded: None) -> None:

@@ -21,7 +21,6 @@ from hp_agent.users.repository import SYSTEM
 from tests import mfa_helpers
 from tests.escalation.conftest import (  # noqa: F401  (fixtures, re-exported for this directory)
     _engine_loaded,
-    _fast_hashes,
     esc_server,
     live_db,
     server_settings,

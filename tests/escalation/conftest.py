@@ -12,9 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from argon2 import PasswordHasher
 
-from hp_agent.auth import security
 from hp_agent.auth.service import create_user
 from hp_agent.care.models import (
     ClinicianProfile,
@@ -46,16 +44,6 @@ def esc_settings(base: Settings, **overrides: Any) -> Settings:
     }
     update.update(overrides)
     return base.model_copy(update=update)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _fast_hashes() -> Iterator[None]:
-    # Cheap argon2 parameters for the many accounts these tests create (verification reads the
-    # parameters from the hash, so the server accepts them).
-    old = security._hasher
-    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    security._hasher = old
 
 
 @pytest.fixture(scope="session")

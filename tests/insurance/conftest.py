@@ -14,13 +14,6 @@ from hp_agent.config import Settings
 from hp_agent.db.session import Database
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.api.auth_helpers import use_fast_hasher
-
-    use_fast_hasher(monkeypatch)
-
-
 @pytest.fixture
 def house(tmp_path: Path) -> FileDrop:
     return FileDrop(tmp_path / "clearinghouse")

@@ -10,14 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.care.models import ClinicianProfile
 from hp_agent.db.session import Database
-from hp_agent.users.models import User, UserRole
-from tests import mfa_helpers
-from tests.api.auth_helpers import bearer, signed_in
+from tests.factories import admin_headers
 from tests.journal.people import Person
 from tests.therapy.care import treated
 
@@ -32,17 +29,6 @@ class World:
     pat: Person
     payer_id: str
     policy_id: str
-
-
-async def admin_headers(client: httpx.AsyncClient, owner_db: AsyncSession) -> dict[str, str]:
-    _, tokens = await signed_in(client, "admin")
-    await owner_db.execute(
-        update(User).where(User.id == uuid.UUID(tokens["user_id"])).values(role=UserRole.admin)
-    )
-    await owner_db.commit()
-    # Admins must use a second factor: set one up, as the web client's Security screen would.
-    await mfa_helpers.enrol(client, tokens["user_id"], tokens["access_token"])
-    return bearer(tokens)
 
 
 def policy_body(payer_id: str, **over: Any) -> dict[str, Any]:

@@ -5,16 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.journal.people import Person
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.api.auth_helpers import use_fast_hasher
-
-    use_fast_hasher(monkeypatch)
 
 
 async def catalogue_id(client: httpx.AsyncClient, who: Person, name: str) -> str:

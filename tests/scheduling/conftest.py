@@ -18,13 +18,6 @@ __all__ = ["Person", "add_window", "clinician", "next_weekday", "patient", "rela
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.api.auth_helpers import use_fast_hasher
-
-    use_fast_hasher(monkeypatch)
-
-
-@pytest.fixture(autouse=True)
 def _types(seeded: None) -> None:
     """The appointment types are reference data (hp_agent/seed/data/appointment_types.yaml)."""
 

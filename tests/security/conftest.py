@@ -11,7 +11,6 @@ import pytest
 
 from tests.escalation.conftest import (  # noqa: F401  (pytest finds fixtures by name)
     _engine_loaded,
-    _fast_hashes,
     esc_server,
     live_db,
     server_settings,

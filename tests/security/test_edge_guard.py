@@ -12,14 +12,9 @@ from fastapi import FastAPI
 
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
-from tests.api.auth_helpers import bearer, new_email, register, signed_in, use_fast_hasher
+from tests.api.auth_helpers import bearer, new_email, register, signed_in
 
 MARK = "zq7secretvalue"  # what a person typed: must never reach a log line
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
 
 
 def server_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

@@ -13,14 +13,9 @@ import pytest
 
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
-from tests.api.auth_helpers import PASSWORD, new_email, register, use_fast_hasher
+from tests.api.auth_helpers import PASSWORD, new_email, register
 
 WRONG = "Wrong-Password-123"
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
 
 
 @pytest.fixture

@@ -11,19 +11,13 @@ import asyncio
 import datetime as dt
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.users.models import UserSession
-from tests.api.auth_helpers import bearer, owner_all, signed_in, use_fast_hasher
+from tests.api.auth_helpers import bearer, owner_all, signed_in
 from tests.chat.chat_client import new_user
 from tests.conftest import LiveServer
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_fast_hasher(monkeypatch)
 
 
 async def _refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:

@@ -25,7 +25,6 @@ from tests.conftest import LiveServer
 # The escalation suite's committed-database fixtures (patients, therapists, the worker).
 from tests.escalation.conftest import (  # noqa: F401
     _engine_loaded,
-    _fast_hashes,
     esc_server,
     live_db,
     server_settings,

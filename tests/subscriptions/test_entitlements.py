@@ -37,13 +37,6 @@ from tests.escalation.conftest import TherapistSocket, make_user, token_for
 CRISIS = "I am going to kill myself tonight, I have the pills ready"
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.api.auth_helpers import use_fast_hasher
-
-    use_fast_hasher(monkeypatch)
-
-
 def test_allows_reads_each_feature_and_refuses_to_gate_crisis_features() -> None:
     free = dict(ent.FREE_DEFAULTS)
     assert ent.allows(free, ent.AGENTS, "listener")

@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
-from hp_agent.auth import security
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
 from hp_agent.db.urls import worker_database_url
@@ -40,16 +38,6 @@ def chromium_path() -> Path:
     except ImportError:
         _unavailable("playwright is not installed: `pip install -e '.[dev]'`")
     return CHROMIUM
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _fast_hashes() -> Iterator[None]:
-    # The server runs in this process: cheap argon2 parameters keep sign-ups quick (verification
-    # reads the parameters from each hash, so nothing else changes).
-    old = security._hasher
-    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    yield
-    security._hasher = old
 
 
 @pytest.fixture(scope="session")
