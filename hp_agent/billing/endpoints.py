@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.api.deps import DbSession, get_database
@@ -38,7 +38,6 @@ from hp_agent.billing.schemas import (
 )
 from hp_agent.billing.settings import BillingSettings, get_billing_settings
 from hp_agent.billing.tasks import clearinghouse_for
-from hp_agent.users.models import UserProfile
 from hp_agent.users.repository import SYSTEM, acting_as
 
 router = APIRouter(tags=["insurance"])
@@ -120,9 +119,8 @@ async def eligibility_history(policy_id: uuid.UUID, user: CurrentUser, db: DbSes
 async def _claim_out(db: AsyncSession, claim: InsuranceClaim, payer_name: str | None = None) -> ClaimOut:
     async with acting_as(db, SYSTEM):
         await db.refresh(claim)
-        name = (
-            await db.execute(select(UserProfile.display_name).where(UserProfile.user_id == claim.patient_id))
-        ).scalar_one_or_none()
+    # The patient's profile is theirs: an administrator gets the name through a definer function.
+    name = (await db.execute(select(func.app_claim_patient_name(claim.id)))).scalar_one_or_none()
     lines = await service.claim_lines(db, claim.id)
     return ClaimOut(
         id=claim.id,

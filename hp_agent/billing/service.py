@@ -367,10 +367,10 @@ async def create_claim(
     category = codes.category_for(ts.session_type)
     appointment_type: AppointmentType | None = None
     if ts.appointment_id is not None:
-        async with acting_as(session, SYSTEM):
-            appt = await session.get(Appointment, ts.appointment_id)
-            if appt is not None:
-                appointment_type = await session.get(AppointmentType, appt.appointment_type_id)
+        # The clinician's own appointment with the patient (readable as them, not the system actor).
+        appt = await session.get(Appointment, ts.appointment_id)
+        if appt is not None:
+            appointment_type = await session.get(AppointmentType, appt.appointment_type_id)
         if appointment_type is not None:
             category = appointment_type.category
     minutes = await _session_minutes(ts)
@@ -487,13 +487,15 @@ async def claim_document(session: AsyncSession, claim: InsuranceClaim, cfg: Bill
         )
         policy = await session.get(InsurancePolicy, claim.policy_id) if claim.policy_id else None
         payer = await session.get(InsurancePayer, claim.payer_id)
-        profile = (
-            await session.execute(
-                select(ClinicianProfile.display_name).where(
-                    ClinicianProfile.user_id == claim.rendering_provider_id
-                )
+    # The clinician directory is read as the caller (anyone signed in, or the worker): from the
+    # API's role the system actor reads no profile.
+    profile = (
+        await session.execute(
+            select(ClinicianProfile.display_name).where(
+                ClinicianProfile.user_id == claim.rendering_provider_id
             )
-        ).scalar_one_or_none()
+        )
+    ).scalar_one_or_none()
     if policy is None or payer is None:
         raise Conflict("The claim's policy no longer exists.", code="policy_missing")
     first, last, dob, gender = _member(policy)

@@ -84,9 +84,7 @@ API_SYSTEM_LEGACY = frozenset(
         "refunds",
         "subscription_events",
         "therapy_sessions",
-        "user_profiles",
         "user_subscriptions",
-        "users",
         # Tables without an owner (staff policies) and the audit tables.
     }
 )
@@ -832,6 +830,14 @@ DEFINER_FUNCTIONS += [
         "SELECT public.app_current_role() = 'therapist' AND EXISTS (SELECT 1 FROM public.appointments a"
         " WHERE a.id = appointment AND a.patient_id = patient AND a.therapist_id ="
         " public.app_current_user_id())",
+    ),
+    # An insurance claim (administrators' work) names its patient: their display name only.
+    _definer(
+        "app_claim_patient_name",
+        "claim uuid",
+        "text",
+        "SELECT p.display_name::text FROM public.insurance_claims c JOIN public.user_profiles p"
+        " ON p.user_id = c.patient_id WHERE c.id = claim AND public.app_is_admin()",
     ),
     # A clinician closing an escalation as a false alarm labels its detections (which a backup
     # clinician may not read): only those of an escalation they may act on, with their own id.

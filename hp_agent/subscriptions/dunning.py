@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.config import Settings
-from hp_agent.events.models import EmailOutbox
 from hp_agent.subscriptions import records
 from hp_agent.subscriptions.models import (
     SubscriptionEvent,
@@ -28,7 +27,6 @@ from hp_agent.subscriptions.models import (
     UserSubscription,
 )
 from hp_agent.subscriptions.provider import ProviderInvoice
-from hp_agent.users.models import User
 
 _DUNNING = (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID)
 _CHARGEABLE = (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
@@ -152,16 +150,6 @@ async def _email(
 ) -> None:
     """Queue one email per payment attempt (called once per attempt; the unique key backs it up)."""
     key = f"{template}:{attempt}"
-    to = (await session.execute(select(User.email).where(User.id == sub.user_id))).scalar_one()
-    # A plain INSERT: the outbox accepts rows from anyone but shows them only to the sender, so an
-    # INSERT ... RETURNING (the ORM's) would be refused for the person it is about.
-    await session.execute(
-        insert(EmailOutbox).values(
-            recipient_user_id=sub.user_id,
-            to_address=to,
-            template=template,
-            subject=subject,
-            body_text=body,
-            idempotency_key=key,
-        )
-    )
+    # The address is the account's, which only its owner reads: app_queue_email queues the email
+    # with it (nothing for a deleted account; a repeated key is ignored).
+    await session.execute(select(func.app_queue_email(sub.user_id, template, subject, body, key)))

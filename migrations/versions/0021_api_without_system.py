@@ -53,6 +53,8 @@ CLEARED: list[str] = ['appointment_cancellations',
  'subscription_plans',
  'therapist_availability',
  'therapist_availability_exceptions',
+ 'user_profiles',
+ 'users',
  'video_sessions']
 
 FUNCTIONS: list[str] = ['CREATE OR REPLACE FUNCTION app_coupon_by_code(typed text) RETURNS SETOF public.coupons\n'
@@ -222,6 +224,12 @@ FUNCTIONS: list[str] = ['CREATE OR REPLACE FUNCTION app_coupon_by_code(typed tex
  'WHERE a.id = appointment AND a.patient_id = patient AND a.therapist_id = public.app_current_user_id()) $$',
  'REVOKE ALL ON FUNCTION app_clinician_appointment(uuid, uuid) FROM PUBLIC',
  'GRANT EXECUTE ON FUNCTION app_clinician_appointment(uuid, uuid) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_claim_patient_name(claim uuid) RETURNS text\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ '    $$ SELECT p.display_name::text FROM public.insurance_claims c JOIN public.user_profiles p ON p.user_id '
+ '= c.patient_id WHERE c.id = claim AND public.app_is_admin() $$',
+ 'REVOKE ALL ON FUNCTION app_claim_patient_name(uuid) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_claim_patient_name(uuid) TO "__HP_APP_ROLE__"',
  'CREATE OR REPLACE FUNCTION app_label_false_positive(escalation uuid) RETURNS integer\n'
  '    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
  '    $$ DECLARE n integer;\n'
@@ -258,6 +266,7 @@ FUNCTION_SIGNATURES: list[str] = ['app_coupon_by_code(text)',
  'app_offer_freed_slot(uuid, integer)',
  'app_calendar_feed_owner(bytea)',
  'app_clinician_appointment(uuid, uuid)',
+ 'app_claim_patient_name(uuid)',
  'app_label_false_positive(uuid)']
 
 # (table, policy, with the role check, as before)
@@ -399,6 +408,18 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
   '(app_is_worker_system()) WITH CHECK (app_is_worker_system())',
   'CREATE POLICY "therapist_availability_exceptions_system" ON "therapist_availability_exceptions" USING '
   "(app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')"),
+ ('user_profiles',
+  'user_profiles_system',
+  'CREATE POLICY "user_profiles_system" ON "user_profiles" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "user_profiles_system" ON "user_profiles" USING (app_current_role() = \'system\') WITH '
+  "CHECK (app_current_role() = 'system')"),
+ ('users',
+  'users_system',
+  'CREATE POLICY "users_system" ON "users" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "users_system" ON "users" USING (app_current_role() = \'system\') WITH CHECK '
+  "(app_current_role() = 'system')"),
  ('video_sessions',
   'video_sessions_system',
   'CREATE POLICY "video_sessions_system" ON "video_sessions" USING (app_is_worker_system()) WITH CHECK '
