@@ -50,6 +50,7 @@ __all__ = [
     "is_de_escalation",
     "is_retraction",
     "lexicon_read",
+    "ordinary_conversation",
 ]
 
 _RETRACTION = re.compile(
@@ -167,6 +168,20 @@ def corroborated_risk(assessments: Sequence[Assessment], current_reading: bool =
     about it", then "i already know which one")."""
     risky = [a for a in assessments if own_level(a) >= RiskLevel.MODERATE]
     return bool(risky) and (len(risky) + current_reading >= 2 or any(_backed(a) for a in risky))
+
+
+def ordinary_conversation(recent: Sequence[Assessment], earlier: Sequence[Assessment] = ()) -> bool:
+    """The person has been talking and nothing they said was concerning (issue #23): at least
+    one earlier message in the window, none at MODERATE or above on its own, none with a risk
+    word the lexicon read (``lexicon_read``), and no earlier assessment (``recent_assessments``)
+    at LOW or above. In such a conversation a short reply is most likely about what came before
+    ("i've asked him twice already" after the washing-up), so the detector asks more of a
+    classifier-only reading of it (``conversation_min_margin`` in ``config/engine.json``)."""
+    return (
+        bool(recent)
+        and all(own_level(a) < RiskLevel.MODERATE and not lexicon_read(a.matches) for a in recent)
+        and not any(a.level >= RiskLevel.LOW for a in earlier)
+    )
 
 
 def adjust_for_context(

@@ -40,6 +40,7 @@ from crisis_engine.context import (
     is_de_escalation,
     is_retraction,
     lexicon_read,
+    ordinary_conversation,
     own_level,
 )
 from crisis_engine.explain import explain
@@ -534,6 +535,8 @@ class CrisisDetector:
             for m, a in previous[-rules.window :]
             if m.seconds_ago is None or m.seconds_ago <= rules.max_age_seconds
         ]
+        if ordinary_conversation(recent, ctx.recent_assessments):
+            single = self._uncorroborated_reply(single)
         alone = single  # the message judged on its own: its own signal for the joint reading
         # Weak cues ("tonight", "i'll do it tomorrow") count only right after a message that was
         # risky on its own: after a tiring day, or five turns past a disclosure, "what should i
@@ -606,6 +609,42 @@ class CrisisDetector:
             context_reasons=result.reasons,
             retraction=result.retraction,
             context_evidence=risky_before or history_high or result.adjusted or result.retraction,
+        )
+
+    def _uncorroborated_reply(self, single: _Single) -> _Single:
+        """Issue #23: in an ordinary conversation (``ordinary_conversation``) a short message
+        that only the classifier puts at MODERATE, with no lexicon word at all, must lie closer
+        to the written crisis examples than to the ordinary ones (``conversation_min_margin``,
+        0), where a message with no conversation around it is given a little slack
+        (``corroboration_min_margin``, -0.02). The earlier turns are the prior: a short reply in
+        a conversation about a flatmate or a laptop is most likely about the flatmate or the
+        laptop. Lexicon words, HIGH and above, and any risk earlier in the conversation are
+        untouched."""
+        row = single.classifier
+        if (
+            self._model is None
+            or self._model.fusion.memory is None
+            or single.level != RiskLevel.MODERATE
+            or single.evidence != (EVIDENCE_CLASSIFIER,)
+            or single.keyword.matches
+            or row is None
+            or row.embedding is None
+            or row.windows != 1
+        ):
+            return single
+        rules = self._model.fusion.config.rules
+        bar = rules.get("conversation_min_margin")
+        if bar is None or row.words > rules.get("corroboration_max_words", 0):
+            return single
+        if self._model.fusion.memory.margin(row.embedding, int(rules.get("corroboration_k", 5))) >= bar:
+            return single
+        t_mod = self._model.fusion.moderate_threshold
+        return replace(
+            single,
+            level=RiskLevel.LOW,
+            score=min(single.score, t_mod) * 0.5,  # as for any alarm a rule judged false
+            rules=(*single.rules, "classifier_uncorroborated_in_conversation"),
+            evidence=(),
         )
 
 
