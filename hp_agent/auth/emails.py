@@ -7,11 +7,16 @@ person. Links put the token after ``#`` so it never reaches a server log or a Re
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.auth.schemas import ClientInfo
+from hp_agent.compliance import audit
 from hp_agent.config import Settings
+from hp_agent.db.session import Principal
 from hp_agent.events.models import EmailOutbox
 
 SIGN_OFF = (
@@ -100,3 +105,74 @@ async def notice(
         subject=subject,
         body=body + "\n\nIf this was not you, reset your password now and contact support.",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    template: str
+    subject: str
+    body: str
+
+
+EMAIL_CHANGED = Notice(
+    "email_changed",
+    "Your Happy Path email address was changed",
+    "The email address of your Happy Path account was changed; this address no longer signs in.",
+)
+EMAIL_CHANGE_REQUESTED = Notice(
+    "email_change_requested",
+    "A change of your Happy Path email address was requested",
+    "Someone signed in to your account asked to move it to another email address. "
+    "Nothing changes until the link sent to the new address is opened.",
+)
+PASSWORD_CHANGED = Notice(
+    "password_changed",
+    "Your Happy Path password was changed",
+    "The password of your Happy Path account was just reset, and every device was signed out.",
+)
+MFA_ENABLED = Notice(
+    "mfa_enabled",
+    "Two-step sign-in is on for your Happy Path account",
+    "Two-step sign-in was turned on: signing in now also asks for a code from your authenticator.",
+)
+MFA_DISABLED = Notice(
+    "mfa_disabled",
+    "Two-step sign-in was turned off",
+    "Two-step sign-in was turned off for your Happy Path account.",
+)
+MFA_RESET = Notice(
+    "mfa_reset",
+    "Two-step sign-in was reset on your Happy Path account",
+    "An operator turned off two-step sign-in for your account at your request. "
+    "Set it up again the next time you sign in.",
+)
+
+
+async def account_security_event(
+    session: AsyncSession,
+    action: str,
+    *,
+    user_id: uuid.UUID,
+    actor: Principal | None,
+    client: ClientInfo | None = None,
+    details: dict[str, Any] | None = None,
+    tell: Notice | None = None,
+    to: str | None = None,
+) -> None:
+    """A change to the account's security: audited (``action``, the account as subject) and, with
+    ``tell``, a notice to the owner at ``to`` in the same transaction, so neither goes without
+    the other."""
+    await audit.record(
+        session,
+        action,
+        actor=actor,
+        subject_type="user",
+        subject_id=user_id,
+        ip=client.ip if client else None,
+        user_agent=client.user_agent if client else None,
+        details=details,
+    )
+    if tell is not None and to is not None:
+        await notice(
+            session, to=to, user_id=user_id, template=tell.template, subject=tell.subject, body=tell.body
+        )

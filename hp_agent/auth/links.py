@@ -181,24 +181,15 @@ async def verify(session: AsyncSession, token: str, client: ClientInfo) -> User:
     user.email_verified_at = now
     row.used_at = now
     await session.flush()
-    await audit.record(
+    await emails.account_security_event(
         session,
         "auth.email.changed" if changed else "auth.email.verified",
+        user_id=user.id,
         actor=Principal(user.id, user.role.value),
-        subject_type="user",
-        subject_id=user.id,
-        ip=client.ip,
-        user_agent=client.user_agent,
+        client=client,
+        tell=emails.EMAIL_CHANGED if changed else None,
+        to=previous,
     )
-    if changed:
-        await emails.notice(
-            session,
-            to=previous,
-            user_id=user.id,
-            template="email_changed",
-            subject="Your Happy Path email address was changed",
-            body="The email address of your Happy Path account was changed; this address no longer signs in.",
-        )
     return user
 
 
@@ -234,24 +225,15 @@ async def request_email_change(
         raise HPError("This is already your email address.", 422, code="same_email")
     # Whether another account has the address is not said here: its owner gets the link and the
     # clash (if any) shows only when it is opened.
-    if await send_verification(session, user, settings, to=address):
-        await emails.notice(
-            session,
-            to=user.email,
-            user_id=user.id,
-            template="email_change_requested",
-            subject="A change of your Happy Path email address was requested",
-            body="Someone signed in to your account asked to move it to another email address. "
-            "Nothing changes until the link sent to the new address is opened.",
-        )
-    await audit.record(
+    sent = await send_verification(session, user, settings, to=address)
+    await emails.account_security_event(
         session,
         "auth.email.change_requested",
+        user_id=user.id,
         actor=principal,
-        subject_type="user",
-        subject_id=user.id,
-        ip=client.ip,
-        user_agent=client.user_agent,
+        client=client,
+        tell=emails.EMAIL_CHANGE_REQUESTED if sent else None,
+        to=user.email,
     )
 
 
@@ -305,21 +287,13 @@ async def confirm_reset(session: AsyncSession, token: str, new_password: str, cl
         session, user.id, SessionRevokeReason.password_changed, now
     )
     await session.flush()
-    await audit.record(
+    await emails.account_security_event(
         session,
         "auth.password_reset.completed",
-        actor=Principal(user.id, user.role.value),
-        subject_type="user",
-        subject_id=user.id,
-        ip=client.ip,
-        user_agent=client.user_agent,
-        details={"sessions_revoked": revoked},
-    )
-    await emails.notice(
-        session,
-        to=user.email,
         user_id=user.id,
-        template="password_changed",
-        subject="Your Happy Path password was changed",
-        body="The password of your Happy Path account was just reset, and every device was signed out.",
+        actor=Principal(user.id, user.role.value),
+        client=client,
+        details={"sessions_revoked": revoked},
+        tell=emails.PASSWORD_CHANGED,
+        to=user.email,
     )

@@ -268,22 +268,14 @@ async def confirm_enrollment(
     codes = await _replace_recovery_codes(session, principal.user_id, settings)
     user = await users_repo.get_user(session, principal.user_id)
     assert user is not None
-    await audit.record(
+    await emails.account_security_event(
         session,
         "auth.mfa.enabled",
-        actor=principal,
-        subject_type="user",
-        subject_id=user.id,
-        ip=client.ip,
-        user_agent=client.user_agent,
-    )
-    await emails.notice(
-        session,
-        to=user.email,
         user_id=user.id,
-        template="mfa_enabled",
-        subject="Two-step sign-in is on for your Happy Path account",
-        body="Two-step sign-in was turned on: signing in now also asks for a code from your authenticator.",
+        actor=principal,
+        client=client,
+        tell=emails.MFA_ENABLED,
+        to=user.email,
     )
     return codes
 
@@ -366,23 +358,15 @@ async def disable(
         delete(MfaFactor).where(MfaFactor.user_id == user.id).execution_options(synchronize_session=False)
     )
     await throttle.record_success(session, keys)
-    await audit.record(
+    await emails.account_security_event(
         session,
         "auth.mfa.disabled",
-        actor=principal,
-        subject_type="user",
-        subject_id=user.id,
-        ip=client.ip,
-        user_agent=client.user_agent,
-        details={"with": method},
-    )
-    await emails.notice(
-        session,
-        to=user.email,
         user_id=user.id,
-        template="mfa_disabled",
-        subject="Two-step sign-in was turned off",
-        body="Two-step sign-in was turned off for your Happy Path account.",
+        actor=principal,
+        client=client,
+        details={"with": method},
+        tell=emails.MFA_DISABLED,
+        to=user.email,
     )
     return None
 

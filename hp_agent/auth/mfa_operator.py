@@ -9,7 +9,6 @@ from sqlalchemy import delete
 
 from hp_agent.auth import emails
 from hp_agent.auth.security_models import MfaFactor, MfaRecoveryCode
-from hp_agent.compliance import audit
 from hp_agent.config import Settings
 from hp_agent.db.session import Database
 from hp_agent.db.urls import worker_database_url
@@ -37,24 +36,15 @@ async def reset_mfa_cli(settings: Settings, email: str) -> bool:
                 .where(MfaRecoveryCode.user_id == user.id)
                 .execution_options(synchronize_session=False)
             )
-            await audit.record(
+            await emails.account_security_event(
                 session,
                 "auth.mfa.reset_by_operator",
+                user_id=user.id,
                 actor=SYSTEM,
-                subject_type="user",
-                subject_id=user.id,
                 details={"had_factor": bool(removed)},
+                tell=emails.MFA_RESET if removed else None,
+                to=user.email,
             )
-            if removed:
-                await emails.notice(
-                    session,
-                    to=user.email,
-                    user_id=user.id,
-                    template="mfa_reset",
-                    subject="Two-step sign-in was reset on your Happy Path account",
-                    body="An operator turned off two-step sign-in for your account at your request. "
-                    "Set it up again the next time you sign in.",
-                )
             return bool(removed)
     finally:
         await db.dispose()

@@ -9,7 +9,6 @@ relay may publish an outbox row twice).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
 from hp_agent.events import streams
+from hp_agent.events.periodic import pause
 from hp_agent.events.streams import StreamEvent
 
 log = logging.getLogger("hp_agent.consumer")
@@ -91,12 +91,12 @@ class StreamConsumer:
                     pending_first = True
                     continue
                 log.error("consumer %s: %s", self.group, type(exc).__name__)
-                await _sleep(stop, delay)
+                await pause(stop, delay)
                 delay = min(delay * 2, 2.0)
             except (RedisError, OSError) as exc:
                 log.warning("consumer %s: redis unavailable (%s)", self.group, type(exc).__name__)
                 group_ok = False
-                await _sleep(stop, delay)
+                await pause(stop, delay)
                 delay = min(delay * 2, 2.0)
 
     async def _reclaim(self) -> None:
@@ -128,8 +128,3 @@ class StreamConsumer:
             log.error("consumer %s: giving up on %s", self.group, entry_id)
         self._failures.pop(entry_id, None)
         await self.redis.xack(self.stream, self.group, entry_id)
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,4 +1,5 @@
-"""One loop for the worker's time-based jobs (reminders, rollups, exports): run, wait, repeat."""
+"""One loop for the worker's time-based jobs (reminders, rollups, exports): run, wait, repeat;
+and the one stoppable wait every worker loop (relay, stream consumers) uses between rounds."""
 
 from __future__ import annotations
 
@@ -19,5 +20,10 @@ async def every(
             await job()
         except Exception as exc:
             log.error("%s: %s", name, type(exc).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        await pause(stop, seconds)
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less if ``stop`` is set meanwhile (shutdown does not wait a round)."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -10,7 +10,6 @@ they are idempotent on the outbox id. A failed XADD leaves the row unpublished w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import random
@@ -24,6 +23,7 @@ from hp_agent.config import Settings
 from hp_agent.db.session import Database
 from hp_agent.events import streams
 from hp_agent.events.models import OutboxEvent
+from hp_agent.events.periodic import pause
 from hp_agent.observability import metrics
 from hp_agent.users.repository import SYSTEM
 
@@ -99,12 +99,7 @@ async def run_relay(db: Database, redis: aioredis.Redis, settings: Settings, sto
         except Exception as exc:  # the database may be restarting; keep the loop alive
             log.error("relay: batch failed: %s", type(exc).__name__)
             n = 0
-            await _sleep(stop, 1.0)
+            await pause(stop, 1.0)
             continue
         if n < settings.relay_batch_size:
-            await _sleep(stop, settings.relay_poll_seconds)
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+            await pause(stop, settings.relay_poll_seconds)
