@@ -83,7 +83,6 @@ API_SYSTEM_LEGACY = frozenset(
         "payments",
         "refunds",
         "subscription_events",
-        "therapy_sessions",
         "user_subscriptions",
         # Tables without an owner (staff policies) and the audit tables.
     }

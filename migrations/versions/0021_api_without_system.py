@@ -53,6 +53,7 @@ CLEARED: list[str] = ['appointment_cancellations',
  'subscription_plans',
  'therapist_availability',
  'therapist_availability_exceptions',
+ 'therapy_sessions',
  'user_profiles',
  'users',
  'video_sessions']
@@ -408,6 +409,12 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
   '(app_is_worker_system()) WITH CHECK (app_is_worker_system())',
   'CREATE POLICY "therapist_availability_exceptions_system" ON "therapist_availability_exceptions" USING '
   "(app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')"),
+ ('therapy_sessions',
+  'therapy_sessions_system',
+  'CREATE POLICY "therapy_sessions_system" ON "therapy_sessions" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "therapy_sessions_system" ON "therapy_sessions" USING (app_current_role() = \'system\') '
+  "WITH CHECK (app_current_role() = 'system')"),
  ('user_profiles',
   'user_profiles_system',
   'CREATE POLICY "user_profiles_system" ON "user_profiles" USING (app_is_worker_system()) WITH CHECK '
