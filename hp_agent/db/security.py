@@ -72,7 +72,6 @@ PRINCIPAL_FUNCTIONS.append(
 # table added from now on, gives the system actor's access only to the worker's role.
 API_SYSTEM_LEGACY = frozenset(
     {
-        "coupon_redemptions",
         "insurance_claim_lines",
         "insurance_claims",
         "insurance_eligibility_checks",
@@ -81,7 +80,6 @@ API_SYSTEM_LEGACY = frozenset(
         "invoices",
         "payment_methods",
         "payments",
-        "refunds",
         "subscription_events",
         "user_subscriptions",
         # Tables without an owner (staff policies) and the audit tables.

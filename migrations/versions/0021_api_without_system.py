@@ -41,6 +41,7 @@ CLEARED: list[str] = ['appointment_cancellations',
  'clinician_invitations',
  'clinician_on_call_shifts',
  'clinician_profiles',
+ 'coupon_redemptions',
  'coupons',
  'crisis_detections',
  'crisis_escalations',
@@ -50,6 +51,7 @@ CLEARED: list[str] = ['appointment_cancellations',
  'login_throttles',
  'outbox_events',
  'processed_events',
+ 'refunds',
  'subscription_plans',
  'therapist_availability',
  'therapist_availability_exceptions',
@@ -337,6 +339,12 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
   'CHECK (app_is_worker_system())',
   'CREATE POLICY "clinician_profiles_system" ON "clinician_profiles" USING (app_current_role() = \'system\') '
   "WITH CHECK (app_current_role() = 'system')"),
+ ('coupon_redemptions',
+  'coupon_redemptions_system',
+  'CREATE POLICY "coupon_redemptions_system" ON "coupon_redemptions" USING (app_is_worker_system()) WITH '
+  'CHECK (app_is_worker_system())',
+  'CREATE POLICY "coupon_redemptions_system" ON "coupon_redemptions" USING (app_current_role() = \'system\') '
+  "WITH CHECK (app_current_role() = 'system')"),
  ('coupons',
   'coupons_staff',
   'CREATE POLICY "coupons_staff" ON "coupons" USING ((app_current_role() = \'admin\' OR '
@@ -391,6 +399,12 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
   "app_is_worker_system())) WITH CHECK ((app_current_role() = 'admin' OR app_is_worker_system()))",
   'CREATE POLICY "processed_events_staff" ON "processed_events" USING (app_current_role() IN (\'admin\', '
   "'system')) WITH CHECK (app_current_role() IN ('admin', 'system'))"),
+ ('refunds',
+  'refunds_system',
+  'CREATE POLICY "refunds_system" ON "refunds" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "refunds_system" ON "refunds" USING (app_current_role() = \'system\') WITH CHECK '
+  "(app_current_role() = 'system')"),
  ('subscription_plans',
   'subscription_plans_staff',
   'CREATE POLICY "subscription_plans_staff" ON "subscription_plans" USING ((app_current_role() = \'admin\' '
