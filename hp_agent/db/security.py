@@ -78,10 +78,6 @@ API_SYSTEM_LEGACY = frozenset(
         "insurance_policies",
         "invoice_items",
         "invoices",
-        "payment_methods",
-        "payments",
-        "subscription_events",
-        "user_subscriptions",
         # Tables without an owner (staff policies) and the audit tables.
     }
 )
@@ -835,6 +831,14 @@ DEFINER_FUNCTIONS += [
         "text",
         "SELECT p.display_name::text FROM public.insurance_claims c JOIN public.user_profiles p"
         " ON p.user_id = c.patient_id WHERE c.id = claim AND public.app_is_admin()",
+    ),
+    # The payment processor's webhook (signed, for no one person): whose subscription it is about;
+    # the event is then applied as that person.
+    _definer(
+        "app_subscription_owner",
+        "ref text",
+        "uuid",
+        "SELECT s.user_id FROM public.user_subscriptions s WHERE s.processor_subscription_id = ref",
     ),
     # A clinician closing an escalation as a false alarm labels its detections (which a backup
     # clinician may not read): only those of an escalation they may act on, with their own id.

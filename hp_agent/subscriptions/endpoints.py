@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hp_agent.api.deps import DbSession
 from hp_agent.auth.dependencies import AppSettings, CurrentUser
 from hp_agent.billing.models import Invoice, InvoiceItem
-from hp_agent.db.session import Principal, set_principal
+from hp_agent.db.session import Principal
 from hp_agent.errors import HPError
 from hp_agent.subscriptions import entitlements, service, webhooks
 from hp_agent.subscriptions.models import (
@@ -39,7 +39,6 @@ from hp_agent.subscriptions.schemas import (
     PlanOut,
     SubscriptionOut,
 )
-from hp_agent.users.repository import SYSTEM
 
 router = APIRouter(prefix="/v1/billing", tags=["billing"])
 
@@ -254,7 +253,6 @@ async def stripe_webhook(
     """Stripe's events (signed): 400 ``bad_signature`` / ``unknown_event_type``; a redelivered
     event answers ``duplicate`` and changes nothing."""
     payload = await request.body()
-    await set_principal(db, SYSTEM)  # the processor acts for no one person
     return await webhooks.handle(db, provider, settings, payload, request.headers.get("stripe-signature"))
 
 

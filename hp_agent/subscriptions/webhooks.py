@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hp_agent.config import Settings
+from hp_agent.db.session import set_principal
 from hp_agent.errors import Conflict, HPError
 from hp_agent.subscriptions import dunning, records
 from hp_agent.subscriptions.models import (
@@ -27,6 +28,7 @@ from hp_agent.subscriptions.models import (
     UserSubscription,
 )
 from hp_agent.subscriptions.provider import BadSignature, PaymentProvider, ProviderError
+from hp_agent.users.repository import signing_in
 
 log = logging.getLogger("hp_agent.subscriptions.webhooks")
 
@@ -55,6 +57,17 @@ async def handle(
         raise HPError(
             "This event type is not handled.", 400, code="unknown_event_type", details={"type": event.type}
         )
+    obj = event.object
+    sub_ref = obj.get("id") if event.type in SUBSCRIPTION_EVENTS else _invoice_subscription(obj)
+    # The processor acts for no one person: the subscription names its owner (a definer function)
+    # and the event is applied as them, never as the system actor.
+    owner = (
+        (await session.execute(select(func.app_subscription_owner(sub_ref)))).scalar_one_or_none()
+        if isinstance(sub_ref, str)
+        else None
+    )
+    if owner is not None:
+        await set_principal(session, signing_in(owner))
     seen = (
         await session.execute(
             select(SubscriptionEvent.id).where(SubscriptionEvent.processor_event_id == event.id)
@@ -62,10 +75,8 @@ async def handle(
     ).first()
     if seen is not None:
         return {"status": "duplicate", "event": event.id}
-    obj = event.object
-    sub_ref = obj.get("id") if event.type in SUBSCRIPTION_EVENTS else _invoice_subscription(obj)
     sub = None
-    if isinstance(sub_ref, str):
+    if owner is not None and isinstance(sub_ref, str):
         sub = (
             await session.execute(
                 select(UserSubscription)

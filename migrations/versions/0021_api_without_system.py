@@ -50,13 +50,17 @@ CLEARED: list[str] = ['appointment_cancellations',
  'insurance_plans',
  'login_throttles',
  'outbox_events',
+ 'payment_methods',
+ 'payments',
  'processed_events',
  'refunds',
+ 'subscription_events',
  'subscription_plans',
  'therapist_availability',
  'therapist_availability_exceptions',
  'therapy_sessions',
  'user_profiles',
+ 'user_subscriptions',
  'users',
  'video_sessions']
 
@@ -233,6 +237,11 @@ FUNCTIONS: list[str] = ['CREATE OR REPLACE FUNCTION app_coupon_by_code(typed tex
  '= c.patient_id WHERE c.id = claim AND public.app_is_admin() $$',
  'REVOKE ALL ON FUNCTION app_claim_patient_name(uuid) FROM PUBLIC',
  'GRANT EXECUTE ON FUNCTION app_claim_patient_name(uuid) TO "__HP_APP_ROLE__"',
+ 'CREATE OR REPLACE FUNCTION app_subscription_owner(ref text) RETURNS uuid\n'
+ '    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
+ '    $$ SELECT s.user_id FROM public.user_subscriptions s WHERE s.processor_subscription_id = ref $$',
+ 'REVOKE ALL ON FUNCTION app_subscription_owner(text) FROM PUBLIC',
+ 'GRANT EXECUTE ON FUNCTION app_subscription_owner(text) TO "__HP_APP_ROLE__"',
  'CREATE OR REPLACE FUNCTION app_label_false_positive(escalation uuid) RETURNS integer\n'
  '    LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n'
  '    $$ DECLARE n integer;\n'
@@ -270,6 +279,7 @@ FUNCTION_SIGNATURES: list[str] = ['app_coupon_by_code(text)',
  'app_calendar_feed_owner(bytea)',
  'app_clinician_appointment(uuid, uuid)',
  'app_claim_patient_name(uuid)',
+ 'app_subscription_owner(text)',
  'app_label_false_positive(uuid)']
 
 # (table, policy, with the role check, as before)
@@ -393,6 +403,18 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
   "app_is_worker_system())) WITH CHECK ((app_current_role() = 'admin' OR app_is_worker_system()))",
   'CREATE POLICY "outbox_events_staff" ON "outbox_events" USING (app_current_role() IN (\'admin\', '
   "'system')) WITH CHECK (app_current_role() IN ('admin', 'system'))"),
+ ('payment_methods',
+  'payment_methods_system',
+  'CREATE POLICY "payment_methods_system" ON "payment_methods" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "payment_methods_system" ON "payment_methods" USING (app_current_role() = \'system\') WITH '
+  "CHECK (app_current_role() = 'system')"),
+ ('payments',
+  'payments_system',
+  'CREATE POLICY "payments_system" ON "payments" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "payments_system" ON "payments" USING (app_current_role() = \'system\') WITH CHECK '
+  "(app_current_role() = 'system')"),
  ('processed_events',
   'processed_events_staff',
   'CREATE POLICY "processed_events_staff" ON "processed_events" USING ((app_current_role() = \'admin\' OR '
@@ -405,6 +427,12 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
   '(app_is_worker_system())',
   'CREATE POLICY "refunds_system" ON "refunds" USING (app_current_role() = \'system\') WITH CHECK '
   "(app_current_role() = 'system')"),
+ ('subscription_events',
+  'subscription_events_system',
+  'CREATE POLICY "subscription_events_system" ON "subscription_events" USING (app_is_worker_system()) WITH '
+  'CHECK (app_is_worker_system())',
+  'CREATE POLICY "subscription_events_system" ON "subscription_events" USING (app_current_role() = '
+  "'system') WITH CHECK (app_current_role() = 'system')"),
  ('subscription_plans',
   'subscription_plans_staff',
   'CREATE POLICY "subscription_plans_staff" ON "subscription_plans" USING ((app_current_role() = \'admin\' '
@@ -435,6 +463,12 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
   '(app_is_worker_system())',
   'CREATE POLICY "user_profiles_system" ON "user_profiles" USING (app_current_role() = \'system\') WITH '
   "CHECK (app_current_role() = 'system')"),
+ ('user_subscriptions',
+  'user_subscriptions_system',
+  'CREATE POLICY "user_subscriptions_system" ON "user_subscriptions" USING (app_is_worker_system()) WITH '
+  'CHECK (app_is_worker_system())',
+  'CREATE POLICY "user_subscriptions_system" ON "user_subscriptions" USING (app_current_role() = \'system\') '
+  "WITH CHECK (app_current_role() = 'system')"),
  ('users',
   'users_system',
   'CREATE POLICY "users_system" ON "users" USING (app_is_worker_system()) WITH CHECK '
