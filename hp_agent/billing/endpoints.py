@@ -38,7 +38,7 @@ from hp_agent.billing.schemas import (
 )
 from hp_agent.billing.settings import BillingSettings, get_billing_settings
 from hp_agent.billing.tasks import clearinghouse_for
-from hp_agent.users.repository import SYSTEM, acting_as
+from hp_agent.users.repository import as_caller
 
 router = APIRouter(tags=["insurance"])
 MAX_835_BYTES = inbound.MAX_BYTES
@@ -81,7 +81,7 @@ async def add_payer(body: PayerIn, user: CurrentUser, db: DbSession) -> PayerOut
 async def add_policy(body: PolicyIn, user: CurrentUser, db: DbSession) -> PolicyOut:
     row = await service.add_policy(db, user, body)
     payer = await service.get_payer(db, row.payer_id)
-    async with acting_as(db, SYSTEM):  # server-set columns, whoever the holder is
+    async with as_caller(db):  # server-set columns
         await db.refresh(row)
     return PolicyOut.model_validate(service.policy_out(row, payer))
 
@@ -103,7 +103,7 @@ async def check_eligibility(
     policy_id: uuid.UUID, user: CurrentUser, db: DbSession, house: House, cfg: Cfg
 ) -> EligibilityOut:
     check = await service.request_eligibility(db, user, policy_id, house, cfg)
-    async with acting_as(db, SYSTEM):
+    async with as_caller(db):
         await db.refresh(check)
     return EligibilityOut.model_validate(check)
 
@@ -117,7 +117,7 @@ async def eligibility_history(policy_id: uuid.UUID, user: CurrentUser, db: DbSes
 
 
 async def _claim_out(db: AsyncSession, claim: InsuranceClaim, payer_name: str | None = None) -> ClaimOut:
-    async with acting_as(db, SYSTEM):
+    async with as_caller(db):
         await db.refresh(claim)
     # The patient's profile is theirs: an administrator gets the name through a definer function.
     name = (await db.execute(select(func.app_claim_patient_name(claim.id)))).scalar_one_or_none()

@@ -45,7 +45,7 @@ from hp_agent.billing.x12.segments import X12Error, tokenize
 from hp_agent.compliance import audit
 from hp_agent.db.session import Principal
 from hp_agent.errors import HPError
-from hp_agent.users.repository import SYSTEM, acting_as
+from hp_agent.users.repository import as_caller
 
 # CARC codes of the patient-responsibility group and the statement line each becomes.
 _PR_KIND = {
@@ -87,7 +87,7 @@ async def apply_271(session: AsyncSession, document: str) -> int:
         answers = eligibility.parse_271(document)
     except X12Error as exc:
         raise PostingError(f"Unreadable 271: {exc}.", code="x12_unreadable") from None
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         checks = []
         for b in answers:
             check = (
@@ -217,7 +217,7 @@ async def post_835(
                 status_code=409,
             )
         matched = []
-        async with acting_as(session, SYSTEM):  # claims are read as the system actor
+        async with as_caller(session):
             for cp in r.claims:
                 claim = (
                     await session.execute(
@@ -286,7 +286,7 @@ async def _post_claim(
 ) -> None:
     adjustments = cp.all_adjustments()
     invoice_id = None
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         lines = list(
             (
                 await session.execute(

@@ -47,7 +47,7 @@ from hp_agent.privacy import access_log
 from hp_agent.scheduling.models import Appointment, AppointmentType
 from hp_agent.therapy.access import require_treating
 from hp_agent.therapy.models import Diagnosis, DiagnosisStatus, SessionStatus, TherapySession
-from hp_agent.users.repository import SYSTEM, acting_as
+from hp_agent.users.repository import as_caller
 
 _OPEN_DX = (DiagnosisStatus.provisional, DiagnosisStatus.confirmed)
 # Claims still waiting on the payer: a remittance may be posted against them.
@@ -167,7 +167,7 @@ async def add_policy(session: AsyncSession, principal: Principal, body: PolicyIn
         effective_date=body.effective_date,
         termination_date=body.termination_date,
     )
-    async with acting_as(session, SYSTEM if owner != caller else principal):
+    async with as_caller(session):
         session.add(row)
     await audit.record(
         session, "billing.policy.added", actor=principal, subject_type="insurance_policy", subject_id=row.id
@@ -187,7 +187,7 @@ async def policies_of(
         .where(InsurancePolicy.user_id == user_id)
         .order_by(InsurancePolicy.created_at)
     )
-    async with acting_as(session, SYSTEM if user_id != caller else principal):
+    async with as_caller(session):
         rows = (await session.execute(stmt)).all()
     return [(p, payer) for p, payer in rows]
 
@@ -195,7 +195,7 @@ async def policies_of(
 async def _policy_for(session: AsyncSession, principal: Principal, policy_id: uuid.UUID) -> InsurancePolicy:
     """The policy, if the caller is its holder or an admin (looked up as the system actor)."""
     caller = me(principal)
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         policy = await session.get(InsurancePolicy, policy_id)
     if policy is None or (policy.user_id != caller and principal.role != "admin"):
         raise NotFound("Unknown policy.", code="policy_not_found")
@@ -284,7 +284,7 @@ async def request_eligibility(
         eligibility.build_270(inquiry, _envelope(cfg, icn, eligibility.VERSION, "HS"), now_utc())
     )
     await _refuse_invalid(document)
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         session.add(check)
     # Last: a refusal above leaves no file behind.
     clearinghouse.send("270", check.clearinghouse_request_id, document)
@@ -307,7 +307,7 @@ async def eligibility_checks(
         .where(EligibilityCheck.policy_id == policy.id)
         .order_by(EligibilityCheck.created_at.desc())
     )
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         return list((await session.execute(stmt)).scalars())
 
 
@@ -390,7 +390,7 @@ async def create_claim(
         raise Conflict(
             "Your clinician profile has no NPI; add it before billing.", code="clinician_npi_missing"
         )
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         policy = await _billable_policy(session, ts.patient_id, body.policy_id)
         duplicate = await session.execute(
             select(InsuranceClaim.id).where(
@@ -475,7 +475,7 @@ async def _billable_policy(
 
 async def claim_document(session: AsyncSession, claim: InsuranceClaim, cfg: BillingSettings, icn: int) -> str:
     """The 837P interchange for ``claim`` (read as the system actor)."""
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         lines = list(
             (
                 await session.execute(
@@ -568,7 +568,7 @@ async def get_claim(
     session: AsyncSession, principal: Principal, claim_id: uuid.UUID, *, lock: bool = False
 ) -> InsuranceClaim:
     require_admin(principal)
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         claim = await session.get(InsuranceClaim, claim_id, with_for_update=lock)
     if claim is None:
         raise NotFound("Unknown claim.", code="claim_not_found")
@@ -588,7 +588,7 @@ async def submit_claim(
     icn = await next_control_number(session)
     document = await claim_document(session, claim, cfg, icn)
     await _refuse_invalid(document)
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         claim.status = ClaimStatus.SUBMITTED
         claim.submitted_at = now_utc()
         claim.clearinghouse_claim_id = f"{icn:09d}"
@@ -614,7 +614,7 @@ async def move_claim(
             f"A {claim.status.value} claim cannot be marked {to.value}.", code="claim_transition_refused"
         )
     before = claim.status
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         claim.status = to
         if to == ClaimStatus.READY:  # corrected after a rejection: sent again as a new interchange
             claim.submitted_at = None
@@ -643,12 +643,12 @@ async def list_claims(
     )
     if status is not None:
         stmt = stmt.where(InsuranceClaim.status == status)
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         return [(c, name) for c, name in (await session.execute(stmt)).all()]
 
 
 async def claim_lines(session: AsyncSession, claim_id: uuid.UUID) -> list[InsuranceClaimLine]:
-    async with acting_as(session, SYSTEM):
+    async with as_caller(session):
         stmt = (
             select(InsuranceClaimLine)
             .where(InsuranceClaimLine.claim_id == claim_id)

@@ -66,26 +66,14 @@ PRINCIPAL_FUNCTIONS.append(
               AND pg_has_role(current_user, '{SYSTEM_GROUP_ROLE}', 'USAGE') $$"""
 )
 
-# Tables whose system policy still accepts app.current_role = 'system' from any role, the API's
-# included, because API code paths still act as the system actor on them (issue #14 finding 9,
-# being removed area by area: docs/operations.md lists what is left). Every other table, and every
-# table added from now on, gives the system actor's access only to the worker's role.
-API_SYSTEM_LEGACY = frozenset(
-    {
-        "insurance_claim_lines",
-        "insurance_claims",
-        "insurance_eligibility_checks",
-        "insurance_policies",
-        "invoice_items",
-        "invoices",
-        # Tables without an owner (staff policies) and the audit tables.
-    }
-)
 
-
+# Every system policy checks the login role (migrations 0019 and 0021 moved the last tables whose
+# policy accepted app.current_role = 'system' from any role, the API's included: #14 finding 9).
+# The API never acts as the system actor: it asks SECURITY DEFINER functions (below) or acts as the
+# person concerned, and leaves the rest to the worker.
 def is_system(table_name: str) -> str:
     """The SQL condition under which a statement on ``table_name`` acts as the system actor."""
-    return "app_current_role() = 'system'" if table_name in API_SYSTEM_LEGACY else "app_is_worker_system()"
+    return "app_is_worker_system()"
 
 
 def system_policy(table: Table) -> str:
@@ -96,8 +84,6 @@ def system_policy(table: Table) -> str:
 
 def staff_check(table_name: str) -> str:
     """Admins and the system actor (reference tables, audit reads)."""
-    if table_name in API_SYSTEM_LEGACY:
-        return "app_current_role() IN ('admin', 'system')"
     return "(app_current_role() = 'admin' OR app_is_worker_system())"
 
 
@@ -402,6 +388,31 @@ EXTRA_POLICIES += [
     """CREATE POLICY appointment_cancellations_clinician ON appointment_cancellations FOR INSERT
     WITH CHECK (therapist_id = app_current_user_id()
                 AND app_clinician_appointment(appointment_id, patient_id))""",
+    # Insurance: administrators (an admin account, app_is_admin) run claims, eligibility and
+    # remittances, whose patient statements are invoices; the treating clinician adds a patient's
+    # policy, asks for eligibility and creates claims.
+    *(
+        f"""CREATE POLICY {t}_admin ON {t} USING (app_is_admin()) WITH CHECK (app_is_admin())"""
+        for t in (
+            "insurance_policies",
+            "insurance_eligibility_checks",
+            "insurance_claims",
+            "insurance_claim_lines",
+            "invoices",
+            "invoice_items",
+        )
+    ),
+    *(
+        f"""CREATE POLICY {t}_treating_clinician ON {t}
+    USING (app_current_role() = 'therapist' AND app_is_treating_therapist({owner}))
+    WITH CHECK (app_current_role() = 'therapist' AND app_is_treating_therapist({owner}))"""
+        for t, owner in (
+            ("insurance_policies", "user_id"),
+            ("insurance_eligibility_checks", "user_id"),
+            ("insurance_claims", "patient_id"),
+            ("insurance_claim_lines", "patient_id"),
+        )
+    ),
     """CREATE POLICY video_sessions_clinician ON video_sessions
     USING (therapist_id = app_current_user_id() AND app_clinician_appointment(appointment_id, patient_id))
     WITH CHECK (therapist_id = app_current_user_id()
@@ -893,28 +904,6 @@ def policies_of(table: Table) -> list[str]:
     if table.info.get("audit"):
         return audit_policies(table)
     return reference_policies(table)
-
-
-def cleared_policy_changes(metadata: MetaData, names: Iterable[str]) -> list[tuple[str, str, str, str]]:
-    """For tables taken out of API_SYSTEM_LEGACY: (table, policy, statement with the role check,
-    statement trusting the setting) of each policy that differs (migration 0019 freezes these)."""
-    global API_SYSTEM_LEGACY
-    out = []
-    for name in sorted(names):
-        table = metadata.tables[name]
-        saved = API_SYSTEM_LEGACY
-        try:
-            API_SYSTEM_LEGACY = saved - {name}
-            new = policies_of(table)
-            API_SYSTEM_LEGACY = saved | {name}
-            old = policies_of(table)
-        finally:
-            API_SYSTEM_LEGACY = saved
-        for after, before in zip(new, old, strict=True):
-            if after != before:
-                policy = after.split('"')[1]
-                out.append((name, policy, after, before))
-    return out
 
 
 def security_statements(metadata: MetaData, role: str) -> list[str]:

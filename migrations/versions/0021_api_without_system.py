@@ -46,8 +46,14 @@ CLEARED: list[str] = ['appointment_cancellations',
  'crisis_detections',
  'crisis_escalations',
  'email_outbox',
+ 'insurance_claim_lines',
+ 'insurance_claims',
+ 'insurance_eligibility_checks',
  'insurance_payers',
  'insurance_plans',
+ 'insurance_policies',
+ 'invoice_items',
+ 'invoices',
  'login_throttles',
  'outbox_events',
  'payment_methods',
@@ -379,6 +385,24 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
   "app_is_worker_system())) WITH CHECK ((app_current_role() = 'admin' OR app_is_worker_system()))",
   'CREATE POLICY "email_outbox_staff" ON "email_outbox" USING (app_current_role() IN (\'admin\', '
   "'system')) WITH CHECK (app_current_role() IN ('admin', 'system'))"),
+ ('insurance_claim_lines',
+  'insurance_claim_lines_system',
+  'CREATE POLICY "insurance_claim_lines_system" ON "insurance_claim_lines" USING (app_is_worker_system()) '
+  'WITH CHECK (app_is_worker_system())',
+  'CREATE POLICY "insurance_claim_lines_system" ON "insurance_claim_lines" USING (app_current_role() = '
+  "'system') WITH CHECK (app_current_role() = 'system')"),
+ ('insurance_claims',
+  'insurance_claims_system',
+  'CREATE POLICY "insurance_claims_system" ON "insurance_claims" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "insurance_claims_system" ON "insurance_claims" USING (app_current_role() = \'system\') '
+  "WITH CHECK (app_current_role() = 'system')"),
+ ('insurance_eligibility_checks',
+  'insurance_eligibility_checks_system',
+  'CREATE POLICY "insurance_eligibility_checks_system" ON "insurance_eligibility_checks" USING '
+  '(app_is_worker_system()) WITH CHECK (app_is_worker_system())',
+  'CREATE POLICY "insurance_eligibility_checks_system" ON "insurance_eligibility_checks" USING '
+  "(app_current_role() = 'system') WITH CHECK (app_current_role() = 'system')"),
  ('insurance_payers',
   'insurance_payers_staff',
   'CREATE POLICY "insurance_payers_staff" ON "insurance_payers" USING ((app_current_role() = \'admin\' OR '
@@ -391,6 +415,24 @@ POLICIES: list[tuple[str, str, str, str]] = [('appointment_cancellations',
   "app_is_worker_system())) WITH CHECK ((app_current_role() = 'admin' OR app_is_worker_system()))",
   'CREATE POLICY "insurance_plans_staff" ON "insurance_plans" USING (app_current_role() IN (\'admin\', '
   "'system')) WITH CHECK (app_current_role() IN ('admin', 'system'))"),
+ ('insurance_policies',
+  'insurance_policies_system',
+  'CREATE POLICY "insurance_policies_system" ON "insurance_policies" USING (app_is_worker_system()) WITH '
+  'CHECK (app_is_worker_system())',
+  'CREATE POLICY "insurance_policies_system" ON "insurance_policies" USING (app_current_role() = \'system\') '
+  "WITH CHECK (app_current_role() = 'system')"),
+ ('invoice_items',
+  'invoice_items_system',
+  'CREATE POLICY "invoice_items_system" ON "invoice_items" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "invoice_items_system" ON "invoice_items" USING (app_current_role() = \'system\') WITH '
+  "CHECK (app_current_role() = 'system')"),
+ ('invoices',
+  'invoices_system',
+  'CREATE POLICY "invoices_system" ON "invoices" USING (app_is_worker_system()) WITH CHECK '
+  '(app_is_worker_system())',
+  'CREATE POLICY "invoices_system" ON "invoices" USING (app_current_role() = \'system\') WITH CHECK '
+  "(app_current_role() = 'system')"),
  ('login_throttles',
   'login_throttles_staff',
   'CREATE POLICY "login_throttles_staff" ON "login_throttles" USING ((app_current_role() = \'admin\' OR '
@@ -522,6 +564,28 @@ EXTRA_POLICIES: list[str] = ['CREATE POLICY crisis_escalations_clinician_acts ON
  'CREATE POLICY appointment_cancellations_clinician ON appointment_cancellations FOR INSERT\n'
  '    WITH CHECK (therapist_id = app_current_user_id()\n'
  '                AND app_clinician_appointment(appointment_id, patient_id))',
+ 'CREATE POLICY insurance_policies_admin ON insurance_policies USING (app_is_admin()) WITH CHECK '
+ '(app_is_admin())',
+ 'CREATE POLICY insurance_eligibility_checks_admin ON insurance_eligibility_checks USING (app_is_admin()) '
+ 'WITH CHECK (app_is_admin())',
+ 'CREATE POLICY insurance_claims_admin ON insurance_claims USING (app_is_admin()) WITH CHECK '
+ '(app_is_admin())',
+ 'CREATE POLICY insurance_claim_lines_admin ON insurance_claim_lines USING (app_is_admin()) WITH CHECK '
+ '(app_is_admin())',
+ 'CREATE POLICY invoices_admin ON invoices USING (app_is_admin()) WITH CHECK (app_is_admin())',
+ 'CREATE POLICY invoice_items_admin ON invoice_items USING (app_is_admin()) WITH CHECK (app_is_admin())',
+ 'CREATE POLICY insurance_policies_treating_clinician ON insurance_policies\n'
+ "    USING (app_current_role() = 'therapist' AND app_is_treating_therapist(user_id))\n"
+ "    WITH CHECK (app_current_role() = 'therapist' AND app_is_treating_therapist(user_id))",
+ 'CREATE POLICY insurance_eligibility_checks_treating_clinician ON insurance_eligibility_checks\n'
+ "    USING (app_current_role() = 'therapist' AND app_is_treating_therapist(user_id))\n"
+ "    WITH CHECK (app_current_role() = 'therapist' AND app_is_treating_therapist(user_id))",
+ 'CREATE POLICY insurance_claims_treating_clinician ON insurance_claims\n'
+ "    USING (app_current_role() = 'therapist' AND app_is_treating_therapist(patient_id))\n"
+ "    WITH CHECK (app_current_role() = 'therapist' AND app_is_treating_therapist(patient_id))",
+ 'CREATE POLICY insurance_claim_lines_treating_clinician ON insurance_claim_lines\n'
+ "    USING (app_current_role() = 'therapist' AND app_is_treating_therapist(patient_id))\n"
+ "    WITH CHECK (app_current_role() = 'therapist' AND app_is_treating_therapist(patient_id))",
  'CREATE POLICY video_sessions_clinician ON video_sessions\n'
  '    USING (therapist_id = app_current_user_id() AND app_clinician_appointment(appointment_id, '
  'patient_id))\n'

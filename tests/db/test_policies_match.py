@@ -85,8 +85,8 @@ async def test_migrated_policies_are_the_generated_ones(raw_owner: AsyncConnecti
 
 
 async def test_no_policy_trusts_the_role_setting_for_the_system_actor(raw_owner: AsyncConnection) -> None:
-    """Wherever a policy grants the system actor's access, it checks the login role too (except on
-    the tables security.API_SYSTEM_LEGACY still lists)."""
+    """Wherever a policy grants the system actor's access, it checks the login role too, on every
+    table (#14 finding 9)."""
     rows = (await raw_owner.execute(_POLICIES)).all()
     trusting = sorted(
         {
@@ -96,4 +96,4 @@ async def test_no_policy_trusts_the_role_setting_for_the_system_actor(raw_owner:
             and "app_is_worker_system()" not in f"{r.qual} {r.with_check}"
         }
     )
-    assert [t for t in trusting if t not in security.API_SYSTEM_LEGACY] == []
+    assert trusting == []

@@ -1,7 +1,6 @@
 """Finding 9 of issue #14, table by table: the API's role claiming the system actor
-(``set_config('app.current_role', 'system', true)``) reads, changes and adds nothing, on every table
-whose policies give the system actor access, except those ``security.API_SYSTEM_LEGACY`` still
-lists (docs/operations.md says which and why). The worker's role, claiming the same, still can.
+(``set_config('app.current_role', 'system', true)``) reads, changes and adds nothing, on every
+table. The worker's role, claiming the same, still can.
 
 Rows are made by the owner (RowFactory); the attacker's statements run on the same connection
 after ``SET LOCAL ROLE``, exactly as SQL injected into the API would run.
@@ -32,7 +31,7 @@ _OPEN_READ = security.PUBLIC_READ | security.SERVICE_STATE
 _OPEN_APPEND = (
     security.APPEND_BY_ANYONE | security.SERVICE_STATE | {t.name for t in security.audit_tables(METADATA)}
 )
-CLEARED = [t for t in METADATA.sorted_tables if t.name not in security.API_SYSTEM_LEGACY]
+EVERY_TABLE = list(METADATA.sorted_tables)
 
 
 async def _person(owner_db: AsyncSession) -> uuid.UUID:
@@ -66,7 +65,7 @@ def _pk(table: Table) -> Any:
     return next(iter(table.primary_key.columns))
 
 
-@pytest.mark.parametrize("table", CLEARED, ids=lambda t: t.name)
+@pytest.mark.parametrize("table", EVERY_TABLE, ids=lambda t: t.name)
 async def test_the_app_role_claiming_system_gets_nothing(
     table: Table, owner_db: AsyncSession, db_connection: AsyncConnection
 ) -> None:

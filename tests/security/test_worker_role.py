@@ -1,9 +1,8 @@
 """Finding 9 of issue #14: row-level security must not trust a setting the API's role can change.
 
 As the application role, ``set_config('app.current_role', 'system', true)`` used to read every
-journal row. Every table outside ``security.API_SYSTEM_LEGACY`` now gives the system actor's access
-only to members of ``hp_system``, i.e. the worker's login role; the API role is not one and
-cannot become one.
+journal row. Every table now gives the system actor's access only to members of ``hp_system``,
+i.e. the worker's login role; the API role is not one and cannot become one.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from tests.conftest import APP_ROLE, WORKER_ROLE
 from tests.db.rowgen import RowFactory
 
 METADATA = load_all().metadata
-CONTENT = [t for t in security.rls_tables(METADATA) if t.name not in security.API_SYSTEM_LEGACY]
+CONTENT = security.rls_tables(METADATA)
 
 
 async def _person(owner_db: AsyncSession) -> uuid.UUID:
@@ -55,7 +54,8 @@ async def test_app_role_claiming_system_reads_no_content(
     alice = await _person(owner_db)
     therapist = await _person(owner_db)
     owner_col = table.info["rls"]["owner"]
-    row = await RowFactory(owner_db, alice, therapist).create(table, owner_col, **{owner_col: alice})
+    given = {owner_col: alice} if owner_col != "id" else {}  # users: the row is a new account
+    row = await RowFactory(owner_db, alice, therapist).create(table, owner_col, **given)
     await owner_db.flush()
     assert await _count_as(db_connection, APP_ROLE, table, row["id"]) == 0
     assert await _count_as(db_connection, WORKER_ROLE, table, row["id"]) == 1
