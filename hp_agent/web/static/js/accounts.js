@@ -3,7 +3,7 @@
 // online or archived. Every change goes through /v1/admin, which audits it (searches too); the
 // list reloads from the server after each change, so what is shown is what is stored.
 import { api } from "./api.js";
-import { $, announce, busy, clear, h, shortDate } from "./dom.js";
+import { $, act, announce, busy, clear, dataTable, h, shortDate } from "./dom.js";
 
 const ROLES = ["patient", "therapist", "admin"];
 const STATUSES = ["active", "locked", "suspended"];
@@ -12,27 +12,6 @@ const PAGE = 25;
 function options(values, blank) {
   return [blank ? h("option", { value: "", text: blank }) : null,
     ...values.map((value) => h("option", { value, text: value }))];
-}
-
-function table(caption, headers, bodyId) {
-  return h("div", { class: "table-wrap" },
-    h("table", { class: "analytics-table" },
-      h("caption", { text: caption }),
-      h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col", text })))),
-      h("tbody", { id: bodyId })));
-}
-
-// Runs ``work`` for a control outside a form: errors go to the panel's alert.
-async function act(box, control, work) {
-  box.textContent = "";
-  control.disabled = true;
-  try {
-    await work();
-  } catch (error) {
-    box.textContent = error.message;
-  } finally {
-    control.disabled = false;
-  }
 }
 
 // -- accounts --------------------------------------------------------------------------------------
@@ -123,7 +102,7 @@ function accountsPanel() {
     h("input", { id: "accounts-reason", maxlength: 64, autocomplete: "off" }),
     h("p", { class: "form-error", role: "alert" }),
     h("p", { id: "accounts-count", class: "hint", "aria-live": "polite" }),
-    table("Accounts by address", ["Address", "Role", "Status", "Two-step", "Last sign-in", "Actions"], "accounts-rows"));
+    dataTable("Accounts by address", ["Address", "Role", "Status", "Two-step", "Last sign-in", "Actions"], "accounts-rows"));
 }
 
 // -- audit log -------------------------------------------------------------------------------------
@@ -165,7 +144,7 @@ function auditPanel() {
     h("p", { class: "hint", text: "Newest first. Entries past the retention period are in the archive." }),
     form,
     h("p", { id: "audit-count", class: "hint", "aria-live": "polite" }),
-    table("Audit entries", ["When", "Action", "Actor", "Subject", "Outcome"], "audit-rows"));
+    dataTable("Audit entries", ["When", "Action", "Actor", "Subject", "Outcome"], "audit-rows"));
 }
 
 let built = false;

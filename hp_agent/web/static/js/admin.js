@@ -2,7 +2,7 @@
 // verification, feature flags and announcements. Every change goes through /v1/admin, which audits
 // it; each panel reloads from the server after a change, so what is shown is what is stored.
 import { api } from "./api.js";
-import { $, announce, busy, clear, h, shortDate } from "./dom.js";
+import { $, act, announce, busy, clear, dataTable, h, shortDate } from "./dom.js";
 
 const CATEGORIES = [
   "suicidal_ideation", "self_harm", "plan_or_means", "imminent", "abuse", "eating_disorder",
@@ -10,14 +10,6 @@ const CATEGORIES = [
 ];
 
 const label = (value) => value.replaceAll("_", " ");
-
-function table(caption, headers, rows) {
-  return h("div", { class: "table-wrap" },
-    h("table", { class: "analytics-table" },
-      h("caption", { text: caption }),
-      h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col", text })))),
-      h("tbody", {}, rows)));
-}
 
 function panel(id, title, ...children) {
   return h("section", { id, class: "card", "aria-labelledby": `${id}-title` },
@@ -27,18 +19,7 @@ function panel(id, title, ...children) {
 }
 
 // Runs ``work`` for a button outside a form: errors go to the panel's alert.
-async function act(panelId, button, work) {
-  const box = $(`#${panelId} > .form-error`);
-  box.textContent = "";
-  button.disabled = true;
-  try {
-    await work();
-  } catch (error) {
-    box.textContent = error.message;
-  } finally {
-    button.disabled = false;
-  }
-}
+const actIn = (panelId, button, work) => act($(`#${panelId} > .form-error`), button, work);
 
 // -- lexicon ---------------------------------------------------------------------------------------
 
@@ -55,7 +36,7 @@ function lexiconRow(entry) {
       class: "secondary",
       text: next ? "Enable" : "Disable",
       "aria-label": `${next ? "Enable" : "Disable"} ${what}`,
-      onclick: (event) => act("admin-lexicon", event.currentTarget, async () => {
+      onclick: (event) => actIn("admin-lexicon", event.currentTarget, async () => {
         await api(`/v1/admin/lexicon/${entry.id}`, { method: "PATCH", body: { enabled: next } });
         announce(`${what}: ${next ? "enabled" : "disabled"}.`);
         await loadLexicon();
@@ -99,20 +80,20 @@ function lexiconPanel() {
     h("p", { class: "hint", text: "Added to the packaged lexicon; the service picks changes up within seconds." }),
     form,
     h("p", { id: "admin-lexicon-empty", class: "hint", text: "No entries of your own yet." }),
-    table("Database entries", ["Phrase", "Category", "Severity", "State", "Actions"], []));
+    dataTable("Database entries", ["Phrase", "Category", "Severity", "State", "Actions"]));
 }
 
 // -- crisis lines ----------------------------------------------------------------------------------
 
 function lineRow(line) {
-  const verify = (event) => act("admin-lines", event.currentTarget, async () => {
+  const verify = (event) => actIn("admin-lines", event.currentTarget, async () => {
     const note = $("#admin-lines-note").value.trim();
     if (!note) throw new Error("Say how the line was checked first.");
     await api(`/v1/admin/crisis-lines/${line.id}/verify`, { method: "POST", body: { note } });
     announce(`${line.name} verified.`);
     await loadLines();
   });
-  const toggle = (event) => act("admin-lines", event.currentTarget, async () => {
+  const toggle = (event) => actIn("admin-lines", event.currentTarget, async () => {
     await api(`/v1/admin/crisis-lines/${line.id}`, { method: "PATCH", body: { is_active: !line.is_active } });
     await loadLines();
   });
@@ -144,14 +125,14 @@ function linesPanel() {
   return panel("admin-lines", "Crisis lines",
     h("label", { for: "admin-lines-note", text: "How it was checked (for “Verified today”)" }),
     h("input", { id: "admin-lines-note", maxlength: 500, autocomplete: "off" }),
-    table("Every line, with when it was last checked", ["Line", "Country", "Contact", "Last verified", "State", "Actions"], []));
+    dataTable("Every line, with when it was last checked", ["Line", "Country", "Contact", "Last verified", "State", "Actions"]));
 }
 
 // -- feature flags ---------------------------------------------------------------------------------
 
 function flagRow(flag) {
   const box = h("input", { type: "checkbox", id: `admin-flag-${flag.key}`, checked: flag.enabled });
-  box.addEventListener("change", () => act("admin-flags", box, async () => {
+  box.addEventListener("change", () => actIn("admin-flags", box, async () => {
     await api(`/v1/admin/feature-flags/${encodeURIComponent(flag.key)}`, {
       method: "PUT",
       body: {
@@ -193,13 +174,13 @@ function flagsPanel() {
     });
   });
   return panel("admin-flags", "Feature flags", form,
-    table("Flags", ["Flag", "On", "Rollout", "Description"], []));
+    dataTable("Flags", ["Flag", "On", "Rollout", "Description"]));
 }
 
 // -- announcements ---------------------------------------------------------------------------------
 
 function announcementRow(item) {
-  const step = (verb) => (event) => act("admin-announcements", event.currentTarget, async () => {
+  const step = (verb) => (event) => actIn("admin-announcements", event.currentTarget, async () => {
     await api(`/v1/admin/announcements/${item.id}/${verb}`, { method: "POST" });
     await loadAnnouncements();
   });
@@ -243,7 +224,7 @@ function announcementsPanel() {
     });
   });
   return panel("admin-announcements", "Announcements", form,
-    table("Banners, newest first", ["Title", "Status", "Shown from", "Actions"], []));
+    dataTable("Banners, newest first", ["Title", "Status", "Shown from", "Actions"]));
 }
 
 // -- the screen ------------------------------------------------------------------------------------

@@ -71,6 +71,29 @@ export async function busy(form, work) {
   }
 }
 
+/** A data table: caption, column headers and an empty body (``bodyId`` names it, to fill it later). */
+export function dataTable(caption, headers, bodyId) {
+  return h("div", { class: "table-wrap" },
+    h("table", { class: "analytics-table" },
+      h("caption", { text: caption }),
+      h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col", text })))),
+      h("tbody", { id: bodyId })));
+}
+
+/** Runs ``work`` for a control outside a form: the control is disabled meanwhile, and an error's
+ * message goes to ``box`` (the panel's alert), which is cleared first. */
+export async function act(box, control, work) {
+  box.textContent = "";
+  control.disabled = true;
+  try {
+    await work();
+  } catch (error) {
+    box.textContent = error.message;
+  } finally {
+    control.disabled = false;
+  }
+}
+
 export function shortDate(iso) {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }

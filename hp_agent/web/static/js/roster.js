@@ -3,27 +3,7 @@
 // roster verified clinicians on call, move and cancel shifts (escalation pages whoever a shift covers).
 // Changes are audited by the API; the lists reload from the server after each one.
 import { api } from "./api.js";
-import { $, announce, busy, clear, h, shortDate } from "./dom.js";
-
-function table(caption, headers, bodyId) {
-  return h("div", { class: "table-wrap" },
-    h("table", { class: "analytics-table" },
-      h("caption", { text: caption }),
-      h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col", text })))),
-      h("tbody", { id: bodyId })));
-}
-
-async function act(box, control, work) {
-  box.textContent = "";
-  control.disabled = true;
-  try {
-    await work();
-  } catch (error) {
-    box.textContent = error.message;
-  } finally {
-    control.disabled = false;
-  }
-}
+import { $, act, announce, busy, clear, dataTable, h, shortDate } from "./dom.js";
 
 // -- agents ----------------------------------------------------------------------------------------
 
@@ -67,7 +47,7 @@ function agentsPanel() {
     h("h2", { id: "agents-panel-title", text: "Agents" }),
     h("p", { class: "hint", text: "A disabled agent is no longer offered; conversations pick changes up at their next message." }),
     h("p", { class: "form-error", role: "alert" }),
-    table("Every agent", ["Agent", "Name", "Description", "State", "Version", "Actions"], "agents-rows"));
+    dataTable("Every agent", ["Agent", "Name", "Description", "State", "Version", "Actions"], "agents-rows"));
 }
 
 // -- on-call shifts --------------------------------------------------------------------------------
@@ -153,7 +133,7 @@ function shiftsPanel() {
     form,
     h("p", { class: "form-error", role: "alert" }),
     h("p", { id: "shifts-empty", class: "hint", text: "No shifts in the next 60 days." }),
-    table("Shifts from yesterday to 60 days ahead", ["Clinician", "Tier", "When", "Country", "Actions"], "shifts-rows"));
+    dataTable("Shifts from yesterday to 60 days ahead", ["Clinician", "Tier", "When", "Country", "Actions"], "shifts-rows"));
 }
 
 let built = false;

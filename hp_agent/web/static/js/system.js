@@ -4,27 +4,7 @@
 // someone changed meanwhile is refused (409 setting_changed), never overwritten; after every
 // change or refusal the list reloads, so what is shown is what is stored.
 import { api } from "./api.js";
-import { $, announce, clear, h, shortDate } from "./dom.js";
-
-function table(caption, headers, bodyId) {
-  return h("div", { class: "table-wrap" },
-    h("table", { class: "analytics-table" },
-      h("caption", { text: caption }),
-      h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col", text })))),
-      h("tbody", { id: bodyId })));
-}
-
-async function act(box, control, work) {
-  box.textContent = "";
-  control.disabled = true;
-  try {
-    await work();
-  } catch (error) {
-    box.textContent = error.message;
-  } finally {
-    control.disabled = false;
-  }
-}
+import { $, act, announce, clear, dataTable, h, shortDate } from "./dom.js";
 
 // -- settings --------------------------------------------------------------------------------------
 
@@ -118,7 +98,7 @@ function settingsPanel() {
     h("h2", { id: "settings-panel-title", text: "System settings" }),
     h("p", { class: "hint", text: "Every process uses a change from its next request. Reset removes the override: the HP_* default applies again." }),
     h("p", { class: "form-error", role: "alert" }),
-    table("Settings admins may change", ["Setting", "Type", "Bounds", "Default", "Current", "Overridden", "Change"], "settings-rows"));
+    dataTable("Settings admins may change", ["Setting", "Type", "Bounds", "Default", "Current", "Overridden", "Change"], "settings-rows"));
 }
 
 // -- retention -------------------------------------------------------------------------------------
@@ -167,7 +147,7 @@ function retentionPanel() {
     h("p", {}, refresh, " ", run),
     box,
     h("p", { id: "retention-result", class: "hint", "aria-live": "polite" }),
-    table("Retention by category", ["Category", "Action", "Kept (days)", "Rows due now", "Applied by the last run"], "retention-rows"));
+    dataTable("Retention by category", ["Category", "Action", "Kept (days)", "Rows due now", "Applied by the last run"], "retention-rows"));
 }
 
 let built = false;
