@@ -7,6 +7,7 @@ Domain folders keep their own world builders (``tests/care/conftest.py``, ``test
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import httpx
@@ -14,6 +15,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hp_agent.care.models import RelationshipStatus, TherapeuticRelationship
+from hp_agent.db.session import Database, Principal
 from hp_agent.users.models import User, UserRole
 from tests import mfa_helpers
 from tests.api.auth_helpers import bearer, signed_in
@@ -36,3 +39,21 @@ async def admin_headers(client: httpx.AsyncClient, owner_db: AsyncSession) -> di
     await owner_db.commit()
     await mfa_helpers.enrol(client, tokens["user_id"], tokens["access_token"])
     return bearer(tokens)
+
+
+async def link_as_patient(db: Database, patient: uuid.UUID, clinician: uuid.UUID) -> None:
+    """An active, primary care relationship made as the patient: only they may activate one (their
+    consent is theirs to give), and the API's role never acts as the system actor."""
+    now = dt.datetime.now(dt.UTC)
+    async with db.unit_of_work(Principal(patient, "patient")) as s:
+        s.add(
+            TherapeuticRelationship(
+                patient_id=patient,
+                therapist_id=clinician,
+                status=RelationshipStatus.active,
+                is_primary=True,
+                patient_consented_at=now,
+                started_at=now,
+                created_by=patient,
+            )
+        )

@@ -18,11 +18,9 @@ from hp_agent.auth.service import create_user
 from hp_agent.care.models import (
     ClinicianProfile,
     ClinicianProfileStatus,
-    RelationshipStatus,
-    TherapeuticRelationship,
 )
 from hp_agent.config import Settings
-from hp_agent.db.session import Database, Principal
+from hp_agent.db.session import Database
 from hp_agent.db.urls import app_database_url, as_role
 from hp_agent.events.models import OutboxEvent
 from hp_agent.users.models import UserRole
@@ -70,22 +68,6 @@ async def verified_clinician(db: Database, tz: str = "UTC") -> tuple[uuid.UUID, 
             )
         )
     return clinician_id, email
-
-
-async def link(db: Database, patient_id: uuid.UUID, clinician_id: uuid.UUID) -> None:
-    now = dt.datetime.now(dt.UTC)
-    # As the patient, who alone may activate a relationship (the API's role is never the system).
-    async with db.unit_of_work(Principal(patient_id, "patient")) as s:
-        s.add(
-            TherapeuticRelationship(
-                patient_id=patient_id,
-                therapist_id=clinician_id,
-                status=RelationshipStatus.active,
-                is_primary=True,
-                patient_consented_at=now,
-                started_at=now,
-            )
-        )
 
 
 async def headers(client: httpx.AsyncClient, email: str) -> dict[str, str]:

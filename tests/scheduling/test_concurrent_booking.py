@@ -19,7 +19,8 @@ from hp_agent.scheduling import repository, service
 from hp_agent.scheduling.models import LIVE_STATUSES, Appointment
 from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
-from tests.scheduling.live import as_worker, headers, link, pooled_app, slot_start, user, verified_clinician
+from tests.factories import link_as_patient
+from tests.scheduling.live import as_worker, headers, pooled_app, slot_start, user, verified_clinician
 
 N = 20
 
@@ -44,7 +45,7 @@ async def test_twenty_concurrent_bookings_of_one_slot(
         patients: list[dict[str, str]] = []
         for _ in range(N):
             pid, email = await user(db, UserRole.patient)
-            await link(db, pid, doc)
+            await link_as_patient(db, pid, doc)
             patients.append(await headers(client, email))
 
         inserts = 0

@@ -20,9 +20,9 @@ from hp_agent.users.models import UserRole
 from hp_agent.users.repository import SYSTEM
 from tests.chat.chat_client import Chat
 from tests.conftest import LiveServer
+from tests.factories import link_as_patient
 from tests.scheduling.live import (
     headers,
-    link,
     pooled_app,
     slot_start,
     stored_reminders,
@@ -36,7 +36,7 @@ async def _book(settings: Settings) -> tuple[uuid.UUID, uuid.UUID, dt.datetime, 
     async with pooled_app(settings, 3) as (client, db):
         doc, doc_email = await verified_clinician(db)
         pid, email = await user(db, UserRole.patient)
-        await link(db, pid, doc)
+        await link_as_patient(db, pid, doc)
         doc_h = await headers(client, doc_email)
         r = await client.post(
             f"/v1/clinicians/{doc}/availability",

@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hp_agent.care.models import RelationshipStatus, TherapeuticRelationship
 from hp_agent.config import Settings
 from hp_agent.crisis.models import CrisisEscalation
-from hp_agent.db.session import Database, Principal
+from hp_agent.db.session import Database
 from hp_agent.db.urls import app_database_url
 from hp_agent.subscriptions import entitlements as ent
 from hp_agent.subscriptions.models import (
@@ -33,6 +32,7 @@ from tests.api.auth_helpers import bearer, signed_in
 from tests.chat.chat_client import Chat, new_user
 from tests.conftest import LiveServer
 from tests.escalation.conftest import TherapistSocket, make_user, token_for
+from tests.factories import link_as_patient
 
 CRISIS = "I am going to kill myself tonight, I have the pills ready"
 
@@ -238,21 +238,9 @@ async def test_agents_and_daily_replies_follow_the_plan_but_crisis_turns_never_d
 
 
 async def _link_as_patient(settings: Settings, patient: uuid.UUID, therapist: uuid.UUID) -> None:
-    """An active relationship, made by the patient (as the app does: only they may activate it)."""
-    now = dt.datetime.now(dt.UTC)
     db = Database(app_database_url(settings), pool_size=1, max_overflow=0)
     try:
-        async with db.unit_of_work(Principal(patient, "patient")) as s:
-            s.add(
-                TherapeuticRelationship(
-                    patient_id=patient,
-                    therapist_id=therapist,
-                    status=RelationshipStatus.active,
-                    is_primary=True,
-                    patient_consented_at=now,
-                    started_at=now,
-                )
-            )
+        await link_as_patient(db, patient, therapist)
     finally:
         await db.dispose()
 

@@ -6,7 +6,6 @@ claim paid with the patient's share."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,6 @@ from hp_agent.billing.clearinghouse import FileDrop
 from hp_agent.billing.x12.check import problems
 from hp_agent.care.models import (
     ClinicianProfile,
-    RelationshipStatus,
-    TherapeuticRelationship,
 )
 from hp_agent.config import Settings
 from hp_agent.db.session import Database, Principal
@@ -29,6 +26,7 @@ from hp_agent.users.repository import SYSTEM
 from tests import mfa_helpers
 from tests.conftest import LiveServer
 from tests.escalation.conftest import PASSWORD, make_user
+from tests.factories import link_as_patient
 from tests.insurance.world import CLINICIAN_NPI, policy_body, sample
 from tests.web.harness import open_client, sign_in
 
@@ -68,7 +66,7 @@ async def test_admin_submits_a_claim_and_sees_it_paid(
     admin = await make_user(web_db, UserRole.admin, prefix="billing")
     patient = await make_user(web_db, UserRole.patient, prefix="pt")
     doc = await make_user(web_db, UserRole.therapist, prefix="th")
-    await _link(web_db, patient, doc)
+    await link_as_patient(web_db, patient, doc)
     async with web_db.unit_of_work(Principal(doc, "therapist")) as s:  # their own profile
         s.add(
             ClinicianProfile(
@@ -147,23 +145,6 @@ async def test_admin_submits_a_claim_and_sees_it_paid(
             await c.get("/v1/me/insurance/statements", headers=await _login(c, web_db, patient))
         ).json()
     assert [s["amount_due"] for s in statements] == ["30.00"]
-
-
-async def _link(db: Database, patient: uuid.UUID, doc: uuid.UUID) -> None:
-    """The care relationship as the patient makes it (their consent is theirs to give)."""
-    now = dt.datetime.now(dt.UTC)
-    async with db.unit_of_work(Principal(patient, "patient")) as s:
-        s.add(
-            TherapeuticRelationship(
-                patient_id=patient,
-                therapist_id=doc,
-                status=RelationshipStatus.active,
-                is_primary=True,
-                patient_consented_at=now,
-                started_at=now,
-                created_by=patient,
-            )
-        )
 
 
 async def _email(db: Database, user_id: Any) -> str:
