@@ -13,7 +13,8 @@ from playwright.async_api import Page, expect
 
 from hp_agent.db.session import Database
 from tests.conftest import LiveServer
-from tests.scheduling.live import link, verified_clinician
+from tests.factories import link_as_patient
+from tests.scheduling.live import verified_clinician
 from tests.web.harness import PHONE, new_email, open_client, sign_in, sign_up, user_id
 from tests.web.test_web_screens import screen
 
@@ -62,7 +63,7 @@ async def test_schedule_and_booking_in_the_browser(
         await screen(clin, "schedule-clinician")
 
         await sign_up(pat, pat_email)
-        await link(web_db, await user_id(web_db, pat_email), doc)
+        await link_as_patient(web_db, await user_id(web_db, pat_email), doc)
         await _nav(pat, "Appointments")
         book = pat.locator("#view-book")
         await book.get_by_label("Appointment type", exact=True).select_option(
