@@ -75,8 +75,11 @@ async def test_a_clinician_sets_up_two_step_sign_in_then_uses_it(
         await expect(page.get_by_role("button", name="Caseload")).to_be_visible()
         await expect(page.get_by_role("heading", name="Security")).to_be_hidden()
 
-        await page.get_by_role("button", name="Sign out").click()
-        await expect(page.locator("#signin-form")).to_be_visible()  # after the reload
+        # Signing out reloads the page (app.js signedOut); typing before that load finishes loses
+        # the fields to the fresh page, and the test then waited for a code box that never came.
+        async with page.expect_event("load"):
+            await page.get_by_role("button", name="Sign out").click()
+        await expect(page.locator("#signin-form")).to_be_visible()
         await page.locator("#signin-email").fill(email)
         await page.locator("#signin-password").fill(PASSWORD)
         await page.get_by_role("button", name="Sign in").click()
